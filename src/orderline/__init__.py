@@ -1,0 +1,3 @@
+"""Orderline: one canonical truth per order, and the operations around it."""
+
+__version__ = "0.1.0"

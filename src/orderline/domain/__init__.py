@@ -1,0 +1,1 @@
+"""Pure domain: vocabulary, facts, order state and its fold. Standard library only."""

@@ -1,0 +1,256 @@
+"""Canonical facts: what a connector tells the domain about an order.
+
+A fact is immutable and self-describing. The order state is a pure function of the
+*set* of facts known about an order (DESIGN §1, convergence): snapshots merge
+last-writer-wins by the platform's own `updated_at`; shipments, refunds, delivery
+events and holds merge as sets keyed by their platform ids.
+
+Facts serialise to plain JSON-able dicts (`fact_to_dict` / `fact_from_dict`) so the
+store can keep them, and each has a stable `fact_key` so that the same fact learned
+twice (a duplicate delivery, `orders/paid` and `orders/updated` carrying the same
+change) is stored once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Union, get_args
+
+from orderline.domain.vocabulary import (
+    DeliveryStatus,
+    HoldReason,
+    PaymentStatus,
+    ShipmentState,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    name: str | None = None
+    company: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    province: str | None = None
+    postal_code: str | None = None
+    country_code: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineItem:
+    line_id: str
+    title: str
+    quantity: int
+    unit_price: Decimal = Decimal("0")
+    sku: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineQuantity:
+    """A quantity of one order line, as carried by a shipment or a refund."""
+
+    line_id: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderSnapshot:
+    """The platform's full view of an order at `updated_at`; the latest one wins."""
+
+    order_id: str
+    updated_at: datetime
+    placed_at: datetime
+    payment_status: PaymentStatus
+    lines: tuple[LineItem, ...]
+    order_number: str = ""
+    email: str | None = None
+    currency: str = ""
+    total_price: Decimal = Decimal("0")
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    shipping_address: Address | None = None
+    platform_status: str = ""
+    tags: tuple[str, ...] = ()
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.updated_at
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentRecorded:
+    """A shipment (Shopify fulfillment, BigCommerce shipment, Woo tracking item).
+
+    Merged by `shipment_id`, last `updated_at` wins. `delivery_status`, when the
+    platform reports one, counts as a delivery event at `updated_at`.
+    """
+
+    order_id: str
+    shipment_id: str
+    updated_at: datetime
+    created_at: datetime
+    lines: tuple[LineQuantity, ...]
+    state: ShipmentState = ShipmentState.ACTIVE
+    tracking_numbers: tuple[str, ...] = ()
+    carrier: str | None = None
+    tracking_url: str | None = None
+    delivery_status: DeliveryStatus | None = None
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.updated_at
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryEvent:
+    """One carrier event for one shipment; merged as a set by `event_id`."""
+
+    order_id: str
+    shipment_id: str
+    event_id: str
+    status: DeliveryStatus
+    happened_at: datetime
+    message: str | None = None
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.happened_at
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRecorded:
+    """A refund; merged as a set by `refund_id`."""
+
+    order_id: str
+    refund_id: str
+    created_at: datetime
+    amount: Decimal
+    lines: tuple[LineQuantity, ...] = ()
+    restock: bool = False
+    note: str | None = None
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.created_at
+
+
+@dataclass(frozen=True, slots=True)
+class HoldPlaced:
+    """A hold on (part of) the order, e.g. on one Shopify fulfillment order.
+
+    `hold_group` names what is held (a fulfillment order id, or "order"); one group
+    may carry several reasons at once, each released separately.
+    """
+
+    order_id: str
+    hold_group: str
+    reason: HoldReason
+    placed_at: datetime
+    note: str | None = None
+    platform_reason: str | None = None
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.placed_at
+
+
+@dataclass(frozen=True, slots=True)
+class HoldsReleased:
+    """Every hold of `hold_group` placed before `released_at` is released, except
+    the reasons still listed in `remaining_reasons` (Shopify keeps a fulfillment
+    order on hold until all of its holds are released)."""
+
+    order_id: str
+    hold_group: str
+    released_at: datetime
+    remaining_reasons: frozenset[HoldReason] = field(default_factory=frozenset)
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.released_at
+
+
+Fact = Union[
+    OrderSnapshot,
+    ShipmentRecorded,
+    DeliveryEvent,
+    RefundRecorded,
+    HoldPlaced,
+    HoldsReleased,
+]
+
+FACT_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in get_args(Fact)}
+NESTED_TYPES: dict[str, type[Any]] = {
+    cls.__name__: cls for cls in (Address, LineItem, LineQuantity)
+}
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"$dec": str(value)}
+    if isinstance(value, frozenset):
+        return {"$set": sorted(_encode(v) for v in value)}
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    if type(value).__name__ in NESTED_TYPES:
+        return {"$t": type(value).__name__, **{f.name: _encode(getattr(value, f.name)) for f in fields(value)}}
+    return value  # str, int, bool, None, StrEnum (a str)
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_decode(v) for v in value)
+    if isinstance(value, dict):
+        if "$dt" in value:
+            return datetime.fromisoformat(value["$dt"])
+        if "$dec" in value:
+            return Decimal(value["$dec"])
+        if "$set" in value:
+            return frozenset(value["$set"])
+        cls = NESTED_TYPES[value["$t"]]
+        return cls(**{k: _decode(v) for k, v in value.items() if k != "$t"})
+    return value
+
+
+def _enum_fields(cls: type[Any]) -> dict[str, Any]:
+    """Field name -> enum class, for fields typed with one of our StrEnums."""
+    enums = {
+        "payment_status": PaymentStatus,
+        "state": ShipmentState,
+        "delivery_status": DeliveryStatus,
+        "status": DeliveryStatus,
+        "reason": HoldReason,
+    }
+    names = {f.name for f in fields(cls)}
+    return {name: enum for name, enum in enums.items() if name in names}
+
+
+def fact_to_dict(fact: Fact) -> dict[str, Any]:
+    """A JSON-able dict that `fact_from_dict` turns back into an equal fact."""
+    body = {f.name: _encode(getattr(fact, f.name)) for f in fields(fact)}
+    return {"type": type(fact).__name__, **body}
+
+
+def fact_from_dict(data: dict[str, Any]) -> Fact:
+    cls = FACT_TYPES[data["type"]]
+    values = {k: _decode(v) for k, v in data.items() if k != "type"}
+    for name, enum in _enum_fields(cls).items():
+        if values.get(name) is not None:
+            values[name] = enum(values[name])
+    if "remaining_reasons" in values:
+        values["remaining_reasons"] = frozenset(HoldReason(r) for r in values["remaining_reasons"])
+    fact: Fact = cls(**values)
+    return fact
+
+
+def fact_key(fact: Fact) -> str:
+    """A stable identity: the same content always gives the same key."""
+    canonical = json.dumps(fact_to_dict(fact), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
