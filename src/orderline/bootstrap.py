@@ -1,0 +1,89 @@
+"""The one place that chooses concrete adapters from the configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from orderline.clock import system_clock
+from orderline.config import OrderlineConfig, StoreConfig
+from orderline.connectors.base import Connector
+from orderline.connectors.shopify import ShopifyConnector
+from orderline.services.intake import WebhookIntake
+from orderline.services.processing import Processor
+from orderline.services.processing_loop import ProcessingLoop
+from orderline.services.stores import StoreDirectory, StoreEndpoint
+from orderline.store.database import current_revision, is_sqlite, make_engine, migrate
+from orderline.store.inbox import GroupCommitWriter
+from orderline.web.app import WebContext
+from orderline.web.metrics import Metrics
+
+HEAD_REVISION = "0001"
+
+
+class SchemaNotReady(RuntimeError):
+    pass
+
+
+@dataclass
+class Runtime:
+    config: OrderlineConfig
+    engine: Engine
+    connectors: dict[str, Connector]
+    stores: StoreDirectory
+    processor: Processor
+    clock: Callable[[], datetime]
+
+
+def connectors() -> dict[str, Connector]:
+    return {"shopify": ShopifyConnector()}
+
+
+def store_endpoint(store: StoreConfig) -> StoreEndpoint:
+    identity = store.shop_domain or store.site_url or store.store_hash or ""
+    return StoreEndpoint(
+        store_id=store.id,
+        platform=store.platform,
+        identity=identity,
+        webhook_secrets=tuple(store.webhook_secrets),
+        timezone=store.timezone,
+    )
+
+
+def open_engine(config: OrderlineConfig) -> Engine:
+    """SQLite migrates itself; PostgreSQL must be upgraded explicitly (`orderline db upgrade`)."""
+    engine = make_engine(config.database_url)
+    if is_sqlite(config.database_url):
+        migrate(engine)
+    elif current_revision(engine) != HEAD_REVISION:
+        raise SchemaNotReady(
+            f"the database schema is at {current_revision(engine)!r}, not {HEAD_REVISION!r}: "
+            "run `orderline db upgrade` first"
+        )
+    return engine
+
+
+def build_runtime(config: OrderlineConfig, clock: Callable[[], datetime] = system_clock) -> Runtime:
+    engine = open_engine(config)
+    platform_connectors = connectors()
+    processor = Processor(engine, platform_connectors, clock, ownership=config.ownership_overrides())
+    directory = StoreDirectory([store_endpoint(s) for s in config.stores])
+    return Runtime(config, engine, platform_connectors, directory, processor, clock)
+
+
+def build_web_context(runtime: Runtime, *, embedded_processing: bool = True) -> WebContext:
+    loop = ProcessingLoop(runtime.processor, runtime.engine) if embedded_processing else None
+    writer = GroupCommitWriter(runtime.engine, on_commit=loop.wake if loop else None)
+    intake = WebhookIntake(runtime.connectors, runtime.stores, runtime.config.server.max_body_bytes)
+    return WebContext(
+        engine=runtime.engine,
+        intake=intake,
+        writer=writer,
+        clock=runtime.clock,
+        metrics=Metrics.create(),
+        on_startup=loop.start if loop else lambda: None,
+        on_shutdown=loop.stop if loop else lambda: None,
+    )

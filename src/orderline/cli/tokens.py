@@ -1,0 +1,57 @@
+"""`orderline token ...`: API tokens. A token is printed once; only its hash is kept."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from orderline.bootstrap import open_engine
+from orderline.cli.options import ConfigOption, err, load_or_exit
+from orderline.clock import system_clock
+from orderline.store import tokens as token_store
+from orderline.web.auth import Role
+
+app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+out = Console()
+
+
+@app.command("create")
+def create(
+    role: Annotated[Role, typer.Option(help="What the token may do.")],
+    name: Annotated[str, typer.Option(help="Who or what uses it, e.g. 'support-dashboard'.")],
+    config: ConfigOption = None,
+) -> None:
+    """Create a token and print it (this is the only time it is shown)."""
+    engine = open_engine(load_or_exit(config))
+    with engine.begin() as connection:
+        token = token_store.create_token(connection, name=name, role=role.value, now=system_clock())
+    out.print(token, highlight=False)
+    err.print(f"created {role.value} token {name!r}; store it now, it is not shown again")
+
+
+@app.command("list")
+def list_tokens(config: ConfigOption = None) -> None:
+    """List tokens (never their values)."""
+    engine = open_engine(load_or_exit(config))
+    with engine.connect() as connection:
+        rows = token_store.list_tokens(connection)
+    table = Table("id", "name", "role", "created", "revoked")
+    for row in rows:
+        revoked = row.revoked_at.isoformat() if row.revoked_at else ""
+        table.add_row(str(row.id), row.name, row.role, row.created_at.isoformat(), revoked)
+    out.print(table)
+
+
+@app.command("revoke")
+def revoke(token_id: Annotated[int, typer.Argument(help="Id from `orderline token list`.")], config: ConfigOption = None) -> None:
+    """Revoke a token; requests carrying it are refused from then on."""
+    engine = open_engine(load_or_exit(config))
+    with engine.begin() as connection:
+        revoked = token_store.revoke_token(connection, token_id, system_clock())
+    if not revoked:
+        err.print(f"no active token with id {token_id}")
+        raise typer.Exit(1)
+    out.print(f"revoked token {token_id}")

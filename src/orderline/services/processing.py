@@ -1,0 +1,199 @@
+"""Processing: raw inbox deliveries -> canonical facts -> folded order projections.
+
+Runs off the request path. Each batch reads pending deliveries, maps them through
+their connector, stores the new facts, refolds every touched order from *all* its
+stored facts (so arrival order never matters) and records each delivery's outcome,
+all in one transaction: a crash leaves the batch pending, and doing it again is
+harmless because facts are a set.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine
+
+from orderline.connectors.base import Connector, Delivery, MappedDelivery, OrderResolver, PayloadError
+from orderline.domain.facts import HoldPlaced, HoldsReleased, fact_from_dict, fact_key, fact_to_dict
+from orderline.domain.fold import fold
+from orderline.domain.order import Order, order_to_dict
+from orderline.store import inbox_queue, projections
+from orderline.store.inbox_queue import DeliveryOutcome, PendingDelivery
+from orderline.store.projections import FactRow, OrderKey, OrderProjection
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(slots=True)
+class BatchResult:
+    deliveries: int = 0
+    orders: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+
+class StoredResolver:
+    """Finds a fulfillment order's order in what the store already learned."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def order_for_fulfillment_order(self, store_id: str, fulfillment_order_id: str) -> str | None:
+        with self._engine.connect() as connection:
+            return projections.order_for_fulfillment_order(connection, store_id, fulfillment_order_id)
+
+
+class Processor:
+    def __init__(
+        self,
+        engine: Engine,
+        connectors: Mapping[str, Connector],
+        clock: Clock,
+        *,
+        resolver: OrderResolver | None = None,
+        ownership: Mapping[str, Mapping[str, str]] | None = None,
+        batch_size: int = 500,
+    ) -> None:
+        self._engine = engine
+        self._connectors = connectors
+        self._clock = clock
+        self._resolver = resolver or StoredResolver(engine)
+        self._ownership = ownership
+        self.batch_size = batch_size
+
+    def run_once(self) -> BatchResult:
+        """Process one batch of pending deliveries; returns what it did."""
+        with self._engine.connect() as connection:
+            pending = inbox_queue.fetch_pending(connection, self.batch_size)
+        if not pending:
+            return BatchResult()
+        outcomes: list[DeliveryOutcome] = []
+        failures: list[tuple[PendingDelivery, str]] = []
+        fact_rows: list[FactRow] = []
+        for delivery in pending:
+            outcome, rows = self._map(delivery)
+            outcomes.append(outcome)
+            fact_rows.extend(rows)
+            if outcome.status == "failed":
+                failures.append((delivery, outcome.error or "unknown error"))
+        touched = self._commit(outcomes, failures, fact_rows)
+        result = BatchResult(deliveries=len(pending), orders=touched)
+        for outcome in outcomes:
+            result.outcomes[outcome.status] = result.outcomes.get(outcome.status, 0) + 1
+        return result
+
+    def run_until_idle(self, progress: Callable[[int], None] | None = None) -> int:
+        """Process until nothing is pending; returns the number of deliveries handled."""
+        handled = 0
+        while True:
+            result = self.run_once()
+            if result.deliveries == 0:
+                return handled
+            handled += result.deliveries
+            if progress is not None:
+                progress(result.deliveries)
+
+    def _map(self, delivery: PendingDelivery) -> tuple[DeliveryOutcome, list[FactRow]]:
+        connector = self._connectors.get(delivery.platform)
+        if connector is None:
+            return DeliveryOutcome(delivery.inbox_id, "failed", error=f"no connector for {delivery.platform}"), []
+        try:
+            mapped = connector.map_delivery(_as_delivery(delivery), self._resolver)
+        except (PayloadError, orjson.JSONDecodeError) as error:
+            return DeliveryOutcome(delivery.inbox_id, "failed", error=str(error)), []
+        return _outcome(delivery, mapped), _fact_rows(delivery, mapped)
+
+    def _commit(
+        self,
+        outcomes: Sequence[DeliveryOutcome],
+        failures: Sequence[tuple[PendingDelivery, str]],
+        fact_rows: Sequence[FactRow],
+    ) -> int:
+        now = self._clock()
+        keys = {(row.store_id, row.order_id) for row in fact_rows}
+        with self._engine.begin() as connection:
+            projections.insert_facts(connection, fact_rows)
+            projections.remember_fulfillment_orders(connection, _fulfillment_orders(fact_rows))
+            stored = projections.load_facts(connection, keys)
+            projections.save_projections(connection, self._project(stored))
+            inbox_queue.record_outcomes(connection, outcomes, now)
+            inbox_queue.dead_letter_failures(connection, failures, now)
+        return len(keys)
+
+    def _project(self, stored: Mapping[OrderKey, list[dict[str, Any]]]) -> list[OrderProjection]:
+        result = []
+        for (store_id, order_id), bodies in stored.items():
+            order = fold(store_id, order_id, [fact_from_dict(b) for b in bodies], self._ownership)
+            if order is not None:
+                result.append(projection_of(order, len(bodies)))
+        return result
+
+
+def projection_of(order: Order, fact_count: int) -> OrderProjection:
+    state = order_to_dict(order)
+    return OrderProjection(
+        store_id=order.store_id,
+        order_id=order.order_id,
+        order_number=order.order_number,
+        status=order.status.value,
+        payment_status=order.payment_status.value,
+        fulfillment_status=order.fulfillment_status.value,
+        owner=order.owner,
+        placed_at=order.placed_at,
+        updated_at=order.updated_at,
+        email=order.email,
+        state=state,
+        fact_count=fact_count,
+        timeline=[
+            {"at": e.at, "kind": e.kind, "summary": e.summary, "data": dict(e.data)} for e in order.timeline
+        ],
+    )
+
+
+def _as_delivery(pending: PendingDelivery) -> Delivery:
+    return Delivery(
+        store_id=pending.store_id,
+        topic=pending.topic,
+        payload=orjson.loads(pending.body),
+        received_at=pending.received_at,
+        triggered_at=pending.triggered_at,
+    )
+
+
+def _outcome(delivery: PendingDelivery, mapped: MappedDelivery) -> DeliveryOutcome:
+    if mapped.ignored is not None:
+        return DeliveryOutcome(delivery.inbox_id, "ignored", error=mapped.ignored)
+    if mapped.order_id is None:
+        return DeliveryOutcome(delivery.inbox_id, "unresolved", error="order not known yet")
+    return DeliveryOutcome(delivery.inbox_id, "processed", order_id=mapped.order_id)
+
+
+def _fact_rows(delivery: PendingDelivery, mapped: MappedDelivery) -> list[FactRow]:
+    if mapped.order_id is None:
+        return []
+    return [
+        FactRow(
+            store_id=delivery.store_id,
+            order_id=mapped.order_id,
+            fact_key=fact_key(fact),
+            fact_type=type(fact).__name__,
+            occurred_at=fact.occurred_at,
+            body=fact_to_dict(fact),
+            inbox_id=delivery.inbox_id,
+        )
+        for fact in mapped.facts
+    ]
+
+
+def _fulfillment_orders(rows: Sequence[FactRow]) -> list[tuple[str, str, str]]:
+    found = set()
+    for row in rows:
+        if row.fact_type in (HoldPlaced.__name__, HoldsReleased.__name__):
+            found.add((row.store_id, str(row.body["hold_group"]), row.order_id))
+    return sorted(found)

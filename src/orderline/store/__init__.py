@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy Core tables, migrations, the durable inbox, facts, projections."""

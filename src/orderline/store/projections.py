@@ -1,0 +1,151 @@
+"""Facts and the order projections folded from them.
+
+The projection (orders + timeline) is always rebuildable from the facts, and the facts
+from the raw inbox: `orderline replay` does exactly that.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from orderline.store.tables import dead_letters, facts, fulfillment_order_index, orders, timeline
+
+OrderKey = tuple[str, str]  # (store_id, order_id)
+
+
+@dataclass(frozen=True, slots=True)
+class FactRow:
+    store_id: str
+    order_id: str
+    fact_key: str
+    fact_type: str
+    occurred_at: datetime
+    body: dict[str, Any]
+    inbox_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderProjection:
+    """One order's read model, as the fold produced it."""
+
+    store_id: str
+    order_id: str
+    order_number: str
+    status: str
+    payment_status: str
+    fulfillment_status: str
+    owner: str
+    placed_at: datetime
+    updated_at: datetime
+    email: str | None
+    state: dict[str, Any]
+    fact_count: int
+    timeline: Sequence[dict[str, Any]]
+
+
+def _upsert(dialect_name: str, table: Any) -> Any:
+    return postgresql.insert(table) if dialect_name == "postgresql" else sqlite.insert(table)
+
+
+def insert_facts(connection: Connection, rows: Sequence[FactRow]) -> None:
+    """Store facts; one already known (same store, order and fact key) is skipped."""
+    if not rows:
+        return
+    statement = _upsert(connection.dialect.name, facts).on_conflict_do_nothing(
+        index_elements=["store_id", "order_id", "fact_key"]
+    )
+    connection.execute(
+        statement,
+        [
+            {
+                "store_id": r.store_id,
+                "order_id": r.order_id,
+                "fact_key": r.fact_key,
+                "fact_type": r.fact_type,
+                "occurred_at": r.occurred_at,
+                "body": r.body,
+                "inbox_id": r.inbox_id,
+            }
+            for r in rows
+        ],
+    )
+
+
+def load_facts(connection: Connection, keys: Iterable[OrderKey]) -> dict[OrderKey, list[dict[str, Any]]]:
+    """Every stored fact body of the given orders."""
+    found: dict[OrderKey, list[dict[str, Any]]] = defaultdict(list)
+    key_list = sorted(set(keys))
+    for start in range(0, len(key_list), 400):
+        chunk = key_list[start : start + 400]
+        result = connection.execute(
+            select(facts.c.store_id, facts.c.order_id, facts.c.body).where(
+                tuple_(facts.c.store_id, facts.c.order_id).in_(chunk)
+            )
+        )
+        for store_id, order_id, body in result:
+            found[(store_id, order_id)].append(body)
+    return found
+
+
+def save_projections(connection: Connection, projections: Sequence[OrderProjection]) -> None:
+    if not projections:
+        return
+    columns = [c.name for c in orders.columns]
+    rows = [{name: getattr(p, name) for name in columns} for p in projections]
+    statement = _upsert(connection.dialect.name, orders)
+    statement = statement.on_conflict_do_update(
+        index_elements=["store_id", "order_id"],
+        set_={name: statement.excluded[name] for name in columns if name not in ("store_id", "order_id")},
+    )
+    connection.execute(statement, rows)
+    keys = [(p.store_id, p.order_id) for p in projections]
+    for start in range(0, len(keys), 400):
+        chunk = keys[start : start + 400]
+        connection.execute(
+            delete(timeline).where(tuple_(timeline.c.store_id, timeline.c.order_id).in_(chunk))
+        )
+    entries = [
+        {"store_id": p.store_id, "order_id": p.order_id, "seq": seq, **entry}
+        for p in projections
+        for seq, entry in enumerate(p.timeline)
+    ]
+    if entries:
+        connection.execute(insert(timeline), entries)
+
+
+def remember_fulfillment_orders(connection: Connection, rows: Sequence[tuple[str, str, str]]) -> None:
+    """(store_id, fulfillment_order_id, order_id): lets thin hold payloads find their order."""
+    if not rows:
+        return
+    statement = _upsert(connection.dialect.name, fulfillment_order_index).on_conflict_do_nothing(
+        index_elements=["store_id", "fulfillment_order_id"]
+    )
+    connection.execute(
+        statement, [{"store_id": s, "fulfillment_order_id": f, "order_id": o} for s, f, o in rows]
+    )
+
+
+def order_for_fulfillment_order(
+    connection: Connection, store_id: str, fulfillment_order_id: str
+) -> str | None:
+    return connection.execute(
+        select(fulfillment_order_index.c.order_id).where(
+            fulfillment_order_index.c.store_id == store_id,
+            fulfillment_order_index.c.fulfillment_order_id == fulfillment_order_id,
+        )
+    ).scalar_one_or_none()
+
+
+def clear_projections(connection: Connection) -> None:
+    """For replay: facts and projections go; the raw inbox stays."""
+    for table in (timeline, orders, facts):
+        connection.execute(delete(table))
+    # Processing failures are dead-lettered again if they still fail.
+    connection.execute(delete(dead_letters).where(dead_letters.c.inbox_id.is_not(None)))

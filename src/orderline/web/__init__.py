@@ -1,0 +1,1 @@
+"""HTTP entry points: webhook intake, the JSON API, health and metrics."""

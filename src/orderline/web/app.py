@@ -1,0 +1,84 @@
+"""The ASGI application: webhooks and health on plain Starlette routes, the API on FastAPI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import Engine, text
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from orderline import __version__
+from orderline.services.intake import WebhookIntake
+from orderline.store.inbox import GroupCommitWriter
+from orderline.web import api
+from orderline.web.metrics import Metrics
+from orderline.web.webhooks import WebhookEndpoint
+
+
+@dataclass
+class WebContext:
+    engine: Engine
+    intake: WebhookIntake
+    writer: GroupCommitWriter
+    clock: Callable[[], datetime]
+    metrics: Metrics
+    on_startup: Callable[[], None] = lambda: None
+    on_shutdown: Callable[[], None] = lambda: None
+
+
+def create_app(context: WebContext) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        context.writer.start()
+        context.on_startup()
+        try:
+            yield
+        finally:
+            context.on_shutdown()
+            context.writer.stop()
+
+    app = FastAPI(
+        title="Orderline",
+        version=__version__,
+        description="One canonical truth per order. Bearer tokens come from `orderline token create`.",
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    webhook = WebhookEndpoint(context.intake, context.writer, context.metrics, context.clock)
+    app.router.routes.extend(
+        [
+            Route("/webhooks/{platform}", webhook.handle, methods=["POST"]),
+            Route("/webhooks/{platform}/{store_id}", webhook.handle, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
+        ]
+    )
+    app.include_router(api.router)
+    return app
+
+
+async def healthz(_: Request) -> Response:
+    return JSONResponse({"status": "ok", "version": __version__})
+
+
+async def readyz(request: Request) -> Response:
+    context: WebContext = request.app.state.context
+    try:
+        with context.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:
+        return JSONResponse({"status": "unavailable", "database": str(error)}, 503)
+    return JSONResponse({"status": "ready"})
+
+
+async def metrics(request: Request) -> Response:
+    context: WebContext = request.app.state.context
+    return Response(generate_latest(context.metrics.registry), media_type=CONTENT_TYPE_LATEST)

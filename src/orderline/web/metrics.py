@@ -1,0 +1,31 @@
+"""Prometheus metrics, in a registry per app so tests and several apps never collide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+
+@dataclass(frozen=True)
+class Metrics:
+    registry: CollectorRegistry
+    webhooks: Counter
+    ack_seconds: Histogram
+
+    @classmethod
+    def create(cls) -> Metrics:
+        registry = CollectorRegistry()
+        webhooks = Counter(
+            "orderline_webhooks",
+            "Webhook deliveries by platform and answer",
+            ["platform", "status_code"],
+            registry=registry,
+        )
+        ack_seconds = Histogram(
+            "orderline_webhook_ack_seconds",
+            "Time from request to durable acknowledgement",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=registry,
+        )
+        return cls(registry, webhooks, ack_seconds)
