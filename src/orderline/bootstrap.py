@@ -43,12 +43,11 @@ def connectors() -> dict[str, Connector]:
 
 
 def store_endpoint(store: StoreConfig) -> StoreEndpoint:
-    identity = store.shop_domain or store.site_url or store.store_hash or ""
     return StoreEndpoint(
         store_id=store.id,
         platform=store.platform,
-        identity=identity,
-        webhook_secrets=tuple(store.webhook_secrets),
+        identity=store.identity,
+        webhook_secrets=store.webhook_secret_values(),
         timezone=store.timezone,
     )
 
@@ -69,7 +68,7 @@ def open_engine(config: OrderlineConfig) -> Engine:
 def build_runtime(config: OrderlineConfig, clock: Callable[[], datetime] = system_clock) -> Runtime:
     engine = open_engine(config)
     platform_connectors = connectors()
-    processor = Processor(engine, platform_connectors, clock, ownership=config.ownership_overrides())
+    processor = Processor(engine, platform_connectors, clock, ownership=config.ownership.resolve().as_mapping())
     directory = StoreDirectory([store_endpoint(s) for s in config.stores])
     return Runtime(config, engine, platform_connectors, directory, processor, clock)
 

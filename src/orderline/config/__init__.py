@@ -1,0 +1,47 @@
+"""Orderline's configuration: one YAML file, validated at start, every problem reported at once.
+
+`load_config` returns an `OrderlineConfig` or raises `ConfigError`; `check_config` is the
+same check as a report for `orderline check-config`.
+"""
+
+from orderline.config.errors import ConfigError, ConfigProblem
+from orderline.config.loader import (
+    CONFIG_PATH_VARIABLE,
+    DEFAULT_CONFIG_FILE,
+    ConfigLocation,
+    load_config,
+    locate_config,
+    parse_config,
+)
+from orderline.config.model import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_MAX_BODY_BYTES,
+    OrderlineConfig,
+    OwnershipConfig,
+    ServerConfig,
+    StoreConfig,
+)
+from orderline.config.ownership import DEFAULT_EXCEPTION_OWNERS, DEFAULT_STATUS_OWNERS, Ownership
+from orderline.config.report import CheckReport, check_config
+
+__all__ = [
+    "CONFIG_PATH_VARIABLE",
+    "DEFAULT_CONFIG_FILE",
+    "DEFAULT_DATABASE_URL",
+    "DEFAULT_EXCEPTION_OWNERS",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_STATUS_OWNERS",
+    "CheckReport",
+    "ConfigError",
+    "ConfigLocation",
+    "ConfigProblem",
+    "OrderlineConfig",
+    "Ownership",
+    "OwnershipConfig",
+    "ServerConfig",
+    "StoreConfig",
+    "check_config",
+    "load_config",
+    "locate_config",
+    "parse_config",
+]

@@ -1,0 +1,150 @@
+"""The value types of the configuration schema, each with a message that says what to write.
+
+Every check raises a `PydanticCustomError` worded for the person editing the YAML; the
+loader prints it after the key path. Values of secret-bearing fields (webhook secrets,
+API tokens, URLs that may carry credentials) are never echoed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Annotated, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import AfterValidator, BeforeValidator, SecretStr
+from pydantic_core import PydanticCustomError
+
+from orderline.config.errors import closest_match
+from orderline.domain.vocabulary import ExceptionType, HoldReason, OrderStatus, Platform
+
+E = TypeVar("E", bound=StrEnum)
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_HOSTNAME = re.compile(r"(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}")
+_STORE_HASH = re.compile(r"[a-z0-9]+")
+_DATABASE_SCHEME = re.compile(r"(?:sqlite|postgresql)(?:\+[a-z0-9_]+)?")
+
+
+def _error(kind: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(f"orderline_{kind}", message)
+
+
+def _choice(enum_cls: type[E], noun: str, exclude: tuple[E, ...] = ()) -> Callable[[object], E]:
+    """A before-validator accepting exactly the enum's values, suggesting the closest on a typo."""
+    choices = [str(member) for member in enum_cls if member not in exclude]
+
+    def parse(value: object) -> E:
+        if isinstance(value, str) and value in choices:
+            return enum_cls(value)
+        if not isinstance(value, str):
+            raise _error("choice", f"must be one of: {', '.join(choices)}")
+        match = closest_match(value, choices)
+        hint = f"did you mean '{match}'?" if match else f"expected one of: {', '.join(choices)}"
+        raise _error("choice", f"unknown {noun} '{value}'; {hint}")
+
+    return parse
+
+
+_any_owned_status = _choice(OrderStatus, "order status", exclude=(OrderStatus.ON_HOLD,))
+
+
+def _owned_status(value: object) -> OrderStatus:
+    if value == OrderStatus.ON_HOLD:
+        raise _error(
+            "on_hold_owner", "on_hold is owned by the hold reason; set owners under ownership.holds instead"
+        )
+    return _any_owned_status(value)
+
+
+def _slug(noun: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if _SLUG.fullmatch(value):
+            return value
+        raise _error(
+            "slug",
+            f"'{value}' is not a valid {noun}: use lowercase letters, digits, '-' and '_', "
+            "starting with a letter or digit",
+        )
+
+    return check
+
+
+def _shop_domain(value: str) -> str:
+    host = value.strip().lower()
+    if "/" in host:
+        raise _error(
+            "shop_domain", "write the bare domain, e.g. acme.myshopify.com, without https:// or a path"
+        )
+    if not _HOSTNAME.fullmatch(host):
+        raise _error("shop_domain", f"'{value}' is not a domain; expected e.g. acme.myshopify.com")
+    return host
+
+
+def _http_url(value: str) -> str:
+    # Not echoed: a URL may carry credentials (https://user:token@host).
+    try:
+        parts = urlsplit(value)
+        is_http = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        is_http = False
+    if not is_http:
+        raise _error("http_url", "must be an http:// or https:// URL, e.g. https://shop.example.com")
+    return value
+
+
+def _store_hash(value: str) -> str:
+    store_hash = value.strip().lower()
+    if _STORE_HASH.fullmatch(store_hash):
+        return store_hash
+    raise _error("store_hash", "must be the store hash alone, letters and digits (abc123 from stores/abc123)")
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        match = closest_match(value, available_timezones())
+        hint = f"did you mean '{match}'?" if match else "use an IANA name such as America/New_York"
+        raise _error("timezone", f"unknown time zone '{value}'; {hint}") from None
+    return value
+
+
+def _database_url(value: str) -> str:
+    # Not echoed: a database URL usually carries a password.
+    scheme, separator, _ = value.partition("://")
+    if separator and _DATABASE_SCHEME.fullmatch(scheme):
+        return value
+    if scheme == "postgres":
+        raise _error("database_url", "write postgresql:// (SQLAlchemy does not accept postgres://)")
+    raise _error("database_url", "must be a sqlite:///path or postgresql://user:password@host/db URL")
+
+
+def _non_empty_secret(value: SecretStr) -> SecretStr:
+    if value.get_secret_value():
+        return value
+    raise _error("empty_secret", "must not be empty")
+
+
+def _at_least_one_secret(value: list[SecretStr]) -> list[SecretStr]:
+    if value:
+        return value
+    raise _error("no_secrets", "must list at least one secret")
+
+
+PlatformName = Annotated[Platform, BeforeValidator(_choice(Platform, "platform"))]
+OrderStatusName = Annotated[OrderStatus, BeforeValidator(_choice(OrderStatus, "order status"))]
+OwnedStatusName = Annotated[OrderStatus, BeforeValidator(_owned_status)]
+HoldReasonName = Annotated[HoldReason, BeforeValidator(_choice(HoldReason, "hold reason"))]
+ExceptionTypeName = Annotated[ExceptionType, BeforeValidator(_choice(ExceptionType, "exception type"))]
+StoreId = Annotated[str, AfterValidator(_slug("store id"))]
+TeamName = Annotated[str, AfterValidator(_slug("team name"))]
+ShopDomain = Annotated[str, AfterValidator(_shop_domain)]
+HttpUrlText = Annotated[str, AfterValidator(_http_url)]
+StoreHash = Annotated[str, AfterValidator(_store_hash)]
+TimezoneName = Annotated[str, AfterValidator(_timezone)]
+DatabaseUrl = Annotated[str, AfterValidator(_database_url)]
+WebhookSecret = Annotated[SecretStr, AfterValidator(_non_empty_secret)]
+WebhookSecrets = Annotated[list[WebhookSecret], AfterValidator(_at_least_one_secret)]

@@ -1,0 +1,103 @@
+"""What `orderline check-config` shows: every problem, or a summary of a good configuration.
+
+The summary names the database (password masked), the stores by platform and the full
+owner table, so an operator can see what the file amounts to without reading it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from orderline.config.errors import ConfigError, ConfigProblem
+from orderline.config.loader import load_config, locate_config
+from orderline.config.model import OrderlineConfig
+from orderline.config.ownership import OWNED_STATUSES
+from orderline.domain.vocabulary import ExceptionType, HoldReason, OrderStatus, Platform
+
+DEFAULTS_SOURCE = "built-in defaults (no orderline.yaml found)"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The outcome of checking one configuration; `config` is None when there are problems."""
+
+    source: str
+    problems: list[ConfigProblem] = field(default_factory=list)
+    config: OrderlineConfig | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def render(self) -> str:
+        if self.problems:
+            count = len(self.problems)
+            noun = "problem" if count == 1 else "problems"
+            return "\n".join([*(str(p) for p in self.problems), f"{count} {noun} found"])
+        return render_summary(self.source, self.config or OrderlineConfig())
+
+
+def check_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> CheckReport:
+    """Load the configuration as `load_config` would, and report instead of raising."""
+    location = locate_config(path, env)
+    source = DEFAULTS_SOURCE if location.uses_defaults() else location.display_name
+    try:
+        config = load_config(path, env)
+    except ConfigError as exc:
+        return CheckReport(source=source, problems=exc.problems)
+    return CheckReport(source=source, config=config)
+
+
+def render_summary(source: str, config: OrderlineConfig) -> str:
+    server = config.server
+    lines = [
+        f"{source}: configuration is valid",
+        f"database: {redact_url(config.database_url)}",
+        f"server: {server.host}:{server.port} (request bodies up to {server.max_body_bytes} bytes)",
+        *_store_lines(config),
+        f"teams: {', '.join(config.teams)}",
+        "owners:",
+        *_owner_lines(config),
+    ]
+    return "\n".join(lines)
+
+
+def _store_lines(config: OrderlineConfig) -> list[str]:
+    if not config.stores:
+        return ["stores: none"]
+    lines = [f"stores: {len(config.stores)}"]
+    for platform in Platform:
+        stores = [f"{store.id} ({store.identity})" for store in config.stores if store.platform is platform]
+        if stores:
+            lines.append(f"  {platform:<12} {', '.join(stores)}")
+    return lines
+
+
+def _owner_lines(config: OrderlineConfig) -> list[str]:
+    ownership = config.ownership.resolve()
+    rows: list[tuple[str, str, str]] = []
+    for status in OrderStatus:
+        owner = (
+            ownership.owner_of_status(status) if status in OWNED_STATUSES else "(owner of the hold reason)"
+        )
+        rows.append(("status", status, owner))
+    rows += [("hold", reason, ownership.owner_of_hold(reason)) for reason in HoldReason]
+    rows += [("exception", kind, ownership.owner_of_exception(kind)) for kind in ExceptionType]
+    width = max(len(name) for _, name, _ in rows)
+    return [f"  {kind:<10} {name:<{width}}  {owner}" for kind, name, owner in rows]
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ***, for display."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(unparseable URL)"
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    user = userinfo.partition(":")[0]
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()
