@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from orderline.connectors.base import Connector
+from orderline.connectors.base import Connector, PayloadError
 from orderline.services.stores import StoreDirectory, StoreEndpoint
 from orderline.store.inbox import DeadLetterRecord, InboxRecord
 
@@ -73,7 +73,10 @@ class WebhookIntake:
             return _reject(request, store.store_id, 401, "missing or invalid signature")
         if payload is _NOT_JSON:
             return _reject(request, store.store_id, 400, "body is not valid JSON")
-        meta = connector.delivery_meta(request.headers, request.body)
+        try:
+            meta = connector.delivery_meta(request.headers, request.body)
+        except PayloadError as error:
+            return _reject(request, store.store_id, 400, str(error))
         record = InboxRecord(
             platform=request.platform,
             store_id=store.store_id,
