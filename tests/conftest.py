@@ -43,7 +43,9 @@ def _postgres_schema_url(admin: Engine) -> tuple[str, str]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_admin: Engine | None) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_admin: Engine | None
+) -> Iterator[str]:
     """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'orderline.db'}"

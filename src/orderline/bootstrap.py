@@ -12,16 +12,16 @@ from orderline.clock import system_clock
 from orderline.config import OrderlineConfig, StoreConfig
 from orderline.connectors.base import Connector
 from orderline.connectors.shopify import ShopifyConnector
+from orderline.domain.lifecycle import Ownership
+from orderline.domain.vocabulary import HoldReason, OrderStatus
 from orderline.services.intake import WebhookIntake
 from orderline.services.processing import Processor
 from orderline.services.processing_loop import ProcessingLoop
 from orderline.services.stores import StoreDirectory, StoreEndpoint
-from orderline.store.database import current_revision, is_sqlite, make_engine, migrate
+from orderline.store.database import current_revision, head_revision, is_sqlite, make_engine, migrate
 from orderline.store.inbox import GroupCommitWriter
 from orderline.web.app import WebContext
 from orderline.web.metrics import Metrics
-
-HEAD_REVISION = "0001"
 
 
 class SchemaNotReady(RuntimeError):
@@ -52,14 +52,23 @@ def store_endpoint(store: StoreConfig) -> StoreEndpoint:
     )
 
 
+def domain_ownership(config: OrderlineConfig) -> Ownership:
+    """The configured owners, in the domain's terms."""
+    owners = config.ownership.resolve().as_mapping()
+    return Ownership(
+        statuses={OrderStatus(k): v for k, v in owners["statuses"].items()},
+        hold_reasons={HoldReason(k): v for k, v in owners["holds"].items()},
+    )
+
+
 def open_engine(config: OrderlineConfig) -> Engine:
     """SQLite migrates itself; PostgreSQL must be upgraded explicitly (`orderline db upgrade`)."""
     engine = make_engine(config.database_url)
     if is_sqlite(config.database_url):
         migrate(engine)
-    elif current_revision(engine) != HEAD_REVISION:
+    elif (current := current_revision(engine)) != (head := head_revision()):
         raise SchemaNotReady(
-            f"the database schema is at {current_revision(engine)!r}, not {HEAD_REVISION!r}: "
+            f"the database schema is at revision {current!r}, this Orderline needs {head!r}: "
             "run `orderline db upgrade` first"
         )
     return engine
@@ -68,7 +77,7 @@ def open_engine(config: OrderlineConfig) -> Engine:
 def build_runtime(config: OrderlineConfig, clock: Callable[[], datetime] = system_clock) -> Runtime:
     engine = open_engine(config)
     platform_connectors = connectors()
-    processor = Processor(engine, platform_connectors, clock, ownership=config.ownership.resolve().as_mapping())
+    processor = Processor(engine, platform_connectors, clock, ownership=domain_ownership(config))
     directory = StoreDirectory([store_endpoint(s) for s in config.stores])
     return Runtime(config, engine, platform_connectors, directory, processor, clock)
 

@@ -46,7 +46,10 @@ def list_tokens(config: ConfigOption = None) -> None:
 
 
 @app.command("revoke")
-def revoke(token_id: Annotated[int, typer.Argument(help="Id from `orderline token list`.")], config: ConfigOption = None) -> None:
+def revoke(
+    token_id: Annotated[int, typer.Argument(help="Id from `orderline token list`.")],
+    config: ConfigOption = None,
+) -> None:
     """Revoke a token; requests carrying it are refused from then on."""
     engine = open_engine(load_or_exit(config))
     with engine.begin() as connection:

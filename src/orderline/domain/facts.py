@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Union, get_args
+from typing import Any, get_args
 
 from orderline.domain.vocabulary import (
     DeliveryStatus,
@@ -175,19 +175,10 @@ class HoldsReleased:
         return self.released_at
 
 
-Fact = Union[
-    OrderSnapshot,
-    ShipmentRecorded,
-    DeliveryEvent,
-    RefundRecorded,
-    HoldPlaced,
-    HoldsReleased,
-]
+Fact = OrderSnapshot | ShipmentRecorded | DeliveryEvent | RefundRecorded | HoldPlaced | HoldsReleased
 
 FACT_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in get_args(Fact)}
-NESTED_TYPES: dict[str, type[Any]] = {
-    cls.__name__: cls for cls in (Address, LineItem, LineQuantity)
-}
+NESTED_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in (Address, LineItem, LineQuantity)}
 
 
 def _encode(value: Any) -> Any:
@@ -200,7 +191,10 @@ def _encode(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_encode(v) for v in value]
     if type(value).__name__ in NESTED_TYPES:
-        return {"$t": type(value).__name__, **{f.name: _encode(getattr(value, f.name)) for f in fields(value)}}
+        return {
+            "$t": type(value).__name__,
+            **{f.name: _encode(getattr(value, f.name)) for f in fields(value)},
+        }
     return value  # str, int, bool, None, StrEnum (a str)
 
 

@@ -48,7 +48,9 @@ _NOT_JSON = object()
 
 
 class WebhookIntake:
-    def __init__(self, connectors: Mapping[str, Connector], stores: StoreDirectory, max_body_bytes: int) -> None:
+    def __init__(
+        self, connectors: Mapping[str, Connector], stores: StoreDirectory, max_body_bytes: int
+    ) -> None:
         self._connectors = connectors
         self._stores = stores
         self.max_body_bytes = max_body_bytes

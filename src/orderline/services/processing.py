@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from orderline.connectors.base import Connector, Delivery, MappedDelivery, OrderResolver, PayloadError
 from orderline.domain.facts import HoldPlaced, HoldsReleased, fact_from_dict, fact_key, fact_to_dict
 from orderline.domain.fold import fold
+from orderline.domain.lifecycle import Ownership
 from orderline.domain.order import Order, order_to_dict
 from orderline.store import inbox_queue, projections
 from orderline.store.inbox_queue import DeliveryOutcome, PendingDelivery
@@ -57,7 +58,7 @@ class Processor:
         clock: Clock,
         *,
         resolver: OrderResolver | None = None,
-        ownership: Mapping[str, Mapping[str, str]] | None = None,
+        ownership: Ownership | None = None,
         batch_size: int = 500,
     ) -> None:
         self._engine = engine
@@ -102,7 +103,9 @@ class Processor:
     def _map(self, delivery: PendingDelivery) -> tuple[DeliveryOutcome, list[FactRow]]:
         connector = self._connectors.get(delivery.platform)
         if connector is None:
-            return DeliveryOutcome(delivery.inbox_id, "failed", error=f"no connector for {delivery.platform}"), []
+            return DeliveryOutcome(
+                delivery.inbox_id, "failed", error=f"no connector for {delivery.platform}"
+            ), []
         try:
             mapped = connector.map_delivery(_as_delivery(delivery), self._resolver)
         except (PayloadError, orjson.JSONDecodeError) as error:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 import orjson
-
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -81,4 +80,3 @@ async def _read_limited(request: Request, limit: int) -> tuple[bytes, bool]:
             return b"".join(chunks), True
         chunks.append(chunk)
     return b"".join(chunks), False
-
