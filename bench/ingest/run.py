@@ -102,7 +102,8 @@ def run_server_and_load(mode: str, requests_file: Path, connections: int) -> dic
                 text=True,
             )
             result: dict[str, object] = json.loads(load.stdout)
-            if mode == "durable":
+            result["records_per_commit"] = _records_per_commit(port)
+            if mode.startswith("durable"):
                 result["stored"], result["processed"] = _count_rows(Path(tmp) / "bench.db")
         finally:
             server.terminate()
@@ -119,6 +120,18 @@ def _wait_ready(port: int) -> None:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError("server did not become ready in 30 s")
+
+
+def _records_per_commit(port: int) -> float:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    values = {
+        line.split()[0]: float(line.split()[1])
+        for line in text.splitlines()
+        if line.startswith("orderline_intake")
+    }
+    commits = values.get("orderline_intake_commits", 0.0)
+    return values.get("orderline_intake_records", 0.0) / commits if commits else 0.0
 
 
 def _count_rows(database: Path) -> tuple[int, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import Engine
 
@@ -82,16 +83,25 @@ def build_runtime(config: OrderlineConfig, clock: Callable[[], datetime] = syste
     return Runtime(config, engine, platform_connectors, directory, processor, clock)
 
 
-def build_web_context(runtime: Runtime, *, embedded_processing: bool = True) -> WebContext:
-    loop = ProcessingLoop(runtime.processor, runtime.engine) if embedded_processing else None
-    writer = GroupCommitWriter(runtime.engine, on_commit=loop.wake if loop else None)
+class Background(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+def build_web_context(runtime: Runtime, *, processing: Background | None = None) -> WebContext:
+    """The web app's dependencies; `processing` runs beside it (a thread or a process)."""
     intake = WebhookIntake(runtime.connectors, runtime.stores, runtime.config.server.max_body_bytes)
     return WebContext(
         engine=runtime.engine,
         intake=intake,
-        writer=writer,
+        writer=GroupCommitWriter(runtime.engine),
         clock=runtime.clock,
         metrics=Metrics.create(),
-        on_startup=loop.start if loop else lambda: None,
-        on_shutdown=loop.stop if loop else lambda: None,
+        on_startup=processing.start if processing else lambda: None,
+        on_shutdown=processing.stop if processing else lambda: None,
     )
+
+
+def processing_thread(runtime: Runtime) -> ProcessingLoop:
+    """In-process processing, for tests and the demo."""
+    return ProcessingLoop(runtime.processor, runtime.engine, poll_s=0.2)

@@ -65,7 +65,7 @@ def service(tmp_path: Path, database_url: str) -> Iterator[Service]:
     """The app with processing left to the test (`service.process()`), for exact assertions."""
     migrate(make_engine(database_url))
     runtime = build_runtime(load_config(write_config(tmp_path, database_url)))
-    app = create_app(build_web_context(runtime, embedded_processing=False))
+    app = create_app(build_web_context(runtime))
     with TestClient(app) as client:
         yield Service(client, runtime)
     runtime.engine.dispose()

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import threading
+import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, func, select
 
 from orderline.store import tokens
-from orderline.store.inbox import DeadLetterRecord, GroupCommitWriter, InboxRecord
+from orderline.store.inbox import DeadLetterRecord, GroupCommitWriter, InboxRecord, Record
 from orderline.store.tables import dead_letters, inbox, metadata
 
 T0 = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
@@ -36,41 +37,41 @@ def test_migrations_produce_exactly_the_declared_schema(engine: Engine) -> None:
     assert differences == []
 
 
+def _write_all(
+    engine: Engine, records: list[Record], writer: GroupCommitWriter | None = None
+) -> GroupCommitWriter:
+    writer = writer or GroupCommitWriter(engine)
+
+    async def run() -> None:
+        writer.start()
+        await asyncio.gather(*(writer.write(r) for r in records))
+        await writer.stop()
+
+    asyncio.run(run())
+    return writer
+
+
 def test_group_commit_stores_every_concurrent_record_once(engine: Engine) -> None:
-    commits = []
+    commits: list[int] = []
     writer = GroupCommitWriter(engine, on_commit=lambda: commits.append(1))
-    writer.start()
-    futures = []
-    lock = threading.Lock()
 
-    def submit(start: int) -> None:
-        for n in range(start, start + 50):
-            future = writer.submit(_record(n))
-            with lock:
-                futures.append(future)
-
-    threads = [threading.Thread(target=submit, args=(k * 50,)) for k in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for future in futures:
-        future.result(timeout=30)
-    writer.stop()
+    _write_all(engine, [_record(n) for n in range(400)], writer)
 
     with engine.connect() as connection:
         stored = connection.execute(select(func.count()).select_from(inbox)).scalar_one()
     assert stored == 400
     assert writer.records_committed == 400
-    assert writer.batches_committed == len(commits) <= 400
+    assert writer.batches_committed == len(commits) == 1  # all 400 were waiting together
+
+
+def test_write_before_start_is_refused(engine: Engine) -> None:
+    with pytest.raises(RuntimeError, match="before start"):
+        asyncio.run(GroupCommitWriter(engine).write(_record(1)))
 
 
 def test_redelivery_with_the_same_dedupe_key_is_acknowledged_and_stored_once(engine: Engine) -> None:
-    writer = GroupCommitWriter(engine)
-    writer.start()
-    writer.submit(_record(1, dedupe="same")).result(timeout=10)
-    writer.submit(_record(2, dedupe="same")).result(timeout=10)
-    writer.stop()
+    _write_all(engine, [_record(1, dedupe="same")])
+    _write_all(engine, [_record(2, dedupe="same")])
 
     with engine.connect() as connection:
         rows = connection.execute(select(inbox.c.body, inbox.c.received_at)).all()
@@ -78,8 +79,6 @@ def test_redelivery_with_the_same_dedupe_key_is_acknowledged_and_stored_once(eng
 
 
 def test_dead_letters_keep_body_and_reason(engine: Engine) -> None:
-    writer = GroupCommitWriter(engine)
-    writer.start()
     letter = DeadLetterRecord(
         received_at=T0,
         platform="shopify",
@@ -90,8 +89,7 @@ def test_dead_letters_keep_body_and_reason(engine: Engine) -> None:
         headers={"x": "y"},
         body=b"\x00raw",
     )
-    writer.submit(letter).result(timeout=10)
-    writer.stop()
+    _write_all(engine, [letter])
 
     with engine.connect() as connection:
         row = connection.execute(select(dead_letters)).one()

@@ -17,7 +17,7 @@ import httpx
 import uvicorn
 from rich.console import Console
 
-from orderline.bootstrap import build_runtime, build_web_context
+from orderline.bootstrap import build_runtime, build_web_context, processing_thread
 from orderline.cli.options import load_or_exit
 from orderline.simulation.shopify import ShopifyWebhook, generate_order_history
 from orderline.store import tokens as token_store
@@ -49,7 +49,7 @@ def run_demo(config_path: Path | None, *, port: int, order_count: int, seed: int
     runtime = build_runtime(load_or_exit(config_path))
     with runtime.engine.begin() as connection:
         token = token_store.create_token(connection, name="demo", role="admin", now=runtime.clock())
-    web = create_app(build_web_context(runtime))
+    web = create_app(build_web_context(runtime, processing=processing_thread(runtime)))
     server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=port, log_level="warning"))
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve_and_feed(server, port, token, order_count, seed))

@@ -14,6 +14,7 @@ from orderline.bootstrap import SchemaNotReady, build_runtime, build_web_context
 from orderline.cli import tokens
 from orderline.cli.demo import run_demo
 from orderline.cli.options import ConfigOption, err, load_or_exit
+from orderline.cli.worker import WorkerProcess, run_worker
 from orderline.config import check_config
 from orderline.services.replay import replay_inbox
 from orderline.store.database import make_engine, migrate
@@ -37,7 +38,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind. Default: server.host.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind. Default: server.port.")] = None,
     processing: Annotated[
-        bool, typer.Option(help="Process the inbox in this process (the embedded mode).")
+        bool, typer.Option(help="Also run the processing worker (the embedded mode).")
     ] = True,
 ) -> None:
     """Run the HTTP service: webhooks, API, health and metrics."""
@@ -47,7 +48,8 @@ def serve(
     except SchemaNotReady as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from error
-    web = create_app(build_web_context(runtime, embedded_processing=processing))
+    worker = WorkerProcess(config) if processing else None
+    web = create_app(build_web_context(runtime, processing=worker))
     uvicorn.run(
         web,
         host=host or settings.server.host,
@@ -55,6 +57,12 @@ def serve(
         log_level="warning",
         access_log=False,
     )
+
+
+@app.command()
+def worker(config: ConfigOption = None) -> None:
+    """Process the inbox (facts, projections) without serving HTTP; Ctrl-C stops it."""
+    run_worker(config)
 
 
 @app.command()

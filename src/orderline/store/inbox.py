@@ -1,20 +1,19 @@
 """The durable inbox: every delivery's raw bytes, committed before it is acknowledged.
 
 `GroupCommitWriter` owns the intake write path. Concurrent requests hand it their rows
-and wait; one thread writes whatever has queued up in a single transaction and
-resolves every waiter once the commit (an fsync on SQLite) has returned. One fsync
+and wait; it writes whatever has queued up in a single transaction and resolves every
+waiter once the commit (an fsync on SQLite) has returned. One fsync
 then serves many requests, which is what lets intake go past the ~4,400 commits/s a
 single SQLite file manages when each request commits alone.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-import queue
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, Insert
@@ -64,86 +63,89 @@ def inbox_insert(dialect_name: str) -> Insert:
 
 def write_records(connection: Connection, records: Sequence[Record]) -> None:
     """Insert inbox rows (duplicates skipped) and dead letters, in the caller's transaction."""
-    inbox_rows = [asdict(r) for r in records if isinstance(r, InboxRecord)]
-    letter_rows = [asdict(r) for r in records if isinstance(r, DeadLetterRecord)]
+    inbox_rows = [_row(r) for r in records if isinstance(r, InboxRecord)]
+    letter_rows = [_row(r) for r in records if isinstance(r, DeadLetterRecord)]
     if inbox_rows:
         connection.execute(inbox_insert(connection.dialect.name), inbox_rows)
     if letter_rows:
         connection.execute(dead_letters.insert(), letter_rows)
 
 
-@dataclass(slots=True)
-class _Pending:
-    record: Record
-    done: Future[None]
+def _row(record: Record) -> dict[str, object]:
+    # Not dataclasses.asdict: it deep-copies headers and bodies, which cost more than
+    # the insert itself on the intake path.
+    return {name: getattr(record, name) for name in record.__dataclass_fields__}
 
 
 class GroupCommitWriter:
-    """Batches concurrent intake writes into one transaction each.
+    """Batches concurrent intake writes into one transaction each, on the event loop.
 
-    `submit` returns a Future that completes once the record is durably committed, or
-    fails with the database error (the request is then answered 503 and the platform
-    retries: nothing is acknowledged that is not stored).
+    `write` returns once the record is durably committed, or raises the database error
+    (the request is then answered 503 and the platform retries: nothing is acknowledged
+    that is not stored). Requests that arrive while a commit runs queue up and go into
+    the next transaction together.
+
+    Rows are inserted on the loop and only the commit runs in a thread. sqlite3 releases
+    and retakes the GIL around every row it steps, and each retake can wait up to the
+    interpreter's switch interval (5 ms) while the loop is busy parsing requests: a
+    writer thread doing the inserts managed ~15 rows per commit here. A commit releases
+    the GIL once, for the fsync, and the loop keeps serving requests meanwhile.
     """
 
     def __init__(
         self,
         engine: Engine,
         *,
-        max_batch: int = 512,
+        max_batch: int = 1024,
         on_commit: Callable[[], None] | None = None,
     ) -> None:
         self._engine = engine
         self._max_batch = max_batch
         self._on_commit = on_commit
-        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="orderline-intake-writer", daemon=True)
-        self._started = False
+        self._pending: list[tuple[Record, asyncio.Future[None]]] = []
+        self._wakeup: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
         self.batches_committed = 0
         self.records_committed = 0
 
     def start(self) -> None:
-        if not self._started:
-            self._started = True
-            self._thread.start()
+        """Start flushing; call from within the running event loop."""
+        if self._task is None:
+            self._wakeup = asyncio.Event()
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="orderline-intake-writer")
 
-    def stop(self, timeout_s: float = 10.0) -> None:
-        if self._started:
-            self._queue.put(None)
-            self._thread.join(timeout_s)
-            self._started = False
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        while self._pending:
+            self._flush_now()
 
-    def submit(self, record: Record) -> Future[None]:
-        done: Future[None] = Future()
-        self._queue.put(_Pending(record, done))
-        return done
+    async def write(self, record: Record) -> None:
+        if self._task is None or self._wakeup is None:
+            raise RuntimeError("GroupCommitWriter.write before start()")
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((record, done))
+        self._wakeup.set()
+        await done
 
-    def _run(self) -> None:
+    async def _run(self) -> None:
+        assert self._wakeup is not None
         while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            stopping = self._drain_into(batch)
-            self._commit(batch)
-            if stopping:
-                return
+            await self._wakeup.wait()
+            # One turn of the loop lets every request already readable join this batch.
+            await asyncio.sleep(0)
+            self._wakeup.clear()
+            while self._pending:
+                await self._flush()
 
-    def _drain_into(self, batch: list[_Pending]) -> bool:
-        while len(batch) < self._max_batch:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return False
-            if item is None:
-                return True
-            batch.append(item)
-        return False
-
-    def _commit(self, batch: list[_Pending]) -> None:
+    async def _flush(self) -> None:
+        batch = self._pending[: self._max_batch]
+        del self._pending[: self._max_batch]
         try:
-            with self._engine.begin() as connection:
-                write_records(connection, [p.record for p in batch])
+            await self._insert_then_commit([record for record, _ in batch])
         except Exception:
             log.exception("group commit of %d records failed; retrying them one by one", len(batch))
             self._commit_one_by_one(batch)
@@ -152,22 +154,41 @@ class GroupCommitWriter:
         if self._on_commit is not None:
             self._on_commit()
 
-    def _commit_one_by_one(self, batch: list[_Pending]) -> None:
-        for pending in batch:
+    async def _insert_then_commit(self, records: list[Record]) -> None:
+        """Insert on the loop (no GIL hand-offs per row), commit in a thread: the fsync
+        releases the GIL once and the loop keeps serving requests meanwhile."""
+        connection = self._engine.connect()
+        try:
+            transaction = connection.begin()
+            write_records(connection, records)
+            await asyncio.to_thread(transaction.commit)
+        finally:
+            connection.close()
+
+    def _flush_now(self) -> None:
+        """Synchronous flush for shutdown, when the loop may be going away."""
+        batch = self._pending[: self._max_batch]
+        del self._pending[: self._max_batch]
+        self._commit_one_by_one(batch)
+
+    def _commit_one_by_one(self, batch: list[tuple[Record, asyncio.Future[None]]]) -> None:
+        for item in batch:
             try:
                 with self._engine.begin() as connection:
-                    write_records(connection, [pending.record])
+                    write_records(connection, [item[0]])
             except Exception as error:
-                self._settle([pending], error)
+                self._settle([item], error)
             else:
-                self._settle([pending], None)
+                self._settle([item], None)
 
-    def _settle(self, batch: list[_Pending], error: BaseException | None) -> None:
+    def _settle(self, batch: list[tuple[Record, asyncio.Future[None]]], error: BaseException | None) -> None:
         if error is None:
             self.batches_committed += 1
             self.records_committed += len(batch)
-        for pending in batch:
+        for _, done in batch:
+            if done.done():
+                continue  # the request was cancelled (client went away); the record is stored anyway
             if error is None:
-                pending.done.set_result(None)
+                done.set_result(None)
             else:
-                pending.done.set_exception(error)
+                done.set_exception(error)

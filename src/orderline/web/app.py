@@ -41,8 +41,8 @@ def create_app(context: WebContext) -> FastAPI:
         try:
             yield
         finally:
+            await context.writer.stop()
             context.on_shutdown()
-            context.writer.stop()
 
     app = FastAPI(
         title="Orderline",
@@ -81,4 +81,6 @@ async def readyz(request: Request) -> Response:
 
 async def metrics(request: Request) -> Response:
     context: WebContext = request.app.state.context
+    context.metrics.intake_commits.set(context.writer.batches_committed)
+    context.metrics.intake_records.set(context.writer.records_committed)
     return Response(generate_latest(context.metrics.registry), media_type=CONTENT_TYPE_LATEST)

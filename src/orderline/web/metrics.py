@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 @dataclass(frozen=True)
@@ -12,6 +12,8 @@ class Metrics:
     registry: CollectorRegistry
     webhooks: Counter
     ack_seconds: Histogram
+    intake_commits: Gauge
+    intake_records: Gauge
 
     @classmethod
     def create(cls) -> Metrics:
@@ -28,4 +30,12 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
             registry=registry,
         )
-        return cls(registry, webhooks, ack_seconds)
+        intake_commits = Gauge(
+            "orderline_intake_commits", "Transactions committed by the intake writer", registry=registry
+        )
+        intake_records = Gauge(
+            "orderline_intake_records",
+            "Records (inbox rows and dead letters) committed by the intake writer",
+            registry=registry,
+        )
+        return cls(registry, webhooks, ack_seconds, intake_commits, intake_records)

@@ -5,7 +5,6 @@ Kept on plain Starlette (no FastAPI dependency injection): it is the hot path.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -54,7 +53,7 @@ class WebhookEndpoint:
         )
         record = decision.record if isinstance(decision, Accepted) else decision.dead_letter
         try:
-            await asyncio.wrap_future(self._writer.submit(record))
+            await self._writer.write(record)
         except Exception:
             log.exception("could not store a %s delivery; answering 503 so the platform retries", platform)
             return self._answer(platform, 503, b'{"error":"storage unavailable, retry later"}', started)
