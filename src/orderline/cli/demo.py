@@ -23,7 +23,7 @@ from orderline.simulation.shopify import ShopifyWebhook, generate_order_history
 from orderline.store import tokens as token_store
 from orderline.web.app import create_app
 
-out = Console()
+out = Console(soft_wrap=True)
 
 DEMO_DIR = Path(".demo")
 SHOP_DOMAIN = "orderline-demo.myshopify.com"
