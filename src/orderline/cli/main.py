@@ -29,7 +29,7 @@ app = typer.Typer(
 app.add_typer(tokens.app, name="token")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-out = Console()
+out = Console(soft_wrap=True)
 
 
 @app.command()

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from orderline.config import ConfigError, OrderlineConfig, load_config
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ConfigOption = Annotated[
     Path | None,

@@ -15,7 +15,7 @@ from orderline.store import tokens as token_store
 from orderline.web.auth import Role
 
 app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
-out = Console()
+out = Console(soft_wrap=True)
 
 
 @app.command("create")
