@@ -181,21 +181,32 @@ FACT_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in get_args(Fact)}
 NESTED_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in (Address, LineItem, LineQuantity)}
 
 
+_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}
+_ENUM_FIELDS: dict[type[Any], tuple[tuple[str, Any], ...]] = {}
+
+
+def _field_names(cls: type[Any]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
 def _encode(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return {"$dt": value.isoformat()}
-    if isinstance(value, Decimal):
-        return {"$dec": str(value)}
-    if isinstance(value, frozenset):
-        return {"$set": sorted(_encode(v) for v in value)}
-    if isinstance(value, tuple):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is tuple:
         return [_encode(v) for v in value]
-    if type(value).__name__ in NESTED_TYPES:
-        return {
-            "$t": type(value).__name__,
-            **{f.name: _encode(getattr(value, f.name)) for f in fields(value)},
-        }
-    return value  # str, int, bool, None, StrEnum (a str)
+    if kind is datetime:
+        return {"$dt": value.isoformat()}
+    if kind is Decimal:
+        return {"$dec": str(value)}
+    if kind is frozenset:
+        return {"$set": sorted(_encode(v) for v in value)}
+    if kind.__name__ in NESTED_TYPES:
+        return {"$t": kind.__name__, **{name: _encode(getattr(value, name)) for name in _field_names(kind)}}
+    return value  # a StrEnum (a str)
 
 
 def _decode(value: Any) -> Any:
@@ -213,8 +224,10 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def _enum_fields(cls: type[Any]) -> dict[str, Any]:
-    """Field name -> enum class, for fields typed with one of our StrEnums."""
+def _enum_fields(cls: type[Any]) -> tuple[tuple[str, Any], ...]:
+    """(field name, enum class) for fields typed with one of our StrEnums."""
+    if cls in _ENUM_FIELDS:
+        return _ENUM_FIELDS[cls]
     enums = {
         "payment_status": PaymentStatus,
         "state": ShipmentState,
@@ -222,20 +235,21 @@ def _enum_fields(cls: type[Any]) -> dict[str, Any]:
         "status": DeliveryStatus,
         "reason": HoldReason,
     }
-    names = {f.name for f in fields(cls)}
-    return {name: enum for name, enum in enums.items() if name in names}
+    names = set(_field_names(cls))
+    found = _ENUM_FIELDS[cls] = tuple((name, enum) for name, enum in enums.items() if name in names)
+    return found
 
 
 def fact_to_dict(fact: Fact) -> dict[str, Any]:
     """A JSON-able dict that `fact_from_dict` turns back into an equal fact."""
-    body = {f.name: _encode(getattr(fact, f.name)) for f in fields(fact)}
+    body = {name: _encode(getattr(fact, name)) for name in _field_names(type(fact))}
     return {"type": type(fact).__name__, **body}
 
 
 def fact_from_dict(data: dict[str, Any]) -> Fact:
     cls = FACT_TYPES[data["type"]]
     values = {k: _decode(v) for k, v in data.items() if k != "type"}
-    for name, enum in _enum_fields(cls).items():
+    for name, enum in _enum_fields(cls):
         if values.get(name) is not None:
             values[name] = enum(values[name])
     if "remaining_reasons" in values:
@@ -246,5 +260,10 @@ def fact_from_dict(data: dict[str, Any]) -> Fact:
 
 def fact_key(fact: Fact) -> str:
     """A stable identity: the same content always gives the same key."""
-    canonical = json.dumps(fact_to_dict(fact), sort_keys=True, separators=(",", ":"))
+    return fact_key_of(fact_to_dict(fact))
+
+
+def fact_key_of(body: dict[str, Any]) -> str:
+    """`fact_key` of a fact already turned into its dict (saves encoding it twice)."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]

@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy import Engine
 
 from orderline.connectors.base import Connector, Delivery, MappedDelivery, OrderResolver, PayloadError
-from orderline.domain.facts import HoldPlaced, HoldsReleased, fact_from_dict, fact_key, fact_to_dict
+from orderline.domain.facts import HoldPlaced, HoldsReleased, fact_from_dict, fact_key_of, fact_to_dict
 from orderline.domain.fold import fold
 from orderline.domain.lifecycle import Ownership
 from orderline.domain.order import Order, order_to_dict
@@ -118,21 +118,29 @@ class Processor:
         failures: Sequence[tuple[PendingDelivery, str]],
         fact_rows: Sequence[FactRow],
     ) -> int:
-        now = self._clock()
         keys = {(row.store_id, row.order_id) for row in fact_rows}
+        # Read and fold outside the write transaction: SQLite has one write lock, and
+        # intake waits for it. Only one processing worker writes a given order (the
+        # embedded mode runs one), so nothing can change these orders meanwhile.
+        with self._engine.connect() as connection:
+            stored = projections.load_facts(connection, keys)
+        for row in fact_rows:
+            stored[(row.store_id, row.order_id)][row.fact_key] = row.body
+        folded = self._project(stored)
+        now = self._clock()
         with self._engine.begin() as connection:
             projections.insert_facts(connection, fact_rows)
             projections.remember_fulfillment_orders(connection, _fulfillment_orders(fact_rows))
-            stored = projections.load_facts(connection, keys)
-            projections.save_projections(connection, self._project(stored))
+            projections.save_projections(connection, folded)
             inbox_queue.record_outcomes(connection, outcomes, now)
             inbox_queue.dead_letter_failures(connection, failures, now)
         return len(keys)
 
-    def _project(self, stored: Mapping[OrderKey, list[dict[str, Any]]]) -> list[OrderProjection]:
+    def _project(self, stored: Mapping[OrderKey, dict[str, dict[str, Any]]]) -> list[OrderProjection]:
         result = []
         for (store_id, order_id), bodies in stored.items():
-            order = fold(store_id, order_id, [fact_from_dict(b) for b in bodies], self._ownership)
+            facts = [fact_from_dict(b) for b in bodies.values()]
+            order = fold(store_id, order_id, facts, self._ownership)
             if order is not None:
                 result.append(projection_of(order, len(bodies)))
         return result
@@ -180,18 +188,21 @@ def _outcome(delivery: PendingDelivery, mapped: MappedDelivery) -> DeliveryOutco
 def _fact_rows(delivery: PendingDelivery, mapped: MappedDelivery) -> list[FactRow]:
     if mapped.order_id is None:
         return []
-    return [
-        FactRow(
-            store_id=delivery.store_id,
-            order_id=mapped.order_id,
-            fact_key=fact_key(fact),
-            fact_type=type(fact).__name__,
-            occurred_at=fact.occurred_at,
-            body=fact_to_dict(fact),
-            inbox_id=delivery.inbox_id,
+    rows = []
+    for fact in mapped.facts:
+        body = fact_to_dict(fact)
+        rows.append(
+            FactRow(
+                store_id=delivery.store_id,
+                order_id=mapped.order_id,
+                fact_key=fact_key_of(body),
+                fact_type=body["type"],
+                occurred_at=fact.occurred_at,
+                body=body,
+                inbox_id=delivery.inbox_id,
+            )
         )
-        for fact in mapped.facts
-    ]
+    return rows
 
 
 def _fulfillment_orders(rows: Sequence[FactRow]) -> list[tuple[str, str, str]]:

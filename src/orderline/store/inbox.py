@@ -155,15 +155,27 @@ class GroupCommitWriter:
             self._on_commit()
 
     async def _insert_then_commit(self, records: list[Record]) -> None:
-        """Insert on the loop (no GIL hand-offs per row), commit in a thread: the fsync
-        releases the GIL once and the loop keeps serving requests meanwhile."""
-        connection = self._engine.connect()
+        """Take the write lock and commit in a thread, insert on the loop (no GIL
+        hand-offs per row); the loop keeps serving requests during the waits."""
+        connection = await asyncio.to_thread(self._begin)
         try:
-            transaction = connection.begin()
             write_records(connection, records)
-            await asyncio.to_thread(transaction.commit)
+            await asyncio.to_thread(connection.commit)
         finally:
             connection.close()
+
+    def _begin(self) -> Connection:
+        """A connection in a transaction that already holds SQLite's write lock.
+
+        Waiting for the lock (a processing worker may hold it) happens here, in a
+        thread, so the loop never blocks on it.
+        """
+        connection = self._engine.connect()
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.begin()
+        return connection
 
     def _flush_now(self) -> None:
         """Synchronous flush for shutdown, when the loop may be going away."""

@@ -78,19 +78,19 @@ def insert_facts(connection: Connection, rows: Sequence[FactRow]) -> None:
     )
 
 
-def load_facts(connection: Connection, keys: Iterable[OrderKey]) -> dict[OrderKey, list[dict[str, Any]]]:
-    """Every stored fact body of the given orders."""
-    found: dict[OrderKey, list[dict[str, Any]]] = defaultdict(list)
+def load_facts(connection: Connection, keys: Iterable[OrderKey]) -> dict[OrderKey, dict[str, dict[str, Any]]]:
+    """Every stored fact of the given orders: fact_key -> body."""
+    found: dict[OrderKey, dict[str, dict[str, Any]]] = defaultdict(dict)
     key_list = sorted(set(keys))
     for start in range(0, len(key_list), 400):
         chunk = key_list[start : start + 400]
         result = connection.execute(
-            select(facts.c.store_id, facts.c.order_id, facts.c.body).where(
+            select(facts.c.store_id, facts.c.order_id, facts.c.fact_key, facts.c.body).where(
                 tuple_(facts.c.store_id, facts.c.order_id).in_(chunk)
             )
         )
-        for store_id, order_id, body in result:
-            found[(store_id, order_id)].append(body)
+        for store_id, order_id, key, body in result:
+            found[(store_id, order_id)][key] = body
     return found
 
 
