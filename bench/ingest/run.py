@@ -169,7 +169,7 @@ def main() -> None:
     parser.add_argument(
         "--orders", type=int, default=4000, help="order histories to generate (~8 webhooks each)"
     )
-    parser.add_argument("--connections", type=int, default=64, help="concurrent keep-alive connections")
+    parser.add_argument("--connections", type=int, default=128, help="concurrent keep-alive connections")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 

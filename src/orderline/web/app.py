@@ -19,7 +19,7 @@ from orderline.services.intake import WebhookIntake
 from orderline.store.inbox import GroupCommitWriter
 from orderline.web import api
 from orderline.web.metrics import Metrics
-from orderline.web.webhooks import WebhookEndpoint
+from orderline.web.webhooks import WebhookEndpoint, WebhookRouter
 
 
 @dataclass
@@ -33,7 +33,15 @@ class WebContext:
     on_shutdown: Callable[[], None] = lambda: None
 
 
-def create_app(context: WebContext) -> FastAPI:
+def create_app(context: WebContext) -> WebhookRouter:
+    """The ASGI app: webhooks on a plain-ASGI fast path, everything else on FastAPI."""
+    api_app = create_api_app(context)
+    return WebhookRouter(
+        api_app, WebhookEndpoint(context.intake, context.writer, context.metrics, context.clock)
+    )
+
+
+def create_api_app(context: WebContext) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         context.writer.start()
@@ -51,11 +59,8 @@ def create_app(context: WebContext) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.context = context
-    webhook = WebhookEndpoint(context.intake, context.writer, context.metrics, context.clock)
     app.router.routes.extend(
         [
-            Route("/webhooks/{platform}", webhook.handle, methods=["POST"]),
-            Route("/webhooks/{platform}/{store_id}", webhook.handle, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),

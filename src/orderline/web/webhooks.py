@@ -1,18 +1,18 @@
 """`POST /webhooks/{platform}[/{store_id}]`: answer 2xx only after the raw body is committed.
 
-Kept on plain Starlette (no FastAPI dependency injection): it is the hot path.
+This is the hot path, so it is plain ASGI in front of the FastAPI app: no middleware
+stack, no Request objects, no dependency injection. Everything else passes through.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import datetime
+from typing import Any
 
 import orjson
-from starlette.requests import Request
-from starlette.responses import Response
 
 from orderline.services.intake import Accepted, WebhookIntake, WebhookRequest
 from orderline.store.inbox import GroupCommitWriter
@@ -20,6 +20,13 @@ from orderline.web.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+PREFIX = "/webhooks/"
 ACCEPTED_BODY = b'{"status":"accepted"}'
 
 
@@ -36,16 +43,17 @@ class WebhookEndpoint:
         self._metrics = metrics
         self._clock = clock
 
-    async def handle(self, request: Request) -> Response:
+    async def handle(
+        self, scope: Scope, receive: Receive, send: Send, platform: str, store_id: str | None
+    ) -> None:
         started = time.perf_counter()
-        platform = request.path_params["platform"]
-        body, too_large = await _read_limited(request, self._intake.max_body_bytes)
+        body, too_large = await _read_limited(receive, self._intake.max_body_bytes)
         decision = self._intake.decide(
             WebhookRequest(
                 platform=platform,
-                path_store_id=request.path_params.get("store_id"),
-                path=request.url.path,
-                headers={k.decode("latin-1"): v.decode("latin-1") for k, v in request.scope["headers"]},
+                path_store_id=store_id,
+                path=scope["path"],
+                headers={k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
                 body=body,
                 received_at=self._clock(),
                 body_too_large=too_large,
@@ -56,26 +64,53 @@ class WebhookEndpoint:
             await self._writer.write(record)
         except Exception:
             log.exception("could not store a %s delivery; answering 503 so the platform retries", platform)
-            return self._answer(platform, 503, b'{"error":"storage unavailable, retry later"}', started)
+            await self._answer(send, platform, 503, b'{"error":"storage unavailable, retry later"}', started)
+            return
         if isinstance(decision, Accepted):
-            return self._answer(platform, 200, ACCEPTED_BODY, started)
-        error = orjson.dumps({"error": decision.reason})
-        return self._answer(platform, decision.status_code, error, started)
+            await self._answer(send, platform, 200, ACCEPTED_BODY, started)
+        else:
+            error = orjson.dumps({"error": decision.reason})
+            await self._answer(send, platform, decision.status_code, error, started)
 
-    def _answer(self, platform: str, status_code: int, body: bytes, started: float) -> Response:
+    async def _answer(self, send: Send, platform: str, status_code: int, body: bytes, started: float) -> None:
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status_code, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
         self._metrics.webhooks.labels(platform, str(status_code)).inc()
         self._metrics.ack_seconds.observe(time.perf_counter() - started)
-        return Response(body, status_code, media_type="application/json")
 
 
-async def _read_limited(request: Request, limit: int) -> tuple[bytes, bool]:
+class WebhookRouter:
+    """Sends `POST /webhooks/{platform}[/{store_id}]` to the endpoint, the rest to `app`."""
+
+    def __init__(self, app: ASGIApp, endpoint: WebhookEndpoint) -> None:
+        self.app = app
+        self._endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].startswith(PREFIX):
+            parts = scope["path"][len(PREFIX) :].split("/")
+            if 1 <= len(parts) <= 2 and all(parts):
+                store_id = parts[1] if len(parts) == 2 else None
+                await self._endpoint.handle(scope, receive, send, parts[0], store_id)
+                return
+        await self.app(scope, receive, send)
+
+
+async def _read_limited(receive: Receive, limit: int) -> tuple[bytes, bool]:
     """The body, or its first `limit` bytes and True when it is longer (we stop reading)."""
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk: bytes = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             chunks.append(chunk[: max(0, limit - (size - len(chunk)))])
             return b"".join(chunks), True
         chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
     return b"".join(chunks), False
