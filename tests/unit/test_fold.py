@@ -611,3 +611,30 @@ def test_every_timeline_entry_keeps_its_data_sorted_by_key() -> None:
         "delivery_event", "refund_recorded", "hold_placed", "hold_released", "cancelled", "anomaly",
     }  # fmt: skip
     assert [entry.data for entry in order.timeline] == [tuple(sorted(entry.data)) for entry in order.timeline]
+
+
+def test_unmapped_platform_status_is_a_visible_anomaly_until_a_later_snapshot_maps_it() -> None:
+    from dataclasses import replace
+
+    from orderline.domain.facts import LineItem, OrderSnapshot
+    from orderline.domain.vocabulary import AnomalyKind, PaymentStatus
+
+    t0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    unmapped = OrderSnapshot(
+        order_id="7",
+        updated_at=t0,
+        placed_at=t0,
+        payment_status=PaymentStatus.PAID,
+        lines=(LineItem("l1", "Mug", 1),),
+        platform_status="awaiting-pickup-x",
+        unmapped_status="awaiting-pickup-x",
+    )
+    mapped_later = replace(unmapped, updated_at=t0 + timedelta(hours=1), unmapped_status=None)
+
+    flagged = fold("s", "7", [unmapped])
+    cleared = fold("s", "7", [unmapped, mapped_later])
+
+    assert flagged is not None and cleared is not None
+    assert [(a.kind, a.at) for a in flagged.anomalies] == [(AnomalyKind.UNMAPPED_STATUS, t0)]
+    assert "awaiting-pickup-x" in flagged.anomalies[0].detail
+    assert cleared.anomalies == ()

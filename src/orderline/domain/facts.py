@@ -76,6 +76,9 @@ class OrderSnapshot:
     shipping_address: Address | None = None
     platform_status: str = ""
     tags: tuple[str, ...] = ()
+    unmapped_status: str | None = None
+    """A platform status with no canonical mapping (neither built in nor in the store's
+    status map); the order shows it as an `unmapped_status` anomaly, never a silent default."""
 
     @property
     def occurred_at(self) -> datetime:

@@ -430,6 +430,12 @@ def _quantity_anomalies(snapshot: OrderSnapshot, replay: _Replay, quantities: _Q
             if lq.line_id not in known:
                 detail = f"Refund {refund.refund_id} refers to unknown line {lq.line_id}"
                 found.append(Anomaly(AnomalyKind.UNKNOWN_LINE, detail, refund.created_at))
+    if snapshot.unmapped_status is not None:
+        detail = (
+            f"Platform status {snapshot.unmapped_status!r} has no canonical mapping; "
+            "add it to the store's status_map"
+        )
+        found.append(Anomaly(AnomalyKind.UNMAPPED_STATUS, detail, snapshot.updated_at))
     for line in snapshot.lines:
         shipped = quantities.shipped.get(line.line_id, 0)
         if shipped > line.quantity:
