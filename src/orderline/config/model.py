@@ -74,6 +74,10 @@ class StoreConfig(_Section):
     api_token: SecretStr | None = None
     timezone: TimezoneName = "UTC"
     status_map: dict[str, OrderStatusName] = Field(default_factory=dict)
+    # WooCommerce: REST consumer key (api_token is then the consumer secret), and the
+    # line-item meta key that carries backordered quantities (it is translated).
+    api_key: SecretStr | None = None
+    backorder_meta_key: str = "Backordered"
 
     @field_validator("shop_domain", "site_url", "store_hash")
     @classmethod
