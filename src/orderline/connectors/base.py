@@ -23,6 +23,11 @@ class PayloadError(ValueError):
     """The body is readable JSON but not a payload this connector can map."""
 
 
+class RetryLater(Exception):
+    """Mapping needs something that is unavailable now (a platform API down or rate
+    limited); the delivery stays in the inbox and is tried again later."""
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryMeta:
     """What intake records about one delivery before it is processed."""
@@ -41,6 +46,7 @@ class Delivery:
     store_id: str
     topic: str
     payload: Any
+    """The parsed JSON body; None when the body is not JSON (only a WooCommerce ping)."""
     received_at: datetime
     triggered_at: datetime | None = None
 

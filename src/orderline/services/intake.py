@@ -45,6 +45,7 @@ class Rejected:
 Decision = Accepted | Rejected
 
 _NOT_JSON = object()
+PING_TOPIC = "ping"
 
 
 class WebhookIntake:
@@ -73,12 +74,13 @@ class WebhookIntake:
     ) -> Decision:
         if not connector.verify(request.headers, request.body, store.webhook_secrets):
             return _reject(request, store.store_id, 401, "missing or invalid signature")
-        if payload is _NOT_JSON:
-            return _reject(request, store.store_id, 400, "body is not valid JSON")
         try:
             meta = connector.delivery_meta(request.headers, request.body)
         except PayloadError as error:
             return _reject(request, store.store_id, 400, str(error))
+        # A WooCommerce ping (sent when a webhook is saved) is form-encoded, not JSON.
+        if payload is _NOT_JSON and meta.topic != PING_TOPIC:
+            return _reject(request, store.store_id, 400, "body is not valid JSON")
         record = InboxRecord(
             platform=request.platform,
             store_id=store.store_id,

@@ -18,7 +18,14 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine
 
-from orderline.connectors.base import Connector, Delivery, MappedDelivery, OrderResolver, PayloadError
+from orderline.connectors.base import (
+    Connector,
+    Delivery,
+    MappedDelivery,
+    OrderResolver,
+    PayloadError,
+    RetryLater,
+)
 from orderline.domain.facts import HoldPlaced, HoldsReleased, fact_from_dict, fact_key_of, fact_to_dict
 from orderline.domain.fold import fold
 from orderline.domain.lifecycle import Ownership
@@ -108,8 +115,10 @@ class Processor:
             ), []
         try:
             mapped = connector.map_delivery(_as_delivery(delivery), self._resolver)
-        except (PayloadError, orjson.JSONDecodeError) as error:
+        except PayloadError as error:
             return DeliveryOutcome(delivery.inbox_id, "failed", error=str(error)), []
+        except RetryLater as error:
+            return DeliveryOutcome(delivery.inbox_id, "unresolved", error=f"retry later: {error}"), []
         return _outcome(delivery, mapped), _fact_rows(delivery, mapped)
 
     def _commit(
@@ -168,10 +177,14 @@ def projection_of(order: Order, fact_count: int) -> OrderProjection:
 
 
 def _as_delivery(pending: PendingDelivery) -> Delivery:
+    try:
+        payload = orjson.loads(pending.body)
+    except orjson.JSONDecodeError:
+        payload = None  # intake stores non-JSON bodies only for pings
     return Delivery(
         store_id=pending.store_id,
         topic=pending.topic,
-        payload=orjson.loads(pending.body),
+        payload=payload,
         received_at=pending.received_at,
         triggered_at=pending.triggered_at,
     )
