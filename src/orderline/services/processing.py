@@ -129,18 +129,27 @@ class Processor:
     ) -> int:
         keys = {(row.store_id, row.order_id) for row in fact_rows}
         # Read and fold outside the write transaction: SQLite has one write lock, and
-        # intake waits for it. Only one processing worker writes a given order (the
-        # embedded mode runs one), so nothing can change these orders meanwhile.
+        # intake waits for it while a transaction holds it.
         with self._engine.connect() as connection:
             stored = projections.load_facts(connection, keys)
         for row in fact_rows:
             stored[(row.store_id, row.order_id)][row.fact_key] = row.body
-        folded = self._project(stored)
+        folded = {(p.store_id, p.order_id): p for p in self._project(stored)}
         now = self._clock()
         with self._engine.begin() as connection:
+            projections.lock_orders(connection, keys)
             projections.insert_facts(connection, fact_rows)
+            # Another worker (a second process, or an orphan of a crashed server) may
+            # have added facts since we read: refold those orders inside the transaction.
+            counts = projections.fact_counts(connection, keys)
+            changed = [key for key in keys if counts.get(key, 0) != len(stored[key])]
+            if changed:
+                folded.update(
+                    ((p.store_id, p.order_id), p)
+                    for p in self._project(projections.load_facts(connection, changed))
+                )
             projections.remember_fulfillment_orders(connection, _fulfillment_orders(fact_rows))
-            projections.save_projections(connection, folded)
+            projections.save_projections(connection, list(folded.values()))
             inbox_queue.record_outcomes(connection, outcomes, now)
             inbox_queue.dead_letter_failures(connection, failures, now)
         return len(keys)

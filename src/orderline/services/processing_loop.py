@@ -61,7 +61,10 @@ class ProcessingLoop:
             self.processed += result.deliveries
             if time.monotonic() >= next_requeue:
                 next_requeue = time.monotonic() + self._requeue_every_s
-                self._requeue_unresolved()
+                try:
+                    self._requeue_unresolved()
+                except Exception:
+                    log.exception("requeueing unresolved deliveries failed; trying again later")
             if result.deliveries == 0:
                 self._wake.wait(self._poll_s)
                 self._wake.clear()

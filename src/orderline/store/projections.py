@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, tuple_
+from sqlalchemy import Connection, delete, func, insert, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from orderline.store.tables import dead_letters, facts, fulfillment_order_index, orders, timeline
@@ -94,6 +94,35 @@ def load_facts(connection: Connection, keys: Iterable[OrderKey]) -> dict[OrderKe
     return found
 
 
+def lock_orders(connection: Connection, keys: Iterable[OrderKey]) -> None:
+    """Serialise writers of the same orders until the transaction ends.
+
+    SQLite needs nothing: a write transaction holds the database's one write lock.
+    PostgreSQL takes a transaction-scoped advisory lock per order, in a fixed order so
+    two workers cannot deadlock.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    for store_id, order_id in sorted(set(keys)):
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"{store_id}/{order_id}"}
+        )
+
+
+def fact_counts(connection: Connection, keys: Iterable[OrderKey]) -> dict[OrderKey, int]:
+    counts: dict[OrderKey, int] = {}
+    key_list = sorted(set(keys))
+    for start in range(0, len(key_list), 400):
+        chunk = key_list[start : start + 400]
+        rows = connection.execute(
+            select(facts.c.store_id, facts.c.order_id, func.count())
+            .where(tuple_(facts.c.store_id, facts.c.order_id).in_(chunk))
+            .group_by(facts.c.store_id, facts.c.order_id)
+        )
+        counts.update(((store_id, order_id), int(n)) for store_id, order_id, n in rows)
+    return counts
+
+
 def save_projections(connection: Connection, projections: Sequence[OrderProjection]) -> None:
     if not projections:
         return
@@ -145,7 +174,7 @@ def order_for_fulfillment_order(
 
 def clear_projections(connection: Connection) -> None:
     """For replay: facts and projections go; the raw inbox stays."""
-    for table in (timeline, orders, facts):
+    for table in (timeline, orders, facts, fulfillment_order_index):
         connection.execute(delete(table))
     # Processing failures are dead-lettered again if they still fail.
     connection.execute(delete(dead_letters).where(dead_letters.c.inbox_id.is_not(None)))

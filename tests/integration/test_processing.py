@@ -1,0 +1,112 @@
+"""Processing on both databases: inbox -> facts -> projections, and its races."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from orderline.connectors.shopify import ShopifyConnector
+from orderline.services.processing import Processor
+from orderline.services.replay import replay_inbox
+from orderline.simulation.shopify import ShopifyWebhook, generate_order_history
+from orderline.store.inbox import GroupCommitWriter, InboxRecord
+from orderline.store.tables import orders, timeline
+
+START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+def _clock() -> datetime:
+    return START + timedelta(days=30)
+
+
+def _store(engine: Engine, webhooks: list[ShopifyWebhook]) -> None:
+    records = [
+        InboxRecord(
+            platform="shopify",
+            store_id="s1",
+            topic=w.topic,
+            dedupe_key=w.webhook_id,
+            event_id=w.event_id,
+            received_at=w.triggered_at,
+            triggered_at=w.triggered_at,
+            headers={},
+            body=w.body,
+        )
+        for w in webhooks
+    ]
+    writer = GroupCommitWriter(engine)
+
+    async def run() -> None:
+        writer.start()
+        await asyncio.gather(*(writer.write(r) for r in records))
+        await writer.stop()
+
+    asyncio.run(run())
+
+
+def _projections(engine: Engine) -> tuple[list[Any], list[Any]]:
+    with engine.connect() as connection:
+        order_rows = connection.execute(
+            select(orders.c.store_id, orders.c.order_id, orders.c.status, orders.c.state).order_by(
+                orders.c.order_id
+            )
+        ).all()
+        timeline_rows = connection.execute(
+            select(timeline.c.order_id, timeline.c.seq, timeline.c.kind, timeline.c.summary).order_by(
+                timeline.c.order_id, timeline.c.seq
+            )
+        ).all()
+    return [tuple(r) for r in order_rows], [tuple(r) for r in timeline_rows]
+
+
+class InterleavingProcessor(Processor):
+    """Lets another worker commit between this one's read and its write, once."""
+
+    def __init__(self, engine: Engine, other: Processor) -> None:
+        super().__init__(engine, {"shopify": ShopifyConnector()}, _clock, batch_size=1)
+        self._other: Processor | None = other
+
+    def _project(self, stored: Any) -> Any:
+        if self._other is not None:
+            other, self._other = self._other, None
+            other.run_once()
+        return super()._project(stored)
+
+
+def test_a_second_worker_committing_between_read_and_write_does_not_leave_a_stale_projection(
+    engine: Engine,
+) -> None:
+    history = generate_order_history(random.Random(5), order_id=501, start=START)
+    _store(engine, history[:1])
+    _store(engine, history[-1:])  # the newest state: it differs from the first
+    other = Processor(engine, {"shopify": ShopifyConnector()}, _clock, batch_size=2)
+    # `other` processes both deliveries while `racing` is between reading and writing the first.
+    racing = InterleavingProcessor(engine, other)
+
+    racing.run_once()
+    Processor(engine, {"shopify": ShopifyConnector()}, _clock).run_until_idle()
+    live = _projections(engine)
+    replay_inbox(engine, Processor(engine, {"shopify": ShopifyConnector()}, _clock))
+
+    assert live == _projections(engine)
+    assert len(live[0]) == 1
+
+
+def test_processing_everything_equals_a_replay(engine: Engine) -> None:
+    rng = random.Random(11)
+    webhooks = [w for n in range(30) for w in generate_order_history(rng, order_id=700 + n, start=START)]
+    rng.shuffle(webhooks)
+    _store(engine, webhooks)
+    processor = Processor(engine, {"shopify": ShopifyConnector()}, _clock, batch_size=37)
+
+    handled = processor.run_until_idle()
+    live = _projections(engine)
+    replay_inbox(engine, processor)
+
+    assert handled == len(webhooks)
+    assert len(live[0]) == 30
+    assert live == _projections(engine)
