@@ -86,6 +86,8 @@ def build_runtime(config: OrderlineConfig, clock: Callable[[], datetime] = syste
 class Background(Protocol):
     def start(self) -> None: ...
     def stop(self) -> None: ...
+    @property
+    def is_running(self) -> bool: ...
 
 
 def build_web_context(runtime: Runtime, *, processing: Background | None = None) -> WebContext:
@@ -99,6 +101,7 @@ def build_web_context(runtime: Runtime, *, processing: Background | None = None)
         metrics=Metrics.create(),
         on_startup=processing.start if processing else lambda: None,
         on_shutdown=processing.stop if processing else lambda: None,
+        processing_running=(lambda: processing.is_running) if processing else None,
     )
 
 

@@ -8,6 +8,7 @@ In its own process it also never competes with the server for the GIL.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -17,6 +18,8 @@ from pathlib import Path
 from orderline.bootstrap import build_runtime
 from orderline.cli.options import load_or_exit
 from orderline.services.processing_loop import ProcessingLoop
+
+log = logging.getLogger(__name__)
 
 NICE_INCREMENT = 10
 WORKER_BATCH = 100
@@ -45,20 +48,59 @@ def _child(config_path: str | None, parent_pid: int) -> None:
 
 
 class WorkerProcess:
-    def __init__(self, config_path: Path | None) -> None:
+    """The processing worker beside `orderline serve`, restarted if it dies.
+
+    A worker that exits unexpectedly (killed, or failing at start) is started again
+    after a pause that doubles up to a minute; `restarts` and `is_running` feed
+    /readyz and /metrics so a worker that keeps dying is visible.
+    """
+
+    def __init__(self, config_path: Path | None, *, check_every_s: float = 1.0) -> None:
         self._config_path = str(config_path) if config_path else None
+        self._check_every_s = check_every_s
         self._process: multiprocessing.process.BaseProcess | None = None
+        self._stopping = threading.Event()
+        self._supervisor: threading.Thread | None = None
+        self.restarts = 0
+
+    @property
+    def is_running(self) -> bool:
+        return self._process is not None and self._process.is_alive()
 
     def start(self) -> None:
+        self._spawn()
+        self._supervisor = threading.Thread(
+            target=self._supervise, name="orderline-worker-supervisor", daemon=True
+        )
+        self._supervisor.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stopping.set()
+        if self._supervisor is not None:
+            self._supervisor.join(timeout_s)
+        if self._process is not None and self._process.is_alive():
+            self._process.terminate()
+            self._process.join(timeout_s)
+            if self._process.is_alive():
+                self._process.kill()
+
+    def _spawn(self) -> None:
         context = multiprocessing.get_context("spawn")
         self._process = context.Process(
             target=_child, args=(self._config_path, os.getpid()), name="orderline-worker", daemon=True
         )
         self._process.start()
 
-    def stop(self, timeout_s: float = 10.0) -> None:
-        if self._process is not None and self._process.is_alive():
-            self._process.terminate()
-            self._process.join(timeout_s)
-            if self._process.is_alive():
-                self._process.kill()
+    def _supervise(self) -> None:
+        pause_s = 1.0
+        while not self._stopping.wait(self._check_every_s):
+            if self.is_running:
+                pause_s = 1.0
+                continue
+            exitcode = self._process.exitcode if self._process is not None else None
+            log.error("processing worker exited (code %s); restarting in %.0f s", exitcode, pause_s)
+            if self._stopping.wait(pause_s):
+                return
+            self.restarts += 1
+            self._spawn()
+            pause_s = min(pause_s * 2, 60.0)

@@ -46,6 +46,10 @@ class ProcessingLoop:
         self._wake.set()
         self._thread.join(timeout_s)
 
+    @property
+    def is_running(self) -> bool:
+        return self._thread.is_alive()
+
     def wake(self) -> None:
         self._wake.set()
 

@@ -9,13 +9,14 @@ from datetime import datetime
 
 from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from orderline import __version__
 from orderline.services.intake import WebhookIntake
+from orderline.store import order_queries
 from orderline.store.inbox import GroupCommitWriter
 from orderline.web import api
 from orderline.web.metrics import Metrics
@@ -31,6 +32,8 @@ class WebContext:
     metrics: Metrics
     on_startup: Callable[[], None] = lambda: None
     on_shutdown: Callable[[], None] = lambda: None
+    processing_running: Callable[[], bool] | None = None
+    """None when this process runs no processing (`serve --no-processing`)."""
 
 
 def create_app(context: WebContext) -> WebhookRouter:
@@ -75,17 +78,31 @@ async def healthz(_: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
+    """Ready to take webhooks: the database answers. Processing is reported beside it;
+    a stopped worker does not make intake unready (the inbox keeps everything)."""
     context: WebContext = request.app.state.context
+    processing = _processing_state(context)
     try:
         with context.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+            pending = order_queries.inbox_counts(connection).get("pending", 0)
     except Exception as error:
         return JSONResponse({"status": "unavailable", "database": str(error)}, 503)
-    return JSONResponse({"status": "ready"})
+    return JSONResponse({"status": "ready", "processing": processing, "inbox_pending": pending})
+
+
+def _processing_state(context: WebContext) -> str:
+    if context.processing_running is None:
+        return "elsewhere"
+    return "running" if context.processing_running() else "stopped"
 
 
 async def metrics(request: Request) -> Response:
     context: WebContext = request.app.state.context
     context.metrics.intake_commits.set(context.writer.batches_committed)
+    if context.processing_running is not None:
+        context.metrics.processing_up.set(1 if context.processing_running() else 0)
+    with context.engine.connect() as connection:
+        for status, count in order_queries.inbox_counts(connection).items():
+            context.metrics.inbox_rows.labels(status).set(count)
     context.metrics.intake_records.set(context.writer.records_committed)
     return Response(generate_latest(context.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -14,6 +14,8 @@ class Metrics:
     ack_seconds: Histogram
     intake_commits: Gauge
     intake_records: Gauge
+    processing_up: Gauge
+    inbox_rows: Gauge
 
     @classmethod
     def create(cls) -> Metrics:
@@ -38,4 +40,10 @@ class Metrics:
             "Records (inbox rows and dead letters) committed by the intake writer",
             registry=registry,
         )
-        return cls(registry, webhooks, ack_seconds, intake_commits, intake_records)
+        processing_up = Gauge(
+            "orderline_processing_up", "1 while this server's processing worker runs", registry=registry
+        )
+        inbox_rows = Gauge(
+            "orderline_inbox_rows", "Inbox deliveries by status", ["status"], registry=registry
+        )
+        return cls(registry, webhooks, ack_seconds, intake_commits, intake_records, processing_up, inbox_rows)

@@ -27,13 +27,35 @@ query FulfillmentOrderOrder($id: ID!) {
 }
 """
 
+# Everything `graphql_orders.map_order_node` reads. Nested lists stop at their `first`
+# (a Shopify order rarely comes near them; what lies beyond is not imported).
 ORDERS_UPDATED_SINCE = """
 query OrdersUpdatedSince($first: Int!, $after: String, $query: String!) {
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
     pageInfo { hasNextPage endCursor }
     nodes {
-      id legacyResourceId name createdAt updatedAt cancelledAt
-      displayFinancialStatus displayFulfillmentStatus
+      id legacyResourceId name email createdAt processedAt updatedAt cancelledAt cancelReason
+      displayFinancialStatus displayFulfillmentStatus currencyCode tags
+      totalPriceSet { shopMoney { amount currencyCode } }
+      shippingAddress {
+        name firstName lastName company address1 address2 city province zip countryCodeV2 phone
+      }
+      lineItems(first: 100) {
+        nodes { id quantity title sku originalUnitPriceSet { shopMoney { amount currencyCode } } }
+      }
+      fulfillments(first: 20) {
+        id status displayStatus createdAt updatedAt
+        trackingInfo(first: 5) { number url company }
+        fulfillmentLineItems(first: 100) { nodes { lineItem { id } quantity } }
+      }
+      refunds(first: 20) {
+        id createdAt note
+        totalRefundedSet { shopMoney { amount currencyCode } }
+        refundLineItems(first: 100) { nodes { lineItem { id } quantity restockType } }
+      }
+      fulfillmentOrders(first: 20) {
+        nodes { id status updatedAt fulfillmentHolds { reason reasonNotes } }
+      }
     }
   }
 }

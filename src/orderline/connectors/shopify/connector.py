@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from orderline.connectors.base import Delivery, DeliveryMeta, Headers, MappedDelivery, OrderResolver
+from orderline.connectors.shopify.fields import as_object
+from orderline.connectors.shopify.graphql_orders import IMPORT_TOPIC, map_order_node
 from orderline.connectors.shopify.headers import HMAC, SHOP_DOMAIN, header, read_delivery_meta
 from orderline.connectors.shopify.mapping import map_shopify_delivery
 from orderline.connectors.shopify.signature import is_signed_by_any
@@ -30,4 +32,15 @@ class ShopifyConnector:
         return read_delivery_meta(headers, body)
 
     def map_delivery(self, delivery: Delivery, resolver: OrderResolver) -> MappedDelivery:
+        if delivery.topic == IMPORT_TOPIC:
+            return map_api_order(delivery.store_id, delivery.payload)
         return map_shopify_delivery(delivery, resolver)
+
+
+def map_api_order(store_id: str, node: Any) -> MappedDelivery:
+    """Facts from one Order node of the GraphQL Admin API (stored raw by an import).
+
+    `store_id` is the store it was fetched from; the facts themselves do not carry it.
+    """
+    facts = map_order_node(as_object(node, f"{IMPORT_TOPIC} body of store {store_id}"))
+    return MappedDelivery(order_id=facts[0].order_id, facts=tuple(facts))

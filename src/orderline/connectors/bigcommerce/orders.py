@@ -1,0 +1,96 @@
+"""A fetched V2 order and its product rows -> OrderSnapshot, plus the holds its status implies.
+
+V2 orders have no cancelled_at, delivery or hold fields; the status id carries them, and
+what it means is dated by the order's `date_modified` (the platform's own updated_at,
+which is what snapshots merge by).
+"""
+
+from __future__ import annotations
+
+from orderline.connectors.bigcommerce.fields import (
+    JsonObject,
+    as_object,
+    money,
+    optional_str,
+    required_id,
+    required_int,
+    required_rfc2822_datetime,
+)
+from orderline.connectors.bigcommerce.statuses import HOLD_GROUP, STATUSES, UNMAPPED_PAYMENT
+from orderline.domain.facts import Fact, HoldPlaced, HoldsReleased, LineItem, OrderSnapshot
+
+
+def status_id_of(order: JsonObject) -> int:
+    return required_int(order, "status_id", f"order {order.get('id')}")
+
+
+def map_snapshot(order: JsonObject, products: list[JsonObject]) -> OrderSnapshot:
+    order_id = required_id(order, "id", "order")
+    where = f"order {order_id}"
+    status_id = required_int(order, "status_id", where)
+    meaning = STATUSES.get(status_id)
+    modified_at = required_rfc2822_datetime(order, "date_modified", where)
+    payment_field = (optional_str(order, "payment_status", where) or "").strip().lower()
+    is_cancelled = meaning is not None and meaning.is_cancelled
+    return OrderSnapshot(
+        order_id=str(order_id),
+        updated_at=modified_at,
+        placed_at=required_rfc2822_datetime(order, "date_created", where),
+        payment_status=(meaning.payment if meaning else UNMAPPED_PAYMENT)(payment_field),
+        lines=tuple(_line(row, f"{where}: product row {row.get('id')}") for row in products),
+        # BigCommerce shows the order id as the order number.
+        order_number=str(order_id),
+        email=_email(order, where),
+        currency=optional_str(order, "currency_code", where) or "",
+        total_price=money(order, "total_inc_tax", where),
+        # No cancellation time in V2: the change that made it cancelled is the last one seen.
+        cancelled_at=modified_at if is_cancelled else None,
+        cancel_reason=meaning.cancel_reason if meaning is not None and is_cancelled else None,
+        platform_status=f"status_id={status_id}",
+        unmapped_status=None if meaning is not None else f"status_id={status_id}",
+    )
+
+
+def status_holds(snapshot: OrderSnapshot, status_id: int) -> list[Fact]:
+    """Hold on 12 (fraud review) and 13 (dispute); any other known status releases them.
+
+    Both are in one hold group, so the release keeps the current status's own reason:
+    12 -> 13 swaps the reason, 12 -> 11 clears it. An unknown status changes no hold.
+    """
+    meaning = STATUSES.get(status_id)
+    if meaning is None:
+        return []
+    at, order_id = snapshot.updated_at, snapshot.order_id
+    facts: list[Fact] = []
+    if meaning.hold is not None:
+        facts.append(
+            HoldPlaced(
+                order_id=order_id,
+                hold_group=HOLD_GROUP,
+                reason=meaning.hold,
+                placed_at=at,
+                note=meaning.hold_note,
+                platform_reason=f"status_id={status_id}",
+            )
+        )
+    remaining = frozenset({meaning.hold}) if meaning.hold is not None else frozenset()
+    facts.append(HoldsReleased(order_id, HOLD_GROUP, at, remaining_reasons=remaining))
+    return facts
+
+
+def _line(row: JsonObject, where: str) -> LineItem:
+    # The product row id is what shipments (order_product_id) and refunds (item_id) name.
+    return LineItem(
+        line_id=str(required_id(row, "id", where)),
+        title=optional_str(row, "name", where) or "",
+        quantity=required_int(row, "quantity", where),
+        unit_price=money(row, "price_inc_tax", where),
+        sku=optional_str(row, "sku", where),
+    )
+
+
+def _email(order: JsonObject, where: str) -> str | None:
+    billing = order.get("billing_address")
+    if billing is None:
+        return None
+    return optional_str(as_object(billing, f"{where}: billing_address"), "email", f"{where}: billing_address")
