@@ -84,7 +84,7 @@ async def readyz(request: Request) -> Response:
     processing = _processing_state(context)
     try:
         with context.engine.connect() as connection:
-            pending = order_queries.inbox_counts(connection).get("pending", 0)
+            pending = order_queries.inbox_backlog(connection)["pending"]
     except Exception as error:
         return JSONResponse({"status": "unavailable", "database": str(error)}, 503)
     return JSONResponse({"status": "ready", "processing": processing, "inbox_pending": pending})
@@ -102,7 +102,7 @@ async def metrics(request: Request) -> Response:
     if context.processing_running is not None:
         context.metrics.processing_up.set(1 if context.processing_running() else 0)
     with context.engine.connect() as connection:
-        for status, count in order_queries.inbox_counts(connection).items():
+        for status, count in order_queries.inbox_backlog(connection).items():
             context.metrics.inbox_rows.labels(status).set(count)
     context.metrics.intake_records.set(context.writer.records_committed)
     return Response(generate_latest(context.metrics.registry), media_type=CONTENT_TYPE_LATEST)
