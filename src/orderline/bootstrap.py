@@ -12,9 +12,10 @@ from sqlalchemy import Engine
 from orderline.clock import system_clock
 from orderline.config import OrderlineConfig, StoreConfig
 from orderline.connectors.base import Connector
+from orderline.connectors.bigcommerce import ApiSettings, BigCommerceClient, BigCommerceConnector
 from orderline.connectors.shopify import ShopifyConnector
 from orderline.domain.lifecycle import Ownership
-from orderline.domain.vocabulary import HoldReason, OrderStatus
+from orderline.domain.vocabulary import HoldReason, OrderStatus, Platform
 from orderline.services.intake import WebhookIntake
 from orderline.services.processing import Processor
 from orderline.services.processing_loop import ProcessingLoop
@@ -39,8 +40,20 @@ class Runtime:
     clock: Callable[[], datetime]
 
 
-def connectors() -> dict[str, Connector]:
-    return {"shopify": ShopifyConnector()}
+def connectors(config: OrderlineConfig, clock: Callable[[], datetime] = system_clock) -> dict[str, Connector]:
+    """One connector per platform, each told what it needs of its stores."""
+    return {
+        Platform.SHOPIFY: ShopifyConnector(),
+        Platform.BIGCOMMERCE: BigCommerceConnector(
+            {s.id: bigcommerce_client(s) for s in config.stores if s.platform is Platform.BIGCOMMERCE},
+            clock=clock,
+        ),
+    }
+
+
+def bigcommerce_client(store: StoreConfig) -> BigCommerceClient:
+    token = store.api_token.get_secret_value() if store.api_token else ""
+    return BigCommerceClient(ApiSettings(store.store_hash or "", token, store.api_base_url))
 
 
 def store_endpoint(store: StoreConfig) -> StoreEndpoint:
@@ -77,7 +90,7 @@ def open_engine(config: OrderlineConfig) -> Engine:
 
 def build_runtime(config: OrderlineConfig, clock: Callable[[], datetime] = system_clock) -> Runtime:
     engine = open_engine(config)
-    platform_connectors = connectors()
+    platform_connectors = connectors(config, clock)
     processor = Processor(engine, platform_connectors, clock, ownership=domain_ownership(config))
     directory = StoreDirectory([store_endpoint(s) for s in config.stores])
     return Runtime(config, engine, platform_connectors, directory, processor, clock)

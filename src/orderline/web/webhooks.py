@@ -53,7 +53,8 @@ class WebhookEndpoint:
                 platform=platform,
                 path_store_id=store_id,
                 path=scope["path"],
-                headers={k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
+                # ASGI servers lower-case names already; some test transports do not.
+                headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
                 body=body,
                 received_at=self._clock(),
                 body_too_large=too_large,
