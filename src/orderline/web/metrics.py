@@ -44,6 +44,9 @@ class Metrics:
             "orderline_processing_up", "1 while this server's processing worker runs", registry=registry
         )
         inbox_rows = Gauge(
-            "orderline_inbox_rows", "Inbox deliveries not processed (yet), by status", ["status"], registry=registry
+            "orderline_inbox_rows",
+            "Inbox deliveries not processed (yet), by status",
+            ["status"],
+            registry=registry,
         )
         return cls(registry, webhooks, ack_seconds, intake_commits, intake_records, processing_up, inbox_rows)

@@ -7,6 +7,7 @@ The body of order.created / order.updated / order.restored is the full REST v3 o
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -45,7 +46,7 @@ class OrderView:
     paid_at: datetime | None
     completed_at: datetime | None
     lines: tuple[LineItem, ...]
-    backordered: dict[str, int]
+    backordered: Mapping[str, int]
     """Backordered units by line id (lines with none are absent)."""
 
     @property

@@ -45,7 +45,6 @@ def map_order(order: OrderView) -> list[Fact]:
 
 def map_order_snapshot(order: OrderView) -> OrderSnapshot:
     body, where = order.body, order.where
-    billing = body.get("billing")
     return OrderSnapshot(
         order_id=order.order_id,
         updated_at=order.updated_at,
@@ -53,9 +52,7 @@ def map_order_snapshot(order: OrderView) -> OrderSnapshot:
         payment_status=order.payment,
         lines=order.lines,
         order_number=_order_number(body, order),
-        email=None
-        if billing is None
-        else optional_str(as_object(billing, f"{where}: billing"), "email", where),
+        email=_email(body, where),
         currency=optional_str(body, "currency", where) or "",
         total_price=money(body, "total", where),
         cancelled_at=order.updated_at if order.meaning is Meaning.CANCELLED else None,
@@ -63,6 +60,13 @@ def map_order_snapshot(order: OrderView) -> OrderSnapshot:
         platform_status=order.status,
         unmapped_status=order.status if order.meaning is Meaning.UNMAPPED else None,
     )
+
+
+def _email(body: JsonObject, where: str) -> str | None:
+    billing = body.get("billing")
+    if billing is None:
+        return None
+    return optional_str(as_object(billing, f"{where}: billing"), "email", f"{where}: billing")
 
 
 def _order_number(body: JsonObject, order: OrderView) -> str:

@@ -7,7 +7,9 @@ Core WooCommerce has no shipment object; three sources exist (reference §2.4):
   no per-item quantities. Each becomes a ShipmentRecorded `tracking-{tracking_id}` with
   `lines=()`: it lists the parcel honestly and ships no units, because which units it
   carries is unknown. Its times are the item's own `date_shipped`, so every snapshot
-  restates it identically (stored once).
+  restates it identically (stored once). Only a status that says "delivered" re-dates
+  it, to record that news. An item later deleted from the meta stays recorded (no
+  snapshot names it any more); drift checks and reconciliation show the difference.
 - **The status**: `completed` (or a status mapped to shipped/delivered, and
   ready-for-pickup) claims every unit left. That claim becomes one synthetic shipment
   `woo-completed` covering every line in full, dated `date_completed_gmt`. When a later
@@ -21,7 +23,9 @@ Core WooCommerce has no shipment object; three sources exist (reference §2.4):
 - **Core Fulfillments** (WC >= 10.1, behind a feature flag): exact per-line quantities
   in `_items`. When an order body carries fulfillments with item allocations they are
   the shipment truth, and the status claim is not added on top (it would ship every
-  unit twice).
+  unit twice; like a withdrawn claim it is recorded cancelled once `date_completed_gmt`
+  is set). Whether order bodies embed a `fulfillments` list is not documented: it is
+  read when present (VERIFY on a store with the feature on).
 """
 
 from __future__ import annotations

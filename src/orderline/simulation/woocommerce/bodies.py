@@ -42,24 +42,8 @@ def order_body(order: SimOrder, site_url: str) -> Json:
         "version": "9.9.5",
         "prices_include_tax": False,
         **_dates(order),
-        "discount_total": "0.00",
-        "discount_tax": "0.00",
-        "shipping_total": money(order.shipping[3]),
-        "shipping_tax": "0.00",
-        "cart_tax": money(order.cart_tax),
-        "total": money(order.total),
-        "total_tax": money(order.cart_tax),
-        "customer_id": order.buyer.customer_id,
-        "order_key": order.order_key,
-        "billing": {**_address(order), "email": order.buyer.email},
-        "shipping": _address(order),
-        "payment_method": order.gateway.method,
-        "payment_method_title": order.gateway.title,
-        "transaction_id": order.transaction_id,
-        "customer_ip_address": "203.0.113.24",
-        "customer_user_agent": _USER_AGENT,
-        "created_via": "checkout",
-        "customer_note": "",
+        **_totals(order),
+        **_customer(order),
         "cart_hash": f"{order.order_id * 7919:032x}"[-32:],
         "number": str(order.order_id),
         "meta_data": _order_meta(order, base),
@@ -77,6 +61,34 @@ def order_body(order: SimOrder, site_url: str) -> Json:
         "needs_processing": True,
         "currency_symbol": "$",
         "_links": _links(order, base),
+    }
+
+
+def _totals(order: SimOrder) -> Json:
+    return {
+        "discount_total": "0.00",
+        "discount_tax": "0.00",
+        "shipping_total": money(order.shipping[3]),
+        "shipping_tax": "0.00",
+        "cart_tax": money(order.cart_tax),
+        "total": money(order.total),
+        "total_tax": money(order.cart_tax),
+    }
+
+
+def _customer(order: SimOrder) -> Json:
+    return {
+        "customer_id": order.buyer.customer_id,
+        "order_key": order.order_key,
+        "billing": {**_address(order), "email": order.buyer.email},
+        "shipping": _address(order),
+        "payment_method": order.gateway.method,
+        "payment_method_title": order.gateway.title,
+        "transaction_id": order.transaction_id,
+        "customer_ip_address": "203.0.113.24",
+        "customer_user_agent": _USER_AGENT,
+        "created_via": "checkout",
+        "customer_note": "",
     }
 
 
