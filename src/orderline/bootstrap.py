@@ -14,6 +14,7 @@ from orderline.config import OrderlineConfig, StoreConfig
 from orderline.connectors.base import Connector
 from orderline.connectors.bigcommerce import ApiSettings, BigCommerceClient, BigCommerceConnector
 from orderline.connectors.shopify import ShopifyConnector
+from orderline.connectors.woocommerce import WooCommerceConnector, WooStoreSettings
 from orderline.domain.lifecycle import Ownership
 from orderline.domain.vocabulary import HoldReason, OrderStatus, Platform
 from orderline.services.intake import WebhookIntake
@@ -44,6 +45,13 @@ def connectors(config: OrderlineConfig, clock: Callable[[], datetime] = system_c
     """One connector per platform, each told what it needs of its stores."""
     return {
         Platform.SHOPIFY: ShopifyConnector(),
+        Platform.WOOCOMMERCE: WooCommerceConnector(
+            {
+                s.id: WooStoreSettings(s.status_map, s.backorder_meta_key)
+                for s in config.stores
+                if s.platform is Platform.WOOCOMMERCE
+            }
+        ),
         Platform.BIGCOMMERCE: BigCommerceConnector(
             {s.id: bigcommerce_client(s) for s in config.stores if s.platform is Platform.BIGCOMMERCE},
             clock=clock,

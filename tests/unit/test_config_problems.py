@@ -275,3 +275,19 @@ def test_a_syntax_error_does_not_quote_the_offending_line() -> None:
     lines = problem_lines("api_token: hunter2: x\n")
 
     assert lines == ["orderline.yaml: invalid YAML at line 1, column 19: mapping values are not allowed here"]
+
+
+def test_a_woocommerce_status_cannot_map_to_returned() -> None:
+    text = (
+        "stores:\n"
+        "  - id: w1\n"
+        "    platform: woocommerce\n"
+        "    site_url: https://shop.example\n"
+        "    webhook_secrets: [x]\n"
+        "    status_map: {shipped: shipped, returned-x: returned}\n"
+    )
+
+    assert problem_lines(text) == [
+        "orderline.yaml: stores[0].status_map: returned-x: a WooCommerce status cannot map to returned "
+        "(the order body carries no restock data)"
+    ]

@@ -31,7 +31,7 @@ from orderline.config.fields import (
 )
 from orderline.config.ownership import Ownership
 from orderline.config.references import reference_problems
-from orderline.domain.vocabulary import Platform, Team
+from orderline.domain.vocabulary import OrderStatus, Platform, Team
 
 DEFAULT_DATABASE_URL = "sqlite:///orderline.db"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -94,6 +94,22 @@ class StoreConfig(_Section):
                 "orderline_identity_foreign",
                 f"not used by a {platform} store (only {owner} stores have a {info.field_name})",
             )
+        return value
+
+    @field_validator("status_map")
+    @classmethod
+    def _status_map_fits_platform(
+        cls, value: dict[str, OrderStatus], info: ValidationInfo
+    ) -> dict[str, OrderStatus]:
+        # A WooCommerce order carries no restock data, so no status alone can mean "returned".
+        if info.data.get("platform") is Platform.WOOCOMMERCE:
+            returned = sorted(k for k, v in value.items() if v is OrderStatus.RETURNED)
+            if returned:
+                raise PydanticCustomError(
+                    "orderline_status_map_returned",
+                    f"{', '.join(returned)}: a WooCommerce status cannot map to returned "
+                    "(the order body carries no restock data)",
+                )
         return value
 
     @property
