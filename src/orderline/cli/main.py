@@ -14,6 +14,7 @@ from orderline.bootstrap import SchemaNotReady, build_runtime, build_web_context
 from orderline.cli import tokens
 from orderline.cli.demo import run_demo
 from orderline.cli.options import ConfigOption, err, load_or_exit
+from orderline.cli.simulate import simulate
 from orderline.cli.worker import WorkerProcess, run_worker
 from orderline.config import check_config
 from orderline.services.replay import replay_inbox
@@ -74,6 +75,9 @@ def demo(
 ) -> None:
     """Start Orderline on SQLite with a sample store, feed it orders, and keep traffic flowing."""
     run_demo(config, port=port, order_count=orders, seed=seed)
+
+
+app.command()(simulate)
 
 
 @app.command()

@@ -1,0 +1,62 @@
+"""Posts simulated multi-store traffic to an Orderline over real HTTP (demo, simulate)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import httpx
+
+from orderline.simulation.traffic import MultiStoreTraffic, Post
+
+CONCURRENCY = 32
+
+
+@dataclass
+class FeedCounts:
+    posted: int = 0
+    refused: dict[int, int] = field(default_factory=dict)
+
+
+class TrafficFeeder:
+    def __init__(self, client: httpx.AsyncClient, traffic: MultiStoreTraffic) -> None:
+        self._client = client
+        self._traffic = traffic
+        self._limit = asyncio.Semaphore(CONCURRENCY)
+        self.counts = FeedCounts()
+
+    async def history(self, orders_per_store: int, start: datetime, spacing: timedelta) -> None:
+        """`orders_per_store` orders on each platform, placed `spacing` apart from `start`."""
+        starts = [start + spacing * n for n in range(orders_per_store)]
+        await asyncio.gather(
+            self._post_all(p for s in starts for p in self._traffic.shopify_order(s)),
+            self._post_all(p for s in starts for p in self._traffic.woo_order(s)),
+            *(self._bigcommerce(s) for s in starts),
+        )
+
+    async def live(self, orders_per_minute: float, now: Callable[[], datetime]) -> None:
+        """New orders on every platform, round robin, until cancelled."""
+        pause_s = 60.0 / max(orders_per_minute, 0.01)
+        while True:
+            for make in (self._traffic.shopify_order, self._traffic.woo_order):
+                await self._post_all(make(now()))
+                await asyncio.sleep(pause_s)
+            await self._bigcommerce(now())
+            await asyncio.sleep(pause_s)
+
+    async def _bigcommerce(self, start: datetime) -> None:
+        for step in self._traffic.bigcommerce_order(start):
+            await self._post_all(step)
+
+    async def _post_all(self, posts: Iterable[Post]) -> None:
+        await asyncio.gather(*(self._post(p) for p in posts))
+
+    async def _post(self, post: Post) -> None:
+        async with self._limit:
+            response = await self._client.post(post.path, content=post.body, headers=post.headers)
+        if response.status_code == 200:
+            self.counts.posted += 1
+        else:
+            self.counts.refused[response.status_code] = self.counts.refused.get(response.status_code, 0) + 1
