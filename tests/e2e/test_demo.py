@@ -1,0 +1,68 @@
+"""`orderline demo` as a user runs it: orders from all three platforms within a minute,
+and Ctrl-C stops everything it started."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.server_process import descendants, free_port, orderline_command, wait_gone
+
+STORES = ("demo-shopify", "demo-woo", "demo-bigcommerce")
+
+
+def _orders_per_store(base: str, token: str) -> dict[str, int]:
+    counts = {}
+    for store in STORES:
+        request = urllib.request.Request(
+            f"{base}/api/v1/orders?store={store}&limit=500", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            counts[store] = len(json.loads(response.read())["items"])
+    return counts
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="checks child processes in /proc")
+def test_demo_shows_all_three_platforms_within_a_minute_and_ctrl_c_stops_it(tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "demo.log"
+    with log.open("wb") as output:
+        demo = subprocess.Popen(
+            [*orderline_command(), "demo", "--port", str(port), "--orders", "30"],
+            cwd=tmp_path,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        counts: dict[str, int] = {}
+        token = None
+        while time.monotonic() < deadline:
+            time.sleep(1)
+            found = re.search(r"olt_[A-Za-z0-9_-]+", log.read_text())
+            if found:
+                token = found.group(0)
+                counts = _orders_per_store(f"http://127.0.0.1:{port}", token)
+                if all(counts.values()):
+                    break
+        assert token is not None, log.read_text()
+        assert all(counts.values()), counts
+        children = descendants(demo.pid)
+
+        demo.send_signal(signal.SIGINT)
+
+        assert demo.wait(20) == 0, log.read_text()
+        assert wait_gone(children, 10) == []
+        assert "demo stopped" in log.read_text()
+    finally:
+        if demo.poll() is None:
+            demo.kill()
