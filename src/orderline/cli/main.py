@@ -1,4 +1,4 @@
-"""`orderline` subcommands: serve, demo, replay, check-config, token, db."""
+"""`orderline` subcommands: serve, worker, demo, simulate, import, replay, check-config, token, db."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from orderline.bootstrap import SchemaNotReady, build_runtime, build_web_context, open_engine
 from orderline.cli import tokens
 from orderline.cli.demo import run_demo
+from orderline.cli.importing import import_orders
 from orderline.cli.options import ConfigOption, err, load_or_exit
 from orderline.cli.simulate import simulate
 from orderline.cli.worker import WorkerProcess, run_worker
@@ -78,6 +79,7 @@ def demo(
 
 
 app.command()(simulate)
+app.command("import")(import_orders)
 
 
 @app.command()

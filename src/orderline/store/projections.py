@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, text, tuple_
+from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from orderline.store.tables import dead_letters, facts, fulfillment_order_index, orders, timeline
@@ -48,6 +48,24 @@ class OrderProjection:
     state: dict[str, Any]
     fact_count: int
     timeline: Sequence[dict[str, Any]]
+
+
+def _of_orders(table: Table, keys: Sequence[OrderKey]) -> ColumnElement[bool]:
+    """`(store_id, order_id) IN keys`, written so SQLite uses the index.
+
+    SQLite answers a row-value IN with a full table scan (EXPLAIN QUERY PLAN: SCAN
+    facts); `store_id = ? AND order_id IN (...)` per store is an index lookup, which
+    kept processing from slowing down as the database grows.
+    """
+    by_store: dict[str, list[str]] = defaultdict(list)
+    for store_id, order_id in keys:
+        by_store[store_id].append(order_id)
+    return or_(
+        *(
+            and_(table.c.store_id == store, table.c.order_id.in_(ids))
+            for store, ids in sorted(by_store.items())
+        )
+    )
 
 
 def _upsert(dialect_name: str, table: Any) -> Any:
@@ -86,7 +104,7 @@ def load_facts(connection: Connection, keys: Iterable[OrderKey]) -> dict[OrderKe
         chunk = key_list[start : start + 400]
         result = connection.execute(
             select(facts.c.store_id, facts.c.order_id, facts.c.fact_key, facts.c.body).where(
-                tuple_(facts.c.store_id, facts.c.order_id).in_(chunk)
+                _of_orders(facts, chunk)
             )
         )
         for store_id, order_id, key, body in result:
@@ -116,7 +134,7 @@ def fact_counts(connection: Connection, keys: Iterable[OrderKey]) -> dict[OrderK
         chunk = key_list[start : start + 400]
         rows = connection.execute(
             select(facts.c.store_id, facts.c.order_id, func.count())
-            .where(tuple_(facts.c.store_id, facts.c.order_id).in_(chunk))
+            .where(_of_orders(facts, chunk))
             .group_by(facts.c.store_id, facts.c.order_id)
         )
         counts.update(((store_id, order_id), int(n)) for store_id, order_id, n in rows)
@@ -137,9 +155,7 @@ def save_projections(connection: Connection, projections: Sequence[OrderProjecti
     keys = [(p.store_id, p.order_id) for p in projections]
     for start in range(0, len(keys), 400):
         chunk = keys[start : start + 400]
-        connection.execute(
-            delete(timeline).where(tuple_(timeline.c.store_id, timeline.c.order_id).in_(chunk))
-        )
+        connection.execute(delete(timeline).where(_of_orders(timeline, chunk)))
     entries = [
         {"store_id": p.store_id, "order_id": p.order_id, "seq": seq, **entry}
         for p in projections

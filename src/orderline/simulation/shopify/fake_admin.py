@@ -113,10 +113,7 @@ class FakeAdminApi:
     def answer(self, access_token: str | None, body: bytes) -> tuple[int, bytes]:
         self.requests += 1
         if access_token != self.spec.access_token:
-            return (
-                401,
-                b'{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}',
-            )
+            return 401, _INVALID_TOKEN
         try:
             request = orjson.loads(body)
             document, variables = str(request["query"]), dict(request.get("variables") or {})
