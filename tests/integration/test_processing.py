@@ -70,11 +70,11 @@ class InterleavingProcessor(Processor):
         super().__init__(engine, {"shopify": ShopifyConnector()}, _clock, batch_size=1)
         self._other: Processor | None = other
 
-    def _project(self, stored: Any) -> Any:
+    def _project(self, stored: Any, fresh: Any) -> Any:
         if self._other is not None:
             other, self._other = self._other, None
             other.run_once()
-        return super()._project(stored)
+        return super()._project(stored, fresh)
 
 
 def test_a_second_worker_committing_between_read_and_write_does_not_leave_a_stale_projection(

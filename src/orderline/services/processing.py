@@ -26,7 +26,7 @@ from orderline.connectors.base import (
     PayloadError,
     RetryLater,
 )
-from orderline.domain.facts import HoldPlaced, HoldsReleased, fact_from_dict, fact_key_of, fact_to_dict
+from orderline.domain.facts import Fact, HoldPlaced, HoldsReleased, fact_from_dict, fact_key_of, fact_to_dict
 from orderline.domain.fold import fold
 from orderline.domain.lifecycle import Ownership
 from orderline.domain.order import Order, order_to_dict
@@ -134,7 +134,9 @@ class Processor:
             stored = projections.load_facts(connection, keys)
         for row in fact_rows:
             stored[(row.store_id, row.order_id)][row.fact_key] = row.body
-        folded = {(p.store_id, p.order_id): p for p in self._project(stored)}
+        # Facts learned in this batch are folded as they are, not decoded back from JSON.
+        fresh = {row.fact_key: row.fact for row in fact_rows if row.fact is not None}
+        folded = {(p.store_id, p.order_id): p for p in self._project(stored, fresh)}
         now = self._clock()
         with self._engine.begin() as connection:
             projections.lock_orders(connection, keys)
@@ -146,7 +148,7 @@ class Processor:
             if changed:
                 folded.update(
                     ((p.store_id, p.order_id), p)
-                    for p in self._project(projections.load_facts(connection, changed))
+                    for p in self._project(projections.load_facts(connection, changed), fresh)
                 )
             projections.remember_fulfillment_orders(connection, _fulfillment_orders(fact_rows))
             projections.save_projections(connection, list(folded.values()))
@@ -154,10 +156,12 @@ class Processor:
             inbox_queue.dead_letter_failures(connection, failures, now)
         return len(keys)
 
-    def _project(self, stored: Mapping[OrderKey, dict[str, dict[str, Any]]]) -> list[OrderProjection]:
+    def _project(
+        self, stored: Mapping[OrderKey, dict[str, dict[str, Any]]], fresh: Mapping[str, Fact]
+    ) -> list[OrderProjection]:
         result = []
         for (store_id, order_id), bodies in stored.items():
-            facts = [fact_from_dict(b) for b in bodies.values()]
+            facts = [fresh.get(key) or fact_from_dict(body) for key, body in bodies.items()]
             order = fold(store_id, order_id, facts, self._ownership)
             if order is not None:
                 result.append(projection_of(order, len(bodies)))
@@ -222,6 +226,7 @@ def _fact_rows(delivery: PendingDelivery, mapped: MappedDelivery) -> list[FactRo
                 occurred_at=fact.occurred_at,
                 body=body,
                 inbox_id=delivery.inbox_id,
+                fact=fact,
             )
         )
     return rows

@@ -29,6 +29,8 @@ class FactRow:
     occurred_at: datetime
     body: dict[str, Any]
     inbox_id: int | None
+    fact: Any = None
+    """The fact itself when it was just mapped (not stored; saves decoding the body)."""
 
 
 @dataclass(frozen=True, slots=True)
