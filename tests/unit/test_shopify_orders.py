@@ -228,3 +228,22 @@ def test_broken_order_body_is_a_precise_payload_error(change: dict[str, Any], me
 def test_body_that_is_not_an_object_is_a_payload_error() -> None:
     with pytest.raises(PayloadError, match="orders/updated body: expected a JSON object, got list"):
         map_order([1, 2, 3])
+
+
+def test_unknown_financial_status_reads_as_pending_and_is_flagged_unmapped() -> None:
+    from orderline.domain.fold import fold
+    from orderline.domain.vocabulary import AnomalyKind
+
+    body = json.loads(
+        (FIXTURES / "order_authorized_with_failed_fulfillment.shopify_python_api.json").read_text()
+    )["order"]
+    body["financial_status"] = "pending_settlement"
+    delivery = Delivery("s1", "orders/updated", body, RECEIVED, None)
+
+    mapped = ShopifyConnector().map_delivery(delivery, NoResolver())
+    order = fold("s1", str(body["id"]), mapped.facts)
+
+    assert order is not None
+    assert order.payment_status is PaymentStatus.PENDING
+    assert [a.kind for a in order.anomalies] == [AnomalyKind.UNMAPPED_STATUS]
+    assert "financial_status=pending_settlement" in order.anomalies[0].detail

@@ -61,7 +61,16 @@ def map_order_snapshot(body: JsonObject) -> OrderSnapshot:
         shipping_address=_address(body.get("shipping_address"), f"{where}: shipping_address"),
         platform_status=_platform_status(body),
         tags=_tags(body, where),
+        unmapped_status=_unmapped_financial_status(body, where),
     )
+
+
+def _unmapped_financial_status(body: JsonObject, where: str) -> str | None:
+    """A financial_status Shopify may add later: shown as an anomaly, read as pending."""
+    status = optional_str(body, "financial_status", where)
+    if status is None or status.lower() in FINANCIAL_STATUS:
+        return None
+    return f"financial_status={status}"
 
 
 def _payment_status(body: JsonObject, where: str) -> PaymentStatus:
