@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from decimal import Decimal
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -24,11 +23,9 @@ from orderline.domain.facts import (
     Fact,
     HoldPlaced,
     HoldsReleased,
-    LineQuantity,
     OrderSnapshot,
     RefundRecorded,
     ShipmentRecorded,
-    fact_key,
 )
 from orderline.domain.lifecycle import (
     DEFAULT_OWNERSHIP,
@@ -40,26 +37,15 @@ from orderline.domain.lifecycle import (
     transition_refusal,
 )
 from orderline.domain.order import Anomaly, Hold, Order, OrderLine, Refund, Shipment, TimelineEntry
+from orderline.domain.quantities import Quantities
+from orderline.domain.replay_order import replay_order
 from orderline.domain.vocabulary import (
     AnomalyKind,
     DeliveryStatus,
-    FulfillmentStatus,
     HoldReason,
     OrderStatus,
-    PaymentStatus,
     ShipmentState,
 )
-
-# Same instant: the snapshot first (so the order exists for what happened with it), a hold
-# before its release (a hold placed and released at one instant ends released).
-_KIND_RANK: dict[type, int] = {
-    OrderSnapshot: 0,
-    ShipmentRecorded: 1,
-    DeliveryEvent: 2,
-    RefundRecorded: 3,
-    HoldPlaced: 4,
-    HoldsReleased: 5,
-}
 
 # Two carrier events at one instant: the later stage of a normal journey wins, and a
 # delivered scan, the strongest evidence there is, beats everything.
@@ -76,45 +62,6 @@ _DELIVERED = DeliveryStatus.DELIVERED
 _at = attrgetter("at")
 
 
-def replay_order(order_id: str, facts: Iterable[Fact]) -> list[Fact]:
-    """The distinct facts of `order_id` in replay order; facts of other orders are ignored.
-
-    Equal facts always share an instant and a kind, so duplicates can only sit in the same
-    run of the time-sorted list; fact_key (a JSON dump and a hash, ~10-30 µs) is computed
-    only for such runs.
-    """
-    mine = [fact for fact in facts if fact.order_id == order_id]
-    keys = [(fact.occurred_at, _KIND_RANK[type(fact)]) for fact in mine]
-    order = sorted(range(len(mine)), key=keys.__getitem__)
-    replayed: list[Fact] = []
-    start = 0
-    for end in range(1, len(order) + 1):
-        if end == len(order) or keys[order[end]] != keys[order[start]]:
-            if end - start == 1:
-                replayed.append(mine[order[start]])
-            else:
-                replayed.extend(_one_instant([mine[i] for i in order[start:end]]))
-            start = end
-    return replayed
-
-
-def _one_instant(run: list[Fact]) -> list[Fact]:
-    """Facts of one kind at one instant, in fact_key order. Equal facts count once; of two
-    equal facts spelled differently (Decimal "1.0" and "1.00") the larger key is kept."""
-    unique: list[Fact] = []
-    for fact in run:
-        # A plain duplicate is equal and spelled the same; repr is ~5x cheaper than fact_key.
-        if not any(fact is seen or (fact == seen and repr(fact) == repr(seen)) for seen in unique):
-            unique.append(fact)
-    if len(unique) == 1:
-        return unique
-    kept: list[Fact] = []
-    for fact in sorted(unique, key=fact_key, reverse=True):
-        if all(fact != seen for seen in kept):
-            kept.append(fact)
-    return kept[::-1]
-
-
 class _Delivery(NamedTuple):
     at: datetime
     status: DeliveryStatus
@@ -124,71 +71,6 @@ class _Delivery(NamedTuple):
 class _OpenHold(NamedTuple):
     first_placed_at: datetime  # a repeated placement does not restart the hold's clock
     latest: HoldPlaced
-
-
-class _Quantities:
-    """Unit counts by line over active shipments and refunds at one moment of replay.
-    Recounted only when a snapshot's lines, a shipment, a refund or a delivered scan change."""
-
-    def __init__(self, replay: _Replay) -> None:
-        self.shipped: dict[str, int] = {}
-        self.delivered: dict[str, int] = {}
-        self.refunded: dict[str, int] = {}
-        self.restocked: dict[str, int] = {}
-        self.active_shipments = self.delivered_shipments = 0
-        for shipment_id, record in replay.shipments.items():
-            if record.state is ShipmentState.ACTIVE:
-                is_delivered = shipment_id in replay.delivered_ids
-                self.active_shipments += 1
-                self.delivered_shipments += is_delivered
-                _add(self.shipped, record.lines)
-                if is_delivered:
-                    _add(self.delivered, record.lines)
-        self.refunded_amount = Decimal(0)
-        for refund in replay.refunds.values():
-            self.refunded_amount += refund.amount
-            _add(self.refunded, refund.lines)
-            if refund.restock:
-                _add(self.restocked, refund.lines)
-
-    def status_inputs(
-        self, snapshot: OrderSnapshot, payment: PaymentStatus, has_open_holds: bool
-    ) -> StatusInputs:
-        shipped_units = unrefunded = delivered_units = unreturned = 0
-        is_complete = True
-        for line in snapshot.lines:
-            shipped = self.shipped.get(line.line_id, 0)
-            refunded = self.refunded.get(line.line_id, 0)
-            delivered = self.delivered.get(line.line_id, 0)
-            # A refunded unit no longer needs shipping; over-refunding never goes below zero.
-            is_complete = is_complete and shipped >= line.quantity - refunded
-            shipped_units += shipped
-            unrefunded += max(shipped - refunded, 0)
-            delivered_units += delivered
-            unreturned += max(delivered - self.restocked.get(line.line_id, 0), 0)
-        # Complete with nothing shipped means nothing was left to ship (all refunded): that
-        # is not "fulfilled", which would read as "shipped" on an order that never was.
-        if shipped_units == 0:
-            fulfillment = FulfillmentStatus.UNFULFILLED
-        else:
-            fulfillment = FulfillmentStatus.FULFILLED if is_complete else FulfillmentStatus.PARTIAL
-        return StatusInputs(
-            payment_status=payment,
-            fulfillment_status=fulfillment,
-            is_cancelled=snapshot.cancelled_at is not None,
-            has_open_holds=has_open_holds,
-            shipped_units=shipped_units,
-            shipped_unrefunded_units=unrefunded,
-            delivered_units=delivered_units,
-            delivered_unreturned_units=unreturned,
-            active_shipments=self.active_shipments,
-            delivered_shipments=self.delivered_shipments,
-        )
-
-
-def _add(counts: dict[str, int], lines: tuple[LineQuantity, ...]) -> None:
-    for lq in lines:
-        counts[lq.line_id] = counts.get(lq.line_id, 0) + lq.quantity
 
 
 def _data(**values: object) -> tuple[tuple[str, str], ...]:
@@ -211,7 +93,7 @@ class _Replay:
         self.delivered_ids: set[str] = set()
         self.refunds: dict[str, RefundRecorded] = {}
         self.holds: dict[tuple[str, HoldReason], _OpenHold] = {}
-        self.quantities: _Quantities | None = None
+        self.quantities: Quantities | None = None
         self.is_stale = True  # quantities must be recomputed before the next status
         self.is_unsettled = True  # something the status depends on has changed
         self.status: OrderStatus | None = None
@@ -315,7 +197,7 @@ class _Replay:
     def _settle(self, snapshot: OrderSnapshot, at: datetime) -> None:
         """Re-derive the axes and the status after a fact, and record what changed."""
         if self.is_stale or self.quantities is None:
-            self.quantities = _Quantities(self)
+            self.quantities = Quantities(self.shipments, self.delivered_ids, self.refunds)
         self.is_stale = self.is_unsettled = False
         quantities, previous = self.quantities, self.inputs
         payment = derive_payment_status(
@@ -409,7 +291,7 @@ def _timeline(
     return tuple(sorted([placed, *replayed, *late], key=_at))
 
 
-def _quantity_anomalies(snapshot: OrderSnapshot, replay: _Replay, quantities: _Quantities) -> list[Anomaly]:
+def _quantity_anomalies(snapshot: OrderSnapshot, replay: _Replay, quantities: Quantities) -> list[Anomaly]:
     """Judged on the final state, not during replay: a shipment learned before the
     snapshot that lists its line is not an anomaly."""
     known = {line.line_id for line in snapshot.lines}
@@ -444,7 +326,7 @@ def _quantity_anomalies(snapshot: OrderSnapshot, replay: _Replay, quantities: _Q
     return found
 
 
-def _lines(snapshot: OrderSnapshot, quantities: _Quantities) -> tuple[OrderLine, ...]:
+def _lines(snapshot: OrderSnapshot, quantities: Quantities) -> tuple[OrderLine, ...]:
     shipped, refunded = quantities.shipped, quantities.refunded
     return tuple(
         OrderLine.from_item(item, shipped.get(item.line_id, 0), refunded.get(item.line_id, 0))
