@@ -144,7 +144,9 @@ def test_since_limits_the_import_to_orders_updated_after_it(tmp_path: Path, shop
     engine.dispose()
 
 
-def test_import_of_a_platform_not_built_yet_is_refused_clearly(tmp_path: Path, shop: FakeAdminServer) -> None:
+def test_import_for_a_store_without_credentials_is_refused_clearly(
+    tmp_path: Path, shop: FakeAdminServer
+) -> None:
     woo = (
         "  - id: woo-1\n"
         "    platform: woocommerce\n"
@@ -158,7 +160,7 @@ def test_import_of_a_platform_not_built_yet_is_refused_clearly(tmp_path: Path, s
     )
 
     assert result.exit_code == 2
-    assert "import for woocommerce is not built yet" in result.output
+    assert "store woo-1 has no api_key (the WooCommerce consumer key)" in result.output
     assert not (tmp_path / "orderline.db").exists()
 
 

@@ -9,17 +9,35 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from orderline.bootstrap import SchemaNotReady, build_runtime
+from orderline.bootstrap import Runtime, SchemaNotReady, bigcommerce_client, build_runtime
 from orderline.cli.options import ConfigOption, err, load_or_exit
 from orderline.config import StoreConfig
+from orderline.connectors.bigcommerce import FetchFailed, NotFound
 from orderline.connectors.shopify import AdminApiSettings, ShopifyAdminClient, ShopifyApiError
+from orderline.connectors.woocommerce import WooApiSettings, WooCommerceApiError, WooCommerceClient
 from orderline.domain.vocabulary import Platform
-from orderline.services.importer import ImportResult, import_history
+from orderline.services.importer import (
+    ImportResult,
+    import_bigcommerce_history,
+    import_history,
+    import_woocommerce_history,
+)
 
 out = Console(soft_wrap=True)
 
 IMPORT_BATCH_SIZE = 2_000
 """Deliveries per processing transaction during an import (webhook processing uses fewer)."""
+API_ERRORS = (ShopifyApiError, WooCommerceApiError, FetchFailed, NotFound)
+"""What a platform API raises when it refuses or keeps failing an import's reads."""
+REQUIRED_CREDENTIALS: dict[Platform, tuple[tuple[str, str], ...]] = {
+    Platform.SHOPIFY: (("api_token", "the import reads the Admin API with it"),),
+    Platform.WOOCOMMERCE: (
+        ("api_key", "the WooCommerce consumer key"),
+        ("api_token", "the WooCommerce consumer secret"),
+    ),
+    Platform.BIGCOMMERCE: (("api_token", "the BigCommerce API account's X-Auth-Token"),),
+}
+"""Per platform, the store settings an import cannot read the API without, and what each is."""
 
 StoreOption = Annotated[str, typer.Option("--store", help="Id of the configured store to import.")]
 SinceOption = Annotated[
@@ -46,16 +64,28 @@ def import_orders(store: StoreOption, since: SinceOption, config: ConfigOption =
         raise typer.Exit(2) from error
     runtime.processor.batch_size = IMPORT_BATCH_SIZE
     moment = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
-    with _shopify_client(store_config) as client, _ImportBar() as bar:
+    with _ImportBar() as bar:
         try:
-            result = import_history(
-                runtime.engine, runtime.processor, client, store, moment, bar, clock=runtime.clock
-            )
-        except ShopifyApiError as error:
+            result = _run_import(runtime, store_config, moment, bar)
+        except API_ERRORS as error:
             err.print(f"[red]import of {store} stopped:[/red] {error}", highlight=False)
             err.print("Orders stored so far are kept; running the import again continues safely.")
             raise typer.Exit(1) from error
     out.print(_summary(store, moment, result), highlight=False)
+
+
+def _run_import(runtime: Runtime, store: StoreConfig, since: datetime, bar: _ImportBar) -> ImportResult:
+    engine, processor, clock = runtime.engine, runtime.processor, runtime.clock
+    if store.platform is Platform.WOOCOMMERCE:
+        with _woocommerce_client(store) as woo:
+            return import_woocommerce_history(engine, processor, woo, store.id, since, bar, clock=clock)
+    if store.platform is Platform.BIGCOMMERCE:
+        with bigcommerce_client(store) as bigcommerce:
+            return import_bigcommerce_history(
+                engine, processor, bigcommerce, store.id, since, bar, clock=clock
+            )
+    with _shopify_client(store) as shopify:
+        return import_history(engine, processor, shopify, store.id, since, bar, clock=clock)
 
 
 def _importable_store(stores: list[StoreConfig], store_id: str) -> StoreConfig:
@@ -64,14 +94,10 @@ def _importable_store(stores: list[StoreConfig], store_id: str) -> StoreConfig:
         known = ", ".join(s.id for s in stores) or "none"
         err.print(f"[red]unknown store {store_id!r}[/red] (configured: {known})", highlight=False)
         raise typer.Exit(2)
-    if found.platform is not Platform.SHOPIFY:
-        err.print(
-            f"[red]import for {found.platform} is not built yet[/red] (store {store_id})", highlight=False
-        )
-        raise typer.Exit(2)
-    if found.api_token is None:
-        err.print(f"[red]store {store_id} has no api_token[/red]: the import reads the Admin API with it")
-        raise typer.Exit(2)
+    for key, meaning in REQUIRED_CREDENTIALS[found.platform]:
+        if getattr(found, key) is None:
+            err.print(f"[red]store {store_id} has no {key}[/red] ({meaning})", highlight=False)
+            raise typer.Exit(2)
     return found
 
 
@@ -83,6 +109,17 @@ def _shopify_client(store: StoreConfig) -> ShopifyAdminClient:
         api_base_url=store.api_base_url,
     )
     return ShopifyAdminClient(api)
+
+
+def _woocommerce_client(store: StoreConfig) -> WooCommerceClient:
+    assert store.site_url is not None and store.api_key is not None and store.api_token is not None
+    api = WooApiSettings(
+        site_url=store.site_url,
+        consumer_key=store.api_key.get_secret_value(),
+        consumer_secret=store.api_token.get_secret_value(),
+        api_base_url=store.api_base_url,
+    )
+    return WooCommerceClient(api)
 
 
 def _summary(store: str, since: datetime, result: ImportResult) -> str:
