@@ -1,0 +1,27 @@
+"""split_shipment: the order ships in more than one parcel. Informational: it never holds
+anything; operations hears of it once (its ladder has one level, due when it opens)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from orderline.domain.exceptions.business_calendar import DEFAULT_CALENDAR, BusinessCalendar
+from orderline.domain.exceptions.findings import Finding, finding_data
+from orderline.domain.exceptions.order_state import active_shipments
+from orderline.domain.exceptions.policy import ExceptionPolicy
+from orderline.domain.order import Order
+
+
+def detect_split_shipment(
+    order: Order, policy: ExceptionPolicy, now: datetime, calendar: BusinessCalendar = DEFAULT_CALENDAR
+) -> list[Finding]:
+    """Opened when the second active shipment was created; a third one adds to its data."""
+    rule = policy.split_shipment
+    shipments = [s for s in active_shipments(order) if s.created_at <= now]
+    if not rule.enabled or len(shipments) < 2:
+        return []
+    data = finding_data(
+        shipment_count=len(shipments), shipment_ids=",".join(s.shipment_id for s in shipments)
+    )
+    reason = f"Order ships in {len(shipments)} parcels"
+    return [rule.finding("order", shipments[1].created_at, reason, None, data)]
