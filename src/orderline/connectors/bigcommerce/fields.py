@@ -8,21 +8,29 @@ RFC 3339 dates and money as JSON numbers. Both read here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from orderline.connectors.base import PayloadError
+from orderline.connectors.payload import JsonObject, as_object, optional_str, required_int, type_name
+from orderline.connectors.payload import money as _money
 
-JsonObject = Mapping[str, Any]
-
-
-def as_object(value: Any, where: str) -> JsonObject:
-    if not isinstance(value, Mapping):
-        raise PayloadError(f"{where}: expected a JSON object, got {_type_name(value)}")
-    return value
+__all__ = [
+    "JsonObject",
+    "as_object",
+    "iso_datetime",
+    "money",
+    "object_list",
+    "optional_str",
+    "required_id",
+    "required_int",
+    "required_rfc2822_datetime",
+    "rfc2822_datetime",
+    "unix_datetime",
+]
 
 
 def object_list(value: Any, where: str) -> list[JsonObject]:
@@ -30,7 +38,7 @@ def object_list(value: Any, where: str) -> list[JsonObject]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise PayloadError(f"{where}: expected a list, got {_type_name(value)}")
+        raise PayloadError(f"{where}: expected a list, got {type_name(value)}")
     return [as_object(item, f"{where}[{i}]") for i, item in enumerate(value)]
 
 
@@ -44,51 +52,14 @@ def required_id(obj: JsonObject, key: str, where: str) -> int:
     return value
 
 
-def required_int(obj: JsonObject, key: str, where: str) -> int:
-    value = obj.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PayloadError(f"{where}: {key} must be an integer, got {value!r}")
-    return value
-
-
-def optional_str(obj: JsonObject, key: str, where: str) -> str | None:
-    """A string field; null and "" read as None."""
-    value = obj.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise PayloadError(f"{where}: {key} must be a string, got {_type_name(value)}")
-    return value
-
-
 def money(obj: JsonObject, key: str, where: str) -> Decimal:
-    """A V2 money string ("69.8400") or a V3 number (109.11); missing or null reads as 0."""
-    value = obj.get(key)
-    if value is None or value == "":
-        return Decimal("0")
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise PayloadError(f"{where}: {key} must be a decimal amount, got {value!r}")
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise PayloadError(f"{where}: {key} {value!r} is not a decimal amount") from None
-    if not amount.is_finite():
-        raise PayloadError(f"{where}: {key} {value!r} is not a finite amount")
-    return amount
+    """A V2 money string ("69.8400") or a V3 number (109.11); missing, null or "" reads as 0."""
+    return _money(obj, key, where, blank_is_zero=True)
 
 
 def rfc2822_datetime(obj: JsonObject, key: str, where: str) -> datetime | None:
     """A V2 date ("Mon, 11 Mar 2019 15:17:25 +0000"); "" and null read as None."""
-    value = obj.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise PayloadError(f"{where}: {key} must be an RFC 2822 date, got {value!r}")
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        raise PayloadError(f"{where}: {key} {value!r} is not an RFC 2822 date") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return _optional_date(obj, key, where, "RFC 2822 date", parsedate_to_datetime)
 
 
 def required_rfc2822_datetime(obj: JsonObject, key: str, where: str) -> datetime:
@@ -100,16 +71,7 @@ def required_rfc2822_datetime(obj: JsonObject, key: str, where: str) -> datetime
 
 def iso_datetime(obj: JsonObject, key: str, where: str) -> datetime | None:
     """A V3 date-time ("2022-06-16T16:44:15+00:00"); one without an offset is taken as UTC."""
-    value = obj.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise PayloadError(f"{where}: {key} must be an RFC 3339 date-time, got {value!r}")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise PayloadError(f"{where}: {key} {value!r} is not an RFC 3339 date-time") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return _optional_date(obj, key, where, "RFC 3339 date-time", datetime.fromisoformat)
 
 
 def unix_datetime(value: Any, where: str) -> datetime:
@@ -122,5 +84,18 @@ def unix_datetime(value: Any, where: str) -> datetime:
         raise PayloadError(f"{where}: {value!r} is out of range for a Unix timestamp") from None
 
 
-def _type_name(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
+def _optional_date(
+    obj: JsonObject, key: str, where: str, kind: str, parse: Callable[[str], datetime]
+) -> datetime | None:
+    """A date string read by `parse` (which raises ValueError or TypeError on a bad one);
+    "" and null read as None, and one without an offset is taken as UTC."""
+    value = obj.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise PayloadError(f"{where}: {key} must be an {kind}, got {value!r}")
+    try:
+        parsed = parse(value)
+    except (TypeError, ValueError):
+        raise PayloadError(f"{where}: {key} {value!r} is not an {kind}") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

@@ -18,6 +18,8 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from orderline.connectors.retry import non_negative_number
+
 REQUESTS_LEFT = "x-rate-limit-requests-left"
 TIME_RESET_MS = "x-rate-limit-time-reset-ms"
 
@@ -48,8 +50,8 @@ class RequestLimiter:
 
     def observe(self, headers: Mapping[str, str], is_throttled: bool) -> float | None:
         """Read a response's quota headers; returns the reset wait in seconds when blocked."""
-        left = _number(headers.get(REQUESTS_LEFT))
-        reset_s = _number(headers.get(TIME_RESET_MS))
+        left = non_negative_number(headers.get(REQUESTS_LEFT))
+        reset_s = non_negative_number(headers.get(TIME_RESET_MS))
         if reset_s is not None:
             reset_s /= 1000
         if reset_s is not None and (is_throttled or (left is not None and left <= 0)):
@@ -64,13 +66,3 @@ class RequestLimiter:
         if len(self._sent) < self._quota.requests:
             return 0.0
         return self._sent[0] - horizon
-
-
-def _number(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if number >= 0 else None

@@ -19,6 +19,9 @@ import httpx
 
 from orderline.connectors.base import RetryLater
 from orderline.connectors.bigcommerce.limiter import RateQuota, RequestLimiter
+from orderline.connectors.retry import Retry, RetryPolicy, status_retry, transport_retry, with_retries
+
+__all__ = ["DEFAULT_API_BASE", "ApiSettings", "FetchFailed", "NotFound", "RestApi", "RetryPolicy"]
 
 DEFAULT_API_BASE = "https://api.bigcommerce.com/stores/{store_hash}"
 
@@ -29,17 +32,6 @@ class FetchFailed(RetryLater):
 
 class NotFound(LookupError):
     """HTTP 404: the resource (usually the order) does not exist, or no longer does."""
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    max_attempts: int = 5
-    base_delay_s: float = 1.0
-    max_delay_s: float = 60.0
-
-    def backoff_s(self, attempt: int) -> float:
-        """Exponential delay after failed attempt number `attempt` (1-based)."""
-        return float(min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +49,6 @@ class ApiSettings:
     def base_url(self) -> str:
         base = self.api_base_url or DEFAULT_API_BASE.format(store_hash=self.store_hash)
         return base.rstrip("/")
-
-
-@dataclass(frozen=True, slots=True)
-class _Retry:
-    delay_s: float
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,18 +73,17 @@ class RestApi:
 
     def get(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
         """The parsed JSON body; None for a 204. Raises NotFound (404) or FetchFailed."""
-        policy = self._settings.retry
-        last_reason = ""
-        for attempt in range(1, policy.max_attempts + 1):
-            outcome = self._attempt(path, params, attempt)
-            if isinstance(outcome, _Body):
-                return outcome.value
-            last_reason = outcome.reason
-            if attempt < policy.max_attempts and outcome.delay_s > 0:
-                self._sleep(outcome.delay_s)
-        raise FetchFailed(f"{self._where(path)}: gave up after {policy.max_attempts} attempts: {last_reason}")
+        body = with_retries(
+            self._settings.retry,
+            lambda attempt: self._attempt(path, params, attempt),
+            self._sleep,
+            lambda reason: FetchFailed(f"{self._where(path)}: {reason}"),
+            # After a 429 the limiter already holds the next request; no extra wait.
+            skip_zero_waits=True,
+        )
+        return body.value
 
-    def _attempt(self, path: str, params: Mapping[str, str | int] | None, attempt: int) -> _Body | _Retry:
+    def _attempt(self, path: str, params: Mapping[str, str | int] | None, attempt: int) -> _Body | Retry:
         backoff = self._settings.retry.backoff_s(attempt)
         self._limiter.wait_turn()
         try:
@@ -106,13 +91,13 @@ class RestApi:
                 self._settings.base_url + path, params=params, headers=self._headers, timeout=self._timeout
             )
         except httpx.TransportError as exc:
-            return _Retry(backoff, f"{type(exc).__name__}: {exc}")
+            return transport_retry(exc, backoff)
         reset_s = self._limiter.observe(response.headers, response.status_code == 429)
         if response.status_code == 429:
             # The limiter already holds the next request until the quota resets.
-            return _Retry(0.0 if reset_s is not None else backoff, "HTTP 429")
+            return Retry(0.0 if reset_s is not None else backoff, "HTTP 429")
         if response.status_code >= 500:
-            return _Retry(_retry_after_s(response) or backoff, f"HTTP {response.status_code}")
+            return status_retry(response, backoff)
         if response.status_code == 404:
             raise NotFound(self._where(path))
         if response.status_code == 204:
@@ -126,15 +111,3 @@ class RestApi:
 
     def _where(self, path: str) -> str:
         return f"store {self._settings.store_hash}: GET {path}"
-
-
-def _retry_after_s(response: httpx.Response) -> float | None:
-    # Seconds only; an HTTP-date would need the wall clock, so it falls back to the backoff.
-    value = response.headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None

@@ -9,27 +9,20 @@ through an injected `sleep`, so tests and backtests never wait for real.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+from orderline.connectors.retry import Retry, RetryPolicy, status_retry, transport_retry, with_retries
+
+__all__ = ["DEFAULT_API_VERSION", "AdminApiSettings", "GraphQLEndpoint", "RetryPolicy", "ShopifyApiError"]
 
 DEFAULT_API_VERSION = "2025-01"
 
 
 class ShopifyApiError(RuntimeError):
     """The Admin API refused the call, or kept failing until retries ran out."""
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    max_attempts: int = 5
-    base_delay_s: float = 1.0
-    max_delay_s: float = 60.0
-
-    def backoff_s(self, attempt: int) -> float:
-        """Exponential delay after failed attempt number `attempt` (1-based)."""
-        return float(min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +35,7 @@ class AdminApiSettings:
     is taken as the whole GraphQL endpoint."""
     timeout_s: float = 10.0
     connect_timeout_s: float = 5.0
-    retry: RetryPolicy = RetryPolicy()
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     @property
     def endpoint(self) -> str:
@@ -50,12 +43,6 @@ class AdminApiSettings:
         if base.endswith(".json"):
             return base
         return f"{base.rstrip('/')}/admin/api/{self.api_version}/graphql.json"
-
-
-@dataclass(frozen=True, slots=True)
-class _Retry:
-    delay_s: float
-    reason: str
 
 
 class GraphQLEndpoint:
@@ -68,20 +55,14 @@ class GraphQLEndpoint:
 
     def query(self, document: str, variables: Mapping[str, Any]) -> dict[str, Any]:
         """The `data` of a successful response."""
-        policy = self._settings.retry
-        last_reason = ""
-        for attempt in range(1, policy.max_attempts + 1):
-            outcome = self._attempt(document, variables, attempt)
-            if not isinstance(outcome, _Retry):
-                return outcome
-            last_reason = outcome.reason
-            if attempt < policy.max_attempts:
-                self._sleep(outcome.delay_s)
-        raise ShopifyApiError(
-            f"{self._settings.shop_domain}: gave up after {policy.max_attempts} attempts: {last_reason}"
+        return with_retries(
+            self._settings.retry,
+            lambda attempt: self._attempt(document, variables, attempt),
+            self._sleep,
+            lambda reason: ShopifyApiError(f"{self._settings.shop_domain}: {reason}"),
         )
 
-    def _attempt(self, document: str, variables: Mapping[str, Any], attempt: int) -> dict[str, Any] | _Retry:
+    def _attempt(self, document: str, variables: Mapping[str, Any], attempt: int) -> dict[str, Any] | Retry:
         backoff = self._settings.retry.backoff_s(attempt)
         try:
             response = self._http.post(
@@ -91,9 +72,9 @@ class GraphQLEndpoint:
                 timeout=httpx.Timeout(self._settings.timeout_s, connect=self._settings.connect_timeout_s),
             )
         except httpx.TransportError as exc:
-            return _Retry(backoff, f"{type(exc).__name__}: {exc}")
+            return transport_retry(exc, backoff)
         if response.status_code == 429 or response.status_code >= 500:
-            return _Retry(_retry_after_s(response) or backoff, f"HTTP {response.status_code}")
+            return status_retry(response, backoff)
         if response.status_code != 200:
             raise ShopifyApiError(
                 f"{self._settings.shop_domain}: HTTP {response.status_code}: {response.text[:300]}"
@@ -113,11 +94,11 @@ def _json_body(response: httpx.Response, shop: str) -> dict[str, Any]:
     return body
 
 
-def _data_or_retry(body: dict[str, Any], backoff: float, shop: str) -> dict[str, Any] | _Retry:
+def _data_or_retry(body: dict[str, Any], backoff: float, shop: str) -> dict[str, Any] | Retry:
     errors = body.get("errors")
     if errors:
         if _is_throttled(errors):
-            return _Retry(_throttle_wait_s(body) or backoff, "THROTTLED")
+            return Retry(_throttle_wait_s(body) or backoff, "THROTTLED")
         raise ShopifyApiError(f"{shop}: GraphQL errors: {_messages(errors)}")
     data = body.get("data")
     if not isinstance(data, dict):
@@ -147,19 +128,6 @@ def _throttle_wait_s(body: dict[str, Any]) -> float | None:
     if restore_rate <= 0:
         return None
     return max(0.0, requested - available) / restore_rate
-
-
-def _retry_after_s(response: httpx.Response) -> float | None:
-    # Shopify sends seconds ("2.0"); an HTTP-date would need a clock, so it falls
-    # back to the exponential backoff instead.
-    value = response.headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
 
 
 def _messages(errors: Any) -> str:

@@ -19,12 +19,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
 import httpx
+
+from orderline.connectors.retry import Retry, RetryPolicy, status_retry, transport_retry, with_retries
+
+__all__ = [
+    "MAX_PER_PAGE",
+    "ORDERS_PATH",
+    "RetryPolicy",
+    "WooApiSettings",
+    "WooCommerceApiError",
+    "WooCommerceClient",
+]
 
 MAX_PER_PAGE = 100
 ORDERS_PATH = "/wp-json/wc/v3/orders"
@@ -32,17 +43,6 @@ ORDERS_PATH = "/wp-json/wc/v3/orders"
 
 class WooCommerceApiError(RuntimeError):
     """The REST API refused the call, or kept failing until retries ran out."""
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    max_attempts: int = 5
-    base_delay_s: float = 1.0
-    max_delay_s: float = 60.0
-
-    def backoff_s(self, attempt: int) -> float:
-        """Exponential delay after failed attempt number `attempt` (1-based)."""
-        return float(min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ class WooApiSettings:
     timeout_s: float = 30.0
     connect_timeout_s: float = 5.0
     per_page: int = MAX_PER_PAGE
-    retry: RetryPolicy = RetryPolicy()
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def __post_init__(self) -> None:
         if not 1 <= self.per_page <= MAX_PER_PAGE:
@@ -65,12 +65,6 @@ class WooApiSettings:
     @property
     def orders_url(self) -> str:
         return (self.api_base_url or self.site_url).rstrip("/") + ORDERS_PATH
-
-
-@dataclass(frozen=True, slots=True)
-class _Retry:
-    delay_s: float
-    reason: str
 
 
 class WooCommerceClient:
@@ -116,20 +110,14 @@ class WooCommerceClient:
             page += 1
 
     def _get(self, url: str, params: dict[str, str]) -> httpx.Response:
-        policy = self._settings.retry
-        last_reason = ""
-        for attempt in range(1, policy.max_attempts + 1):
-            outcome = self._attempt(url, params, attempt)
-            if isinstance(outcome, httpx.Response):
-                return outcome
-            last_reason = outcome.reason
-            if attempt < policy.max_attempts:
-                self._sleep(outcome.delay_s)
-        raise WooCommerceApiError(
-            f"{self._settings.site_url}: gave up after {policy.max_attempts} attempts: {last_reason}"
+        return with_retries(
+            self._settings.retry,
+            lambda attempt: self._attempt(url, params, attempt),
+            self._sleep,
+            lambda reason: WooCommerceApiError(f"{self._settings.site_url}: {reason}"),
         )
 
-    def _attempt(self, url: str, params: dict[str, str], attempt: int) -> httpx.Response | _Retry:
+    def _attempt(self, url: str, params: dict[str, str], attempt: int) -> httpx.Response | Retry:
         backoff = self._settings.retry.backoff_s(attempt)
         try:
             response = self._http.get(
@@ -140,9 +128,9 @@ class WooCommerceClient:
                 headers={"Accept": "application/json"},
             )
         except httpx.TransportError as exc:
-            return _Retry(backoff, f"{type(exc).__name__}: {exc}")
+            return transport_retry(exc, backoff)
         if response.status_code == 429 or response.status_code >= 500:
-            return _Retry(_retry_after_s(response) or backoff, f"HTTP {response.status_code}")
+            return status_retry(response, backoff)
         if response.status_code != 200:
             raise WooCommerceApiError(f"{self._settings.site_url}: {_refusal(response)}")
         return response
@@ -177,18 +165,6 @@ def _total_pages(response: httpx.Response, page: int, count: int, per_page: int)
     if value is not None and value.strip().isdigit():
         return int(value)
     return page + 1 if count == per_page else page
-
-
-def _retry_after_s(response: httpx.Response) -> float | None:
-    # Seconds only: an HTTP-date would need a clock, so it falls back to the backoff.
-    value = response.headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
 
 
 def _refusal(response: httpx.Response) -> str:
