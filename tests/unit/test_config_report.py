@@ -49,8 +49,11 @@ def test_a_valid_file_reports_ok_with_a_summary(tmp_path: Path) -> None:
     ]
     assert lines[7] == "owners:"
     assert "  status     on_hold              (owner of the hold reason)" in lines
-    assert "  hold       backorder            warehouse" in lines
-    assert "  exception  state_drift          operations" in lines
+    assert (
+        "  hold       backorder            warehouse   1d -> operations, 3d -> operations (as backorder)"
+        in lines
+    )
+    assert "  exception  state_drift          operations  4h -> operations, 1d -> operations" in lines
     assert len(lines) == 8 + 9 + 6 + 9
     assert "hunter2" not in report.render()
 

@@ -72,6 +72,17 @@ def _slug(noun: str) -> Callable[[str], str]:
     return check
 
 
+def _owner(noun: str) -> Callable[[object], object]:
+    """A before-validator naming the gap when an owner is left out (`backorder:` or `''`)."""
+
+    def check(value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise _error("unowned", f"leaves this {noun} unowned; name the team that owns it")
+        return value
+
+    return check
+
+
 def _shop_domain(value: str) -> str:
     host = value.strip().lower()
     if "/" in host:
@@ -141,6 +152,9 @@ HoldReasonName = Annotated[HoldReason, BeforeValidator(_choice(HoldReason, "hold
 ExceptionTypeName = Annotated[ExceptionType, BeforeValidator(_choice(ExceptionType, "exception type"))]
 StoreId = Annotated[str, AfterValidator(_slug("store id"))]
 TeamName = Annotated[str, AfterValidator(_slug("team name"))]
+StatusOwner = Annotated[str, BeforeValidator(_owner("status")), AfterValidator(_slug("team name"))]
+HoldOwner = Annotated[str, BeforeValidator(_owner("hold reason")), AfterValidator(_slug("team name"))]
+ExceptionOwner = Annotated[str, BeforeValidator(_owner("exception type")), AfterValidator(_slug("team name"))]
 ShopDomain = Annotated[str, AfterValidator(_shop_domain)]
 HttpUrlText = Annotated[str, AfterValidator(_http_url)]
 StoreHash = Annotated[str, AfterValidator(_store_hash)]

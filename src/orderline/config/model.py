@@ -7,22 +7,28 @@ one part of the file to another (unique store ids, declared teams) live in
 
 from __future__ import annotations
 
-from typing import Self
+import re
+from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from orderline.config.calendar import CalendarConfig, default_business_calendar
 from orderline.config.errors import format_key_path
+from orderline.config.exceptions import build_exception_policy
 from orderline.config.fields import (
     DatabaseUrl,
+    ExceptionOwner,
     ExceptionTypeName,
+    HoldOwner,
     HoldReasonName,
     HttpUrlText,
     OrderStatusName,
     OwnedStatusName,
     PlatformName,
     ShopDomain,
+    StatusOwner,
     StoreHash,
     StoreId,
     TeamName,
@@ -31,6 +37,7 @@ from orderline.config.fields import (
 )
 from orderline.config.ownership import Ownership
 from orderline.config.references import reference_problems
+from orderline.domain.exceptions import BusinessCalendar, ExceptionPolicy
 from orderline.domain.vocabulary import OrderStatus, Platform, Team
 
 DEFAULT_DATABASE_URL = "sqlite:///orderline.db"
@@ -38,6 +45,7 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 STANDING_TEAMS: tuple[str, ...] = tuple(str(team) for team in Team)
 """Teams that exist whatever the file says."""
 
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 REFERENCES_CHECKED = "orderline.config.references_checked"
 """Validation-context flag: the caller reports cross-references itself, with precise key paths."""
 
@@ -78,6 +86,7 @@ class StoreConfig(_Section):
     # line-item meta key that carries backordered quantities (it is translated).
     api_key: SecretStr | None = None
     backorder_meta_key: str = "Backordered"
+    calendar: CalendarConfig | None = None
 
     @field_validator("shop_domain", "site_url", "store_hash")
     @classmethod
@@ -124,6 +133,12 @@ class StoreConfig(_Section):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def business_calendar(self) -> BusinessCalendar:
+        """The store's working time in its own zone; the domain's default calendar when unset."""
+        if self.calendar is None:
+            return default_business_calendar(self.timezone)
+        return self.calendar.business_calendar(self.timezone)
+
     def webhook_secret_values(self) -> tuple[str, ...]:
         """The secrets in clear, newest rotation order as written, for signature checks."""
         return tuple(secret.get_secret_value() for secret in self.webhook_secrets)
@@ -132,9 +147,9 @@ class StoreConfig(_Section):
 class OwnershipConfig(_Section):
     """Overrides of the default owners; anything not named keeps its DESIGN §2 owner."""
 
-    statuses: dict[OwnedStatusName, TeamName] = Field(default_factory=dict)
-    holds: dict[HoldReasonName, TeamName] = Field(default_factory=dict)
-    exceptions: dict[ExceptionTypeName, TeamName] = Field(default_factory=dict)
+    statuses: dict[OwnedStatusName, StatusOwner] = Field(default_factory=dict)
+    holds: dict[HoldReasonName, HoldOwner] = Field(default_factory=dict)
+    exceptions: dict[ExceptionTypeName, ExceptionOwner] = Field(default_factory=dict)
 
     def resolve(self) -> Ownership:
         """The complete owner table: defaults with these overrides applied."""
@@ -149,6 +164,25 @@ class OrderlineConfig(_Section):
     stores: list[StoreConfig] = Field(default_factory=list)
     teams: list[TeamName] = Field(default_factory=lambda: list(STANDING_TEAMS))
     ownership: OwnershipConfig = Field(default_factory=OwnershipConfig)
+    # Overrides of DEFAULT_POLICY per exception type, as written; policy_lint checks them.
+    exceptions: dict[ExceptionTypeName, dict[str, Any]] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _policy_owners_join_the_owner_table(cls, data: Any) -> Any:
+        """`exceptions.<type>.owner` is an entry of the one owner table, like
+        `ownership.exceptions.<type>`; a conflict between the two is reported by policy_lint."""
+        if not isinstance(data, dict) or not isinstance(data.get("exceptions"), dict):
+            return data
+        ownership = data.get("ownership", {})
+        if not isinstance(ownership, dict) or not isinstance(ownership.get("exceptions", {}), dict):
+            return data
+        listed = dict(ownership.get("exceptions", {}))
+        for name, section in data["exceptions"].items():
+            owner = section.get("owner") if isinstance(section, dict) else None
+            if isinstance(owner, str) and _SLUG.fullmatch(owner):
+                listed.setdefault(name, owner)
+        return {**data, "ownership": {**ownership, "exceptions": listed}}
 
     @field_validator("teams")
     @classmethod
@@ -164,6 +198,10 @@ class OrderlineConfig(_Section):
         if problems:
             raise ValueError("; ".join(f"{format_key_path(loc)}: {message}" for loc, message in problems))
         return self
+
+    def exception_policy(self) -> ExceptionPolicy:
+        """DEFAULT_POLICY with this file's `exceptions:` overrides and the owner table's owners."""
+        return build_exception_policy(self.exceptions, self.ownership.resolve())
 
     def store(self, store_id: str) -> StoreConfig:
         """The store with this id; KeyError if there is none."""

@@ -1,4 +1,5 @@
-"""Rules that relate one part of the file to another: unique store ids, declared teams.
+"""Rules that relate one part of the file to another: unique store ids, declared teams,
+and the exception policy's risk-control lint (policy_lint).
 
 They read the plain YAML tree and tolerate anything malformed (the schema reports
 that), so the loader can list these problems alongside every other one.
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from orderline.config.errors import Loc, closest_match
-from orderline.domain.vocabulary import Team
+from orderline.config.errors import Loc
+from orderline.config.policy_lint import exception_problems
+from orderline.config.teams import declared_teams, undeclared_team_message
 
 OWNERSHIP_SECTIONS = ("statuses", "holds", "exceptions")
 
@@ -21,6 +23,7 @@ def reference_problems(tree: object) -> list[tuple[Loc, str]]:
     return [
         *_duplicate_store_ids(tree.get("stores")),
         *_undeclared_teams(tree.get("teams", []), tree.get("ownership")),
+        *exception_problems(tree),
     ]
 
 
@@ -44,19 +47,14 @@ def _duplicate_store_ids(stores: object) -> list[tuple[Loc, str]]:
 def _undeclared_teams(teams: object, ownership: object) -> list[tuple[Loc, str]]:
     if not isinstance(teams, list) or not isinstance(ownership, Mapping):
         return []
-    declared = list(dict.fromkeys([*(str(team) for team in Team), *(t for t in teams if isinstance(t, str))]))
+    declared = declared_teams(teams)
     problems: list[tuple[Loc, str]] = []
     for section in OWNERSHIP_SECTIONS:
         owners = ownership.get(section)
         if not isinstance(owners, Mapping):
             continue
         for key, team in owners.items():
-            if isinstance(team, str) and team not in declared:
-                problems.append((("ownership", section, str(key)), _undeclared_message(team, declared)))
+            # An empty owner is reported by the schema as an unowned entry.
+            if isinstance(team, str) and team.strip() and team not in declared:
+                problems.append((("ownership", section, str(key)), undeclared_team_message(team, declared)))
     return problems
-
-
-def _undeclared_message(team: str, declared: list[str]) -> str:
-    match = closest_match(team, declared)
-    hint = f"did you mean '{match}'?" if match else f"declared: {', '.join(declared)}"
-    return f"team '{team}' is not declared under teams; {hint}"

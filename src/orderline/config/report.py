@@ -1,7 +1,7 @@
 """What `orderline check-config` shows: every problem, or a summary of a good configuration.
 
 The summary names the database (password masked), the stores by platform and the full
-owner table, so an operator can see what the file amounts to without reading it.
+ownership table with escalation levels, so an operator can see what the file amounts to without reading it.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 from orderline.config.errors import ConfigError, ConfigProblem
 from orderline.config.loader import load_config, locate_config
 from orderline.config.model import OrderlineConfig
-from orderline.config.ownership import OWNED_STATUSES
-from orderline.domain.vocabulary import ExceptionType, HoldReason, OrderStatus, Platform
+from orderline.config.ownership_table import ownership_rows, render_ownership_rows
+from orderline.domain.vocabulary import Platform
 
 DEFAULTS_SOURCE = "built-in defaults (no orderline.yaml found)"
 
@@ -60,7 +60,7 @@ def render_summary(source: str, config: OrderlineConfig) -> str:
         *_store_lines(config),
         f"teams: {', '.join(config.teams)}",
         "owners:",
-        *_owner_lines(config),
+        *render_ownership_rows(ownership_rows(config)),
     ]
     return "\n".join(lines)
 
@@ -74,20 +74,6 @@ def _store_lines(config: OrderlineConfig) -> list[str]:
         if stores:
             lines.append(f"  {platform:<12} {', '.join(stores)}")
     return lines
-
-
-def _owner_lines(config: OrderlineConfig) -> list[str]:
-    ownership = config.ownership.resolve()
-    rows: list[tuple[str, str, str]] = []
-    for status in OrderStatus:
-        owner = (
-            ownership.owner_of_status(status) if status in OWNED_STATUSES else "(owner of the hold reason)"
-        )
-        rows.append(("status", status, owner))
-    rows += [("hold", reason, ownership.owner_of_hold(reason)) for reason in HoldReason]
-    rows += [("exception", kind, ownership.owner_of_exception(kind)) for kind in ExceptionType]
-    width = max(len(name) for _, name, _ in rows)
-    return [f"  {kind:<10} {name:<{width}}  {owner}" for kind, name, owner in rows]
 
 
 def redact_url(url: str) -> str:

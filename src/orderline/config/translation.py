@@ -79,4 +79,6 @@ def _keys_at(loc: Loc, root: type[BaseModel]) -> list[str]:
 def _model_class(node: object) -> type[BaseModel] | None:
     if inspect.isclass(node) and issubclass(node, BaseModel):
         return node
-    return None
+    # An optional section (`calendar: CalendarConfig | None`) lists the keys of its model.
+    models = [arg for arg in get_args(node) if inspect.isclass(arg) and issubclass(arg, BaseModel)]
+    return models[0] if len(models) == 1 and get_origin(node) is not list else None

@@ -36,6 +36,18 @@ class _DuplicateKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    # YAML reads 2026-13-01 as a timestamp and then fails outside its error types; keep the
+    # text, so the setting's own check reports it at its key path.
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_DuplicateKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
 def parse_yaml(text: str, file: str) -> tuple[object, list[ConfigProblem]]:
     """The document as plain data, with any duplicate-key problems.
 
