@@ -1,4 +1,4 @@
-"""`orderline` subcommands: serve, worker, demo, simulate, import, replay, check-config, token, db."""
+"""`orderline` subcommands: serve, worker, demo, simulate, import, tick, replay, check-config, token, db."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from orderline.cli.demo import run_demo
 from orderline.cli.importing import import_orders
 from orderline.cli.options import ConfigOption, err, load_or_exit
 from orderline.cli.simulate import simulate
+from orderline.cli.tick import tick
 from orderline.cli.worker import WorkerProcess, run_worker
 from orderline.config import check_config
 from orderline.services.replay import replay_inbox
@@ -80,6 +81,7 @@ def demo(
 
 app.command()(simulate)
 app.command("import")(import_orders)
+app.command()(tick)
 
 
 @app.command()

@@ -30,6 +30,7 @@ from orderline.domain.facts import Fact, HoldPlaced, HoldsReleased, fact_from_di
 from orderline.domain.fold import fold
 from orderline.domain.lifecycle import Ownership
 from orderline.domain.order import Order, order_to_dict
+from orderline.services import scheduler
 from orderline.store import inbox_queue, projections
 from orderline.store.inbox_queue import DeliveryOutcome, PendingDelivery
 from orderline.store.projections import FactRow, OrderKey, OrderProjection
@@ -152,6 +153,8 @@ class Processor:
                 )
             projections.remember_fulfillment_orders(connection, _fulfillment_orders(fact_rows))
             projections.save_projections(connection, list(folded.values()))
+            # Exceptions are evaluated by the scheduler; a changed order is due now.
+            scheduler.enqueue_now(connection, keys, now)
             inbox_queue.record_outcomes(connection, outcomes, now)
             inbox_queue.dead_letter_failures(connection, failures, now)
         return len(keys)

@@ -160,3 +160,6 @@ api_tokens = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("revoked_at", UtcDateTime()),
 )
+
+# Exception handling declares its tables on this same metadata (after Id and UtcDateTime exist).
+import orderline.store.exception_tables  # noqa: E402, F401

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel
 
-from orderline.store import order_queries
+from orderline.store import exception_records, order_queries
 from orderline.store.order_queries import BadCursor, OrderFilter
 from orderline.web.auth import Role, current_role, require
 
@@ -76,7 +76,10 @@ def get_order(request: Request, store_id: str, platform_order_id: str, _: Authen
         if state is None:
             raise HTTPException(404, f"no order {platform_order_id} in store {store_id}")
         state["timeline"] = order_queries.get_timeline(connection, store_id, platform_order_id)
-    state.setdefault("exceptions", [])
+        state["exceptions"] = [
+            _exception_view(e)
+            for e in exception_records.load_exceptions(connection, store_id, platform_order_id).values()
+        ]
     state.setdefault("messages", [])
     return state
 
@@ -110,6 +113,23 @@ def list_dead_letters(
 ) -> list[dict[str, Any]]:
     with request.app.state.context.engine.connect() as connection:
         return order_queries.list_dead_letters(connection, limit)
+
+
+def _exception_view(stored: exception_records.StoredException) -> dict[str, Any]:
+    return {
+        "key": stored.key,
+        "type": stored.type,
+        "state": stored.state,
+        "owner": stored.owner,
+        "opened_at": stored.opened_at.isoformat(),
+        "reason": stored.reason,
+        "hold": stored.hold,
+        "level_reached": stored.level_reached,
+        "assignee": stored.assignee,
+        "acknowledged_by": stored.acknowledged_by,
+        "resolved_at": stored.resolved_at.isoformat() if stored.resolved_at else None,
+        "resolution": stored.resolution,
+    }
 
 
 def _aware(value: datetime | None) -> datetime | None:

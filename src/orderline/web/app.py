@@ -18,7 +18,7 @@ from orderline import __version__
 from orderline.services.intake import WebhookIntake
 from orderline.store import order_queries
 from orderline.store.inbox import GroupCommitWriter
-from orderline.web import api
+from orderline.web import api, exceptions_api
 from orderline.web.metrics import Metrics
 from orderline.web.webhooks import WebhookEndpoint, WebhookRouter
 
@@ -70,6 +70,7 @@ def create_api_app(context: WebContext) -> FastAPI:
         ]
     )
     app.include_router(api.router)
+    app.include_router(exceptions_api.router)
     return app
 
 

@@ -1,0 +1,64 @@
+"""`orderline tick`: run the exception scheduler once, against any `now`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from orderline.bootstrap import SchemaNotReady, build_runtime
+from orderline.cli.options import ConfigOption, err, load_or_exit
+from orderline.clock import system_clock
+from orderline.config import OrderlineConfig
+from orderline.domain.exceptions import DEFAULT_CALENDAR, BusinessCalendar
+from orderline.services.scheduler import tick as run_tick
+
+out = Console(soft_wrap=True)
+
+NowOption = Annotated[
+    datetime | None,
+    typer.Option(
+        "--now",
+        help="The moment to evaluate at (ISO 8601; UTC when no offset is given). Default: the wall clock.",
+        formats=[
+            "%Y-%m-%dT%H:%M:%S%z",
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%dT%H:%M%z",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d",
+        ],
+        show_default=False,
+    ),
+]
+
+
+def calendars(config: OrderlineConfig) -> dict[str, BusinessCalendar]:
+    """Each store's business calendar (its `calendar:` in its time zone)."""
+    return {store.id: store.business_calendar() for store in config.stores}
+
+
+def tick(now: NowOption = None, config: ConfigOption = None) -> None:
+    """Evaluate every order whose timer is due: open, escalate and resolve exceptions."""
+    settings = load_or_exit(config)
+    try:
+        runtime = build_runtime(settings)
+    except SchemaNotReady as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    moment = system_clock() if now is None else (now if now.tzinfo else now.replace(tzinfo=UTC))
+    by_store = calendars(settings)
+    policy = settings.exception_policy()  # one policy for every store, from `exceptions:`
+    try:
+        result = run_tick(
+            runtime.engine, lambda _store: policy, lambda s: by_store.get(s, DEFAULT_CALENDAR), moment
+        )
+    finally:
+        runtime.engine.dispose()
+    counts = result.counts()
+    out.print(
+        f"tick at {moment.isoformat()}: orders={counts['orders']} opened={counts['opened']} "
+        f"escalated={counts['escalated']} resolved={counts['resolved']}",
+        highlight=False,
+    )

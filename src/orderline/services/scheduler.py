@@ -1,0 +1,74 @@
+"""The scheduler: evaluate every order whose timer is due at `now`.
+
+Due work lives in the `timers` table (one row per order, its next due time), never in
+memory, so a restart loses nothing: the next tick, by any process, finds what is due.
+`now` is an argument, so the same code runs on the wall clock (`orderline tick`), in
+tests and in backtests. Each batch of orders is evaluated and committed in one
+transaction; an evaluated order's timer moves past `now` or goes, so a tick ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine
+
+from orderline.domain.exceptions import BusinessCalendar, ExceptionPolicy
+from orderline.domain.exceptions.findings import utc
+from orderline.services.exceptions import Evaluation, ExceptionChange, evaluate_order
+from orderline.store import exception_records as records
+
+PolicyFor = Callable[[str], ExceptionPolicy]
+CalendarFor = Callable[[str], BusinessCalendar]
+TOUCHED = "touched"
+
+
+@dataclass(slots=True)
+class TickResult:
+    orders: int = 0
+    opened: list[ExceptionChange] = field(default_factory=list)
+    escalated: list[ExceptionChange] = field(default_factory=list)
+    resolved: list[ExceptionChange] = field(default_factory=list)
+
+    def add(self, evaluation: Evaluation) -> None:
+        self.orders += 1
+        self.opened.extend(evaluation.opened)
+        self.escalated.extend(evaluation.escalated)
+        self.resolved.extend(evaluation.resolved)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "orders": self.orders,
+            "opened": len(self.opened),
+            "escalated": len(self.escalated),
+            "resolved": len(self.resolved),
+        }
+
+
+def tick(
+    engine: Engine,
+    policy_for: PolicyFor,
+    calendar_for: CalendarFor,
+    now: datetime,
+    *,
+    batch_size: int = 200,
+) -> TickResult:
+    """Evaluate every order due at `now`, earliest first, one transaction per batch."""
+    now = utc(now)
+    result = TickResult()
+    while True:
+        with engine.begin() as connection:
+            due = records.due_timers(connection, now, batch_size)
+            for store_id, order_id in due:
+                policy, calendar = policy_for(store_id), calendar_for(store_id)
+                result.add(evaluate_order(connection, store_id, order_id, policy, calendar, now))
+        if len(due) < batch_size:
+            return result
+
+
+def enqueue_now(connection: Connection, keys: Iterable[tuple[str, str]], now: datetime) -> None:
+    """Make orders due at `now` (their facts changed), inside the caller's transaction,
+    so the next tick re-evaluates them. An earlier due time is kept."""
+    records.bring_timers_forward(connection, keys, utc(now), TOUCHED)
