@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from orderline.connectors.base import (
     Connector,
@@ -159,6 +159,17 @@ class Processor:
             inbox_queue.dead_letter_failures(connection, failures, now)
         return len(keys)
 
+    def record_facts(
+        self, connection: Connection, store_id: str, order_id: str, facts: Sequence[Fact]
+    ) -> None:
+        """Add facts Orderline itself established (a hold placed by an exception policy,
+        say) and refold the order, inside the caller's transaction."""
+        rows = _fact_rows_for(store_id, order_id, facts, inbox_id=None)
+        projections.lock_orders(connection, [(store_id, order_id)])
+        projections.insert_facts(connection, rows)
+        stored = projections.load_facts(connection, [(store_id, order_id)])
+        projections.save_projections(connection, self._project(stored, {}))
+
     def _project(
         self, stored: Mapping[OrderKey, dict[str, dict[str, Any]]], fresh: Mapping[str, Fact]
     ) -> list[OrderProjection]:
@@ -217,18 +228,24 @@ def _outcome(delivery: PendingDelivery, mapped: MappedDelivery) -> DeliveryOutco
 def _fact_rows(delivery: PendingDelivery, mapped: MappedDelivery) -> list[FactRow]:
     if mapped.order_id is None:
         return []
+    return _fact_rows_for(delivery.store_id, mapped.order_id, mapped.facts, delivery.inbox_id)
+
+
+def _fact_rows_for(
+    store_id: str, order_id: str, facts: Sequence[Fact], inbox_id: int | None
+) -> list[FactRow]:
     rows = []
-    for fact in mapped.facts:
+    for fact in facts:
         body = fact_to_dict(fact)
         rows.append(
             FactRow(
-                store_id=delivery.store_id,
-                order_id=mapped.order_id,
+                store_id=store_id,
+                order_id=order_id,
                 fact_key=fact_key_of(body),
                 fact_type=body["type"],
                 occurred_at=fact.occurred_at,
                 body=body,
-                inbox_id=delivery.inbox_id,
+                inbox_id=inbox_id,
                 fact=fact,
             )
         )
