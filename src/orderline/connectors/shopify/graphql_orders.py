@@ -26,6 +26,7 @@ from orderline.connectors.shopify.fields import (
     required_datetime,
     required_int,
 )
+from orderline.connectors.shopify.orders import GRAPHQL_ADDRESS, map_address
 from orderline.connectors.shopify.statuses import (
     FINANCIAL_STATUS,
     FULFILLMENT_STATE,
@@ -34,7 +35,6 @@ from orderline.connectors.shopify.statuses import (
     hold_reason,
 )
 from orderline.domain.facts import (
-    Address,
     Fact,
     HoldPlaced,
     LineItem,
@@ -107,7 +107,9 @@ def map_order_node_snapshot(node: JsonObject) -> OrderSnapshot:
         total_price=_shop_money(node, "totalPriceSet", where),
         cancelled_at=optional_datetime(node, "cancelledAt", where),
         cancel_reason=_lower(optional_str(node, "cancelReason", where)),
-        shipping_address=_address(node.get("shippingAddress"), f"{where}: shippingAddress"),
+        shipping_address=map_address(
+            node.get("shippingAddress"), f"{where}: shippingAddress", GRAPHQL_ADDRESS
+        ),
         platform_status=_platform_status(node),
         tags=_tags(node, where),
         unmapped_status=unmapped,
@@ -229,26 +231,6 @@ def _holds(fulfillment_order: JsonObject, order_id: str) -> list[HoldPlaced]:
             )
         )
     return placed
-
-
-def _address(value: object, where: str) -> Address | None:
-    if value is None:
-        return None
-    address = as_object(value, where)
-    first = optional_str(address, "firstName", where)
-    last = optional_str(address, "lastName", where)
-    joined = " ".join(part for part in (first, last) if part) or None
-    return Address(
-        name=optional_str(address, "name", where) or joined,
-        company=optional_str(address, "company", where),
-        address1=optional_str(address, "address1", where),
-        address2=optional_str(address, "address2", where),
-        city=optional_str(address, "city", where),
-        province=optional_str(address, "province", where),
-        postal_code=optional_str(address, "zip", where),
-        country_code=optional_str(address, "countryCodeV2", where),
-        phone=optional_str(address, "phone", where),
-    )
 
 
 def _tags(node: JsonObject, where: str) -> tuple[str, ...]:

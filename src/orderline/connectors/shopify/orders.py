@@ -7,6 +7,8 @@ fulfillment and a RefundRecorded per embedded refund: a snapshot that arrives al
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from orderline.connectors.base import PayloadError
 from orderline.connectors.shopify.fields import (
     JsonObject,
@@ -58,7 +60,7 @@ def map_order_snapshot(body: JsonObject) -> OrderSnapshot:
         total_price=money(body, "total_price", where),
         cancelled_at=optional_datetime(body, "cancelled_at", where),
         cancel_reason=optional_str(body, "cancel_reason", where),
-        shipping_address=_address(body.get("shipping_address"), f"{where}: shipping_address"),
+        shipping_address=map_address(body.get("shipping_address"), f"{where}: shipping_address"),
         platform_status=_platform_status(body),
         tags=_tags(body, where),
         unmapped_status=_unmapped_financial_status(body, where),
@@ -105,12 +107,24 @@ def _line(item: JsonObject, where: str) -> LineItem:
     )
 
 
-def _address(value: object, where: str) -> Address | None:
+class AddressKeys(NamedTuple):
+    """Where an address's name parts and country sit: REST and GraphQL spell them apart."""
+
+    first_name: str = "first_name"
+    last_name: str = "last_name"
+    country_code: str = "country_code"
+
+
+REST_ADDRESS = AddressKeys()
+GRAPHQL_ADDRESS = AddressKeys("firstName", "lastName", "countryCodeV2")
+
+
+def map_address(value: object, where: str, keys: AddressKeys = REST_ADDRESS) -> Address | None:
     if value is None:
         return None
     address = as_object(value, where)
-    first = optional_str(address, "first_name", where)
-    last = optional_str(address, "last_name", where)
+    first = optional_str(address, keys.first_name, where)
+    last = optional_str(address, keys.last_name, where)
     joined = " ".join(part for part in (first, last) if part) or None
     return Address(
         name=optional_str(address, "name", where) or joined,
@@ -120,7 +134,7 @@ def _address(value: object, where: str) -> Address | None:
         city=optional_str(address, "city", where),
         province=optional_str(address, "province", where),
         postal_code=optional_str(address, "zip", where),
-        country_code=optional_str(address, "country_code", where),
+        country_code=optional_str(address, keys.country_code, where),
         phone=optional_str(address, "phone", where),
     )
 
