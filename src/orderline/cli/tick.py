@@ -52,7 +52,11 @@ def tick(now: NowOption = None, config: ConfigOption = None) -> None:
     policy = settings.exception_policy()  # one policy for every store, from `exceptions:`
     try:
         result = run_tick(
-            runtime.engine, lambda _store: policy, lambda s: by_store.get(s, DEFAULT_CALENDAR), moment
+            runtime.engine,
+            lambda _store: policy,
+            lambda s: by_store.get(s, DEFAULT_CALENDAR),
+            moment,
+            record_facts=runtime.processor.record_facts,
         )
     finally:
         runtime.engine.dispose()

@@ -18,10 +18,21 @@ detector would newly fire. The latter is found by running the detectors once mor
 any finding there that opens after `now` is exactly a future firing. New facts change
 the answer too, which is why processing brings an order's timer forward to "now"
 (`services.scheduler.enqueue_now`). Evaluating twice at the same `now` changes nothing.
+
+Holds reach the order through the fold, like everything else (DESIGN §1-§2): a finding
+that asks for a hold gets an Orderline hold, group `orderline:<exception key>`, recorded
+as a `HoldPlaced` fact through `record_facts` in the same transaction; when the finding
+goes (or a person resolves its exception) a `HoldsReleased` fact at `now` releases it. The
+order's status then reads `on_hold`, owned by the hold reason's owner, and goes back when
+released. Holds are reconciled with the findings before the exceptions are, and the
+order is refolded and detected again after any change, because a hold changes what other
+detectors see (an order held since placement was never ready, so no fulfilment SLA runs).
+Without `record_facts` (timer-only callers) exceptions are kept but no hold is recorded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -29,7 +40,10 @@ from sqlalchemy import Connection
 
 from orderline.domain.exceptions import BusinessCalendar, ExceptionPolicy, Finding, detect_all
 from orderline.domain.exceptions.findings import utc
+from orderline.domain.exceptions.order_state import datum
+from orderline.domain.facts import Fact, HoldPlaced, HoldsReleased
 from orderline.domain.order import Order, order_from_dict
+from orderline.domain.vocabulary import ExceptionType
 from orderline.store import exception_records as records
 from orderline.store import order_queries
 from orderline.store.exception_records import ExceptionEvent, StoredException
@@ -39,6 +53,22 @@ CAUSE_CLEARED = "cause cleared"
 PROBE_HORIZON = timedelta(days=366)
 """How far ahead a future detector firing is looked for. Every default threshold is at
 most days long; a longer one is still seen as soon as anything happens to the order."""
+
+RecordFacts = Callable[[Connection, str, str, Sequence[Fact]], None]
+"""Stores facts Orderline established and refolds the order in the caller's transaction
+(`Processor.record_facts`)."""
+
+HOLD_GROUP_PREFIX = "orderline:"
+PLATFORM_HOLD_TYPES: frozenset[ExceptionType] = frozenset(
+    {ExceptionType.FRAUD_REVIEW, ExceptionType.BACKORDER}
+)
+"""Exception types whose findings come from holds already in the order: the platform's
+fraud-review and out-of-stock holds (their detectors read `order.holds`). The platform
+hold already blocks fulfilment and its release clears the finding, so Orderline places no
+second hold for them; one would also feed its own detector and never clear."""
+MAX_HOLD_PASSES = 3
+"""Hold changes and re-detection settle in one pass (a placed hold never removes the
+finding that asked for it); the bound only guards against a detector that would flap."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +95,9 @@ class Evaluation:
     resolved: list[ExceptionChange] = field(default_factory=list)
     next_due_at: datetime | None = None
     events: list[ExceptionEvent] = field(default_factory=list)
+    holds_placed: list[str] = field(default_factory=list)
+    holds_released: list[str] = field(default_factory=list)
+    """Hold groups of the Orderline holds placed and released."""
 
 
 def evaluate_order(
@@ -74,18 +107,21 @@ def evaluate_order(
     policy: ExceptionPolicy,
     calendar: BusinessCalendar,
     now: datetime,
+    record_facts: RecordFacts | None = None,
 ) -> Evaluation:
-    """Bring one order's stored exceptions and timer in line with its state at `now`."""
+    """Bring one order's stored exceptions, Orderline holds and timer in line with its
+    state at `now`. Holds are recorded only when `record_facts` is given."""
     now = utc(now)
     lock_orders(connection, [(store_id, order_id)])
-    state = order_queries.get_order(connection, store_id, order_id)
-    if state is None:
+    order = _load_order(connection, store_id, order_id)
+    if order is None:
         records.clear_timer(connection, store_id, order_id)
         return Evaluation(store_id, order_id)
-    order = order_from_dict(state)
-    findings = {f.key: f for f in detect_all(order, policy, now, calendar)}
     stored = records.load_exceptions(connection, store_id, order_id)
     evaluation = Evaluation(store_id, order_id)
+    order, findings = _detect_with_holds(
+        connection, order, stored, policy, calendar, now, record_facts, evaluation
+    )
     live = [f for f in findings.values() if _apply_finding(connection, f, stored.get(f.key), now, evaluation)]
     for row in stored.values():
         if row.is_open and row.key not in findings:
@@ -116,7 +152,7 @@ def _apply_finding(
         _escalations(evaluation, finding, 0, reached, now)
         return True
     if not row.is_open:
-        if row.resolved_by is not None and row.opened_at == finding.opened_at:
+        if _overruled(finding, row):
             return False
         records.reopen_exception(connection, row.id, finding, reached)
         _opened(evaluation, finding, now, "reopened")
@@ -125,6 +161,88 @@ def _apply_finding(
     records.refresh_exception(connection, row.id, finding, max(reached, row.level_reached))
     _escalations(evaluation, finding, row.level_reached, reached, now)
     return True
+
+
+def _overruled(finding: Finding, row: StoredException | None) -> bool:
+    """A person resolved this very finding (same `opened_at`): their decision stands."""
+    return (
+        row is not None
+        and not row.is_open
+        and row.resolved_by is not None
+        and row.opened_at == finding.opened_at
+    )
+
+
+def _load_order(connection: Connection, store_id: str, order_id: str) -> Order | None:
+    state = order_queries.get_order(connection, store_id, order_id)
+    return None if state is None else order_from_dict(state)
+
+
+def _detect_with_holds(
+    connection: Connection,
+    order: Order,
+    stored: dict[str, StoredException],
+    policy: ExceptionPolicy,
+    calendar: BusinessCalendar,
+    now: datetime,
+    record_facts: RecordFacts | None,
+    evaluation: Evaluation,
+) -> tuple[Order, dict[str, Finding]]:
+    """The findings at `now`, after Orderline's holds were brought in line with them;
+    the order as refolded with those holds."""
+    findings = {f.key: f for f in detect_all(order, policy, now, calendar)}
+    if record_facts is None:
+        return order, findings
+    for _ in range(MAX_HOLD_PASSES):
+        placed, released = hold_facts(order, findings, stored, now)
+        if not placed and not released:
+            break
+        record_facts(connection, order.store_id, order.order_id, [*placed, *released])
+        evaluation.holds_placed.extend(fact.hold_group for fact in placed)
+        evaluation.holds_released.extend(fact.hold_group for fact in released)
+        refolded = _load_order(connection, order.store_id, order.order_id)
+        if refolded is None:  # pragma: no cover - the order was just saved
+            break
+        order = refolded
+        findings = {f.key: f for f in detect_all(order, policy, now, calendar)}
+    return order, findings
+
+
+def hold_group(key: str) -> str:
+    """The hold group of the Orderline hold of exception `key`."""
+    return f"{HOLD_GROUP_PREFIX}{key}"
+
+
+def places_hold(finding: Finding, row: StoredException | None = None) -> bool:
+    """Whether `finding` should be held by an Orderline hold (see PLATFORM_HOLD_TYPES)."""
+    return (
+        finding.hold is not None and finding.type not in PLATFORM_HOLD_TYPES and not _overruled(finding, row)
+    )
+
+
+def hold_facts(
+    order: Order, findings: dict[str, Finding], stored: dict[str, StoredException], now: datetime
+) -> tuple[list[HoldPlaced], list[HoldsReleased]]:
+    """The facts that bring the order's Orderline holds in line with `findings`: a hold
+    for each holding finding not held yet, a release for each hold whose finding is gone."""
+    wanted = {hold_group(f.key): f for f in findings.values() if places_hold(f, stored.get(f.key))}
+    held = {h.hold_group for h in order.holds if h.hold_group.startswith(HOLD_GROUP_PREFIX)}
+    placed = [
+        HoldPlaced(order.order_id, group, f.hold, _placed_at(order, group, f), f.reason)
+        for group, f in wanted.items()
+        if group not in held and f.hold is not None
+    ]
+    released = [HoldsReleased(order.order_id, group, now) for group in sorted(held - wanted.keys())]
+    return placed, released
+
+
+def _placed_at(order: Order, group: str, finding: Finding) -> datetime:
+    """The finding's `opened_at`; after an earlier release of the same group, just after
+    that release, so the new hold is not replayed before it (and released with it)."""
+    releases = [e.at for e in order.timeline if e.kind == "hold_released" and datum(e, "hold_group") == group]
+    if not releases:
+        return finding.opened_at
+    return max(finding.opened_at, utc(max(releases)) + timedelta(microseconds=1))
 
 
 def _change(

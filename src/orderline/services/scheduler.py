@@ -5,6 +5,9 @@ memory, so a restart loses nothing: the next tick, by any process, finds what is
 `now` is an argument, so the same code runs on the wall clock (`orderline tick`), in
 tests and in backtests. Each batch of orders is evaluated and committed in one
 transaction; an evaluated order's timer moves past `now` or goes, so a tick ends.
+
+Exceptions that hold fulfilment place their holds as facts through `record_facts`
+(`Processor.record_facts`), in the batch's transaction; see `services.exceptions`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from sqlalchemy import Connection, Engine
 
 from orderline.domain.exceptions import BusinessCalendar, ExceptionPolicy
 from orderline.domain.exceptions.findings import utc
-from orderline.services.exceptions import Evaluation, ExceptionChange, evaluate_order
+from orderline.services.exceptions import Evaluation, ExceptionChange, RecordFacts, evaluate_order
 from orderline.store import exception_records as records
 
 PolicyFor = Callable[[str], ExceptionPolicy]
@@ -31,12 +34,18 @@ class TickResult:
     opened: list[ExceptionChange] = field(default_factory=list)
     escalated: list[ExceptionChange] = field(default_factory=list)
     resolved: list[ExceptionChange] = field(default_factory=list)
+    holds_placed: list[tuple[str, str, str]] = field(default_factory=list)
+    holds_released: list[tuple[str, str, str]] = field(default_factory=list)
+    """(store_id, order_id, hold_group) of each Orderline hold placed or released."""
 
     def add(self, evaluation: Evaluation) -> None:
         self.orders += 1
         self.opened.extend(evaluation.opened)
         self.escalated.extend(evaluation.escalated)
         self.resolved.extend(evaluation.resolved)
+        keys = (evaluation.store_id, evaluation.order_id)
+        self.holds_placed.extend((*keys, group) for group in evaluation.holds_placed)
+        self.holds_released.extend((*keys, group) for group in evaluation.holds_released)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -54,8 +63,10 @@ def tick(
     now: datetime,
     *,
     batch_size: int = 200,
+    record_facts: RecordFacts | None = None,
 ) -> TickResult:
-    """Evaluate every order due at `now`, earliest first, one transaction per batch."""
+    """Evaluate every order due at `now`, earliest first, one transaction per batch.
+    Holds are placed and released only when `record_facts` is given."""
     now = utc(now)
     result = TickResult()
     while True:
@@ -63,7 +74,10 @@ def tick(
             due = records.due_timers(connection, now, batch_size)
             for store_id, order_id in due:
                 policy, calendar = policy_for(store_id), calendar_for(store_id)
-                result.add(evaluate_order(connection, store_id, order_id, policy, calendar, now))
+                evaluation = evaluate_order(
+                    connection, store_id, order_id, policy, calendar, now, record_facts
+                )
+                result.add(evaluation)
         if len(due) < batch_size:
             return result
 

@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select
 
+from orderline.services import scheduler
 from orderline.store import exception_records as records
 from orderline.store.exception_records import ExceptionEvent, QueueFilter, StoredException
 from orderline.store.tables import api_tokens
@@ -204,6 +205,8 @@ def resolve(
 ) -> Any:
     def change(connection: Connection, row: StoredException, now: datetime) -> None:
         records.resolve_exception(connection, row.id, now, body.resolution, actor)
+        # Due now: the next tick releases the hold this exception placed, if any.
+        scheduler.enqueue_now(connection, [(store_id, order_id)], now)
 
     detail = {"action": "resolved", "resolution": body.resolution}
     return _act(request, (store_id, order_id, key), actor, detail, change)
