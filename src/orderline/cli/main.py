@@ -1,4 +1,4 @@
-"""`orderline` subcommands: serve, worker, demo, simulate, import, tick, replay, check-config, token, db."""
+"""`orderline` subcommands: serve, worker, demo, simulate, import, tick, backtest, replay, check-config, token, db."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from orderline.bootstrap import SchemaNotReady, build_runtime, build_web_context, open_engine
 from orderline.cli import tokens
+from orderline.cli.backtest import backtest
 from orderline.cli.demo import run_demo
 from orderline.cli.importing import import_orders
 from orderline.cli.options import ConfigOption, err, load_or_exit
@@ -82,6 +83,7 @@ def demo(
 app.command()(simulate)
 app.command("import")(import_orders)
 app.command()(tick)
+app.command()(backtest)
 
 
 @app.command()
