@@ -1,4 +1,4 @@
-"""`orderline` subcommands: serve, worker, demo, simulate, import, tick, backtest, replay, check-config, token, db."""
+"""The `orderline` command: every subcommand is registered here."""
 
 from __future__ import annotations
 
