@@ -158,7 +158,10 @@ def _apply_finding(
         _opened(evaluation, finding, now, "reopened")
         _escalations(evaluation, finding, 0, reached, now)
         return True
-    records.refresh_exception(connection, row.id, finding, max(reached, row.level_reached))
+    level = max(reached, row.level_reached)
+    # Most evaluations change nothing about an open exception: skip the UPDATE then.
+    if not records.is_current(row, finding, level):
+        records.refresh_exception(connection, row.id, finding, level)
     _escalations(evaluation, finding, row.level_reached, reached, now)
     return True
 

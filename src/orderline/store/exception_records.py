@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, case, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from orderline.domain.exceptions import EscalationDue, Finding
@@ -80,13 +80,16 @@ def _finding_values(finding: Finding, level_reached: int) -> dict[str, Any]:
     }
 
 
+# Built once: the scheduler runs this per evaluated order, and building a statement
+# costs more than running it.
+_ORDER_EXCEPTIONS = select(order_exceptions).where(
+    order_exceptions.c.store_id == bindparam("store_id"), order_exceptions.c.order_id == bindparam("order_id")
+)
+
+
 def load_exceptions(connection: Connection, store_id: str, order_id: str) -> dict[str, StoredException]:
     """Every exception of one order, open or resolved, by key."""
-    rows = connection.execute(
-        select(order_exceptions).where(
-            order_exceptions.c.store_id == store_id, order_exceptions.c.order_id == order_id
-        )
-    ).all()
+    rows = connection.execute(_ORDER_EXCEPTIONS, {"store_id": store_id, "order_id": order_id}).all()
     return {row.key: _stored(row) for row in rows}
 
 
@@ -109,6 +112,19 @@ def open_exception(
         insert(order_exceptions).values(
             store_id=store_id, order_id=order_id, key=finding.key, state=OPEN, notes=[], **values
         )
+    )
+
+
+def is_current(row: StoredException, finding: Finding, level_reached: int) -> bool:
+    """True when the stored exception already says what `finding` says (no UPDATE needed)."""
+    return (
+        row.type == finding.type.value
+        and row.owner == finding.owner
+        and row.opened_at == finding.opened_at
+        and row.reason == finding.reason
+        and row.hold == (finding.hold.value if finding.hold else None)
+        and row.due_levels == finding.due_levels
+        and row.level_reached == level_reached
     )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
 from orderline.store.tables import dead_letters, inbox, orders, timeline
 
@@ -32,9 +32,14 @@ class OrderPage:
     next_cursor: str | None
 
 
+_ORDER_STATE = select(orders.c.state).where(
+    orders.c.store_id == bindparam("store_id"), orders.c.order_id == bindparam("order_id")
+)
+
+
 def get_order(connection: Connection, store_id: str, order_id: str) -> dict[str, Any] | None:
     state = connection.execute(
-        select(orders.c.state).where(orders.c.store_id == store_id, orders.c.order_id == order_id)
+        _ORDER_STATE, {"store_id": store_id, "order_id": order_id}
     ).scalar_one_or_none()
     if state is None:
         return None
