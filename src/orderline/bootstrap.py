@@ -15,8 +15,10 @@ from orderline.connectors.base import Connector
 from orderline.connectors.bigcommerce import ApiSettings, BigCommerceClient, BigCommerceConnector
 from orderline.connectors.shopify import ShopifyConnector
 from orderline.connectors.woocommerce import WooCommerceConnector, WooStoreSettings
+from orderline.domain.exceptions import DEFAULT_CALENDAR
 from orderline.domain.lifecycle import Ownership
 from orderline.domain.vocabulary import HoldReason, OrderStatus, Platform
+from orderline.services import scheduler
 from orderline.services.intake import WebhookIntake
 from orderline.services.processing import Processor
 from orderline.services.processing_loop import ProcessingLoop
@@ -127,5 +129,18 @@ def build_web_context(runtime: Runtime, *, processing: Background | None = None)
 
 
 def processing_thread(runtime: Runtime) -> ProcessingLoop:
-    """In-process processing, for tests and the demo."""
-    return ProcessingLoop(runtime.processor, runtime.engine, poll_s=0.2)
+    """In-process processing (and exception ticks), for tests and the demo."""
+    return ProcessingLoop(runtime.processor, runtime.engine, poll_s=0.2, ticker=lambda: run_tick(runtime))
+
+
+def run_tick(runtime: Runtime, now: datetime | None = None) -> scheduler.TickResult:
+    """Evaluate the orders due at `now` with the configured policy and store calendars."""
+    policy = runtime.config.exception_policy()  # one policy for every store, from `exceptions:`
+    calendars = {store.id: store.business_calendar() for store in runtime.config.stores}
+    return scheduler.tick(
+        runtime.engine,
+        lambda _store: policy,
+        lambda store_id: calendars.get(store_id, DEFAULT_CALENDAR),
+        now or runtime.clock(),
+        record_facts=runtime.processor.record_facts,
+    )

@@ -5,6 +5,7 @@ corrected address closes it."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -81,3 +82,25 @@ def test_a_missing_street_opens_an_address_exception_that_a_corrected_address_cl
 
     (resolved,) = [e for e in fixed["exceptions"] if e["type"] == "address_invalid"]
     assert (resolved["state"], resolved["resolution"]) == ("resolved", "cause cleared")
+
+
+def test_the_embedded_worker_opens_exceptions_without_a_separate_tick(service: Service) -> None:
+    from orderline.bootstrap import processing_thread
+
+    body, headers = _order(PLACED, "", "w-embedded")
+    assert service.client.post("/webhooks/shopify", content=body, headers=headers).status_code == 200
+    worker = processing_thread(service.runtime)
+
+    worker.start()
+    try:
+        deadline = time.monotonic() + 20
+        found: list[dict[str, Any]] = []
+        while time.monotonic() < deadline and not found:
+            time.sleep(0.2)
+            response = service.client.get("/api/v1/stores/shop1/orders/4242", headers=service.token())
+            if response.status_code == 200:
+                found = [e for e in response.json()["exceptions"] if e["type"] == "address_invalid"]
+    finally:
+        worker.stop()
+
+    assert [(e["state"], e["owner"]) for e in found] == [("open", "support")]

@@ -8,12 +8,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from orderline.bootstrap import SchemaNotReady, build_runtime
+from orderline.bootstrap import SchemaNotReady, build_runtime, run_tick
 from orderline.cli.options import ConfigOption, err, load_or_exit
 from orderline.clock import system_clock
-from orderline.config import OrderlineConfig
-from orderline.domain.exceptions import DEFAULT_CALENDAR, BusinessCalendar
-from orderline.services.scheduler import tick as run_tick
 
 out = Console(soft_wrap=True)
 
@@ -34,11 +31,6 @@ NowOption = Annotated[
 ]
 
 
-def calendars(config: OrderlineConfig) -> dict[str, BusinessCalendar]:
-    """Each store's business calendar (its `calendar:` in its time zone)."""
-    return {store.id: store.business_calendar() for store in config.stores}
-
-
 def tick(now: NowOption = None, config: ConfigOption = None) -> None:
     """Evaluate every order whose timer is due: open, escalate and resolve exceptions."""
     settings = load_or_exit(config)
@@ -48,16 +40,8 @@ def tick(now: NowOption = None, config: ConfigOption = None) -> None:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from error
     moment = system_clock() if now is None else (now if now.tzinfo else now.replace(tzinfo=UTC))
-    by_store = calendars(settings)
-    policy = settings.exception_policy()  # one policy for every store, from `exceptions:`
     try:
-        result = run_tick(
-            runtime.engine,
-            lambda _store: policy,
-            lambda s: by_store.get(s, DEFAULT_CALENDAR),
-            moment,
-            record_facts=runtime.processor.record_facts,
-        )
+        result = run_tick(runtime, moment)
     finally:
         runtime.engine.dispose()
     counts = result.counts()
