@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from orderline.domain.exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
@@ -104,3 +105,39 @@ def test_the_embedded_worker_opens_exceptions_without_a_separate_tick(service: S
         worker.stop()
 
     assert [(e["state"], e["owner"]) for e in found] == [("open", "support")]
+
+
+def test_an_exception_handled_from_the_cli_shows_in_the_order_timeline_with_who(
+    service: Service, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from orderline.cli import app
+
+    body, headers = _order(PLACED, "", "w-cli")
+    service.client.post("/webhooks/shopify", content=body, headers=headers)
+    service.process()
+    _tick(service, service.runtime.clock() + timedelta(minutes=1))
+    order = _get(service, "/api/v1/stores/shop1/orders/4242")
+    (key,) = [e["key"] for e in order["exceptions"] if e["type"] == "address_invalid"]
+    config = tmp_path / "orderline.yaml"  # written by the service fixture
+    runner = CliRunner()
+
+    acked = runner.invoke(
+        app, ["exceptions", "ack", "shop1", "4242", key, "--by", "dana", "--config", str(config)]
+    )
+    resolved = runner.invoke(
+        app,
+        ["exceptions", "resolve", "shop1", "4242", key, "--resolution", "called the buyer", "--by", "dana",
+         "--config", str(config)],
+    )  # fmt: skip
+    again = runner.invoke(
+        app, ["exceptions", "ack", "shop1", "4242", key, "--by", "dana", "--config", str(config)]
+    )
+    timeline = _get(service, "/api/v1/stores/shop1/orders/4242")["timeline"]
+
+    assert (acked.exit_code, resolved.exit_code) == (0, 0), acked.output + resolved.output
+    assert again.exit_code == 1 and "is resolved" in again.output
+    summaries = [e["summary"] for e in timeline if e["kind"].startswith("exception_")]
+    assert f"Exception {key} acknowledged by dana" in summaries
+    assert f"Exception {key} resolved by dana" in summaries

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import func, select
 
 from orderline.bootstrap import SchemaNotReady, build_runtime, build_web_context, open_engine
-from orderline.cli import tokens
+from orderline.cli import exceptions, tokens
 from orderline.cli.backtest import backtest
 from orderline.cli.demo import run_demo
 from orderline.cli.importing import import_orders
@@ -31,6 +31,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(tokens.app, name="token")
+app.add_typer(exceptions.app, name="exceptions")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 out = Console(soft_wrap=True)

@@ -75,7 +75,10 @@ def get_order(request: Request, store_id: str, platform_order_id: str, _: Authen
         state = order_queries.get_order(connection, store_id, platform_order_id)
         if state is None:
             raise HTTPException(404, f"no order {platform_order_id} in store {store_id}")
-        state["timeline"] = order_queries.get_timeline(connection, store_id, platform_order_id)
+        state["timeline"] = _with_exception_events(
+            order_queries.get_timeline(connection, store_id, platform_order_id),
+            exception_records.list_events(connection, store_id, platform_order_id),
+        )
         state["exceptions"] = [
             _exception_view(e)
             for e in exception_records.load_exceptions(connection, store_id, platform_order_id).values()
@@ -113,6 +116,24 @@ def list_dead_letters(
 ) -> list[dict[str, Any]]:
     with request.app.state.context.engine.connect() as connection:
         return order_queries.list_dead_letters(connection, limit)
+
+
+def _with_exception_events(
+    timeline: list[dict[str, Any]], events: list[exception_records.ExceptionEvent]
+) -> list[dict[str, Any]]:
+    """The order's own history and its exceptions' (opened, escalated, acknowledged... with
+    who did it) in one list, by time; the order's entries first at the same instant."""
+    merged = [(datetime.fromisoformat(e["at"]), 0, i, e) for i, e in enumerate(timeline)]
+    for i, event in enumerate(events):
+        entry = {
+            "at": event.at.isoformat(),
+            "kind": f"exception_{event.action}",
+            "summary": f"Exception {event.key} {event.action}"
+            + (f" by {event.actor}" if event.actor else ""),
+            "data": {"key": event.key, **({"actor": event.actor} if event.actor else {}), **event.detail},
+        }
+        merged.append((event.at, 1, i, entry))
+    return [entry for *_, entry in sorted(merged, key=lambda item: item[:3])]
 
 
 def _exception_view(stored: exception_records.StoredException) -> dict[str, Any]:

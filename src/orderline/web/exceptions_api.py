@@ -7,18 +7,17 @@ token used.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
-from orderline.services import scheduler
+from orderline.services.exception_actions import Action, ExceptionClosed, ExceptionNotFound, ExceptionRef, act
 from orderline.store import exception_records as records
-from orderline.store.exception_records import ExceptionEvent, QueueFilter, StoredException
+from orderline.store.exception_records import QueueFilter, StoredException
 from orderline.store.tables import api_tokens
 from orderline.store.tokens import hash_token
 from orderline.web.auth import Role, current_role, require
@@ -132,7 +131,6 @@ def list_exceptions(
 
 
 _ONE = "/stores/{store_id}/orders/{order_id}/exceptions/{key}"
-Change = Callable[[Connection, StoredException, datetime], None]
 
 
 def _sla_now(row: StoredException, now: datetime) -> str:
@@ -142,71 +140,40 @@ def _sla_now(row: StoredException, now: datetime) -> str:
     return "breached" if row.first_due_at <= now else "due_soon"
 
 
-def _act(
-    request: Request, where: tuple[str, str, str], actor: str, detail: dict[str, str], change: Change
-) -> Any:
-    """Apply `change` to an open exception and record it with `actor`; the updated exception."""
-    store_id, order_id, key = where
-    action = detail.pop("action")
+def _act(request: Request, ref: ExceptionRef, action: Action, actor: str, text: str = "") -> Any:
+    """Apply one action through the service; 404 / 409 for a missing / resolved exception."""
     now = request.app.state.context.clock()
-    with request.app.state.context.engine.begin() as connection:
-        row = _existing(connection, store_id, order_id, key)
-        if not row.is_open and action != "noted":
-            raise HTTPException(
-                409, f"exception {key} of order {order_id} is resolved; it cannot be {action}"
-            )
-        change(connection, row, now)
-        records.record_events(
-            connection, [ExceptionEvent(store_id, order_id, key, now, action, actor, detail)]
-        )
-        updated = _existing(connection, store_id, order_id, key)
+    try:
+        with request.app.state.context.engine.begin() as connection:
+            updated = act(connection, ref, action, actor, now, text)
+    except ExceptionNotFound as error:
+        raise HTTPException(404, str(error)) from error
+    except ExceptionClosed as error:
+        raise HTTPException(409, str(error)) from error
     return _out(updated, _sla_now(updated, now), now)
-
-
-def _existing(connection: Connection, store_id: str, order_id: str, key: str) -> StoredException:
-    row = records.get_exception(connection, store_id, order_id, key)
-    if row is None:
-        raise HTTPException(404, f"no exception {key} on order {order_id} in store {store_id}")
-    return row
 
 
 @router.post(f"{_ONE}/acknowledge", response_model=ExceptionOut)
 def acknowledge(request: Request, store_id: str, order_id: str, key: str, _: Actor, actor: ActorName) -> Any:
-    def change(connection: Connection, row: StoredException, now: datetime) -> None:
-        records.acknowledge_exception(connection, row.id, now, actor)
-
-    return _act(request, (store_id, order_id, key), actor, {"action": "acknowledged"}, change)
+    return _act(request, ExceptionRef(store_id, order_id, key), Action.ACKNOWLEDGE, actor)
 
 
 @router.post(f"{_ONE}/assign", response_model=ExceptionOut)
 def assign(
     request: Request, store_id: str, order_id: str, key: str, body: Assignment, _: Actor, actor: ActorName
 ) -> Any:
-    def change(connection: Connection, row: StoredException, now: datetime) -> None:
-        records.assign_exception(connection, row.id, body.assignee)
-
-    detail = {"action": "assigned", "assignee": body.assignee}
-    return _act(request, (store_id, order_id, key), actor, detail, change)
+    return _act(request, ExceptionRef(store_id, order_id, key), Action.ASSIGN, actor, body.assignee)
 
 
 @router.post(f"{_ONE}/note", response_model=ExceptionOut)
 def note(
     request: Request, store_id: str, order_id: str, key: str, body: Note, _: Actor, actor: ActorName
 ) -> Any:
-    def change(connection: Connection, row: StoredException, now: datetime) -> None:
-        records.add_note(connection, row.id, now, actor, body.text)
-
-    return _act(request, (store_id, order_id, key), actor, {"action": "noted", "text": body.text}, change)
+    return _act(request, ExceptionRef(store_id, order_id, key), Action.NOTE, actor, body.text)
 
 
 @router.post(f"{_ONE}/resolve", response_model=ExceptionOut)
 def resolve(
     request: Request, store_id: str, order_id: str, key: str, body: Resolution, _: Actor, actor: ActorName
 ) -> Any:
-    def change(connection: Connection, row: StoredException, now: datetime) -> None:
-        records.resolve_exception(connection, row.id, now, body.resolution, actor)
-        # Due now: the next tick releases the hold this exception placed, if any.
-        scheduler.enqueue_now(connection, [(store_id, order_id)], now)
-
-    detail = {"action": "resolved", "resolution": body.resolution}
-    return _act(request, (store_id, order_id, key), actor, detail, change)
+    return _act(request, ExceptionRef(store_id, order_id, key), Action.RESOLVE, actor, body.resolution)
