@@ -74,10 +74,11 @@ def worker(config: ConfigOption = None) -> None:
 def demo(
     config: ConfigOption = None,
     port: Annotated[int, typer.Option(help="Port for the demo server.")] = 8080,
-    orders: Annotated[int, typer.Option(help="Orders of history to load first.")] = 200,
+    orders: Annotated[int, typer.Option(help="Orders of history per store, loaded first.")] = 200,
     seed: Annotated[int, typer.Option(help="Seed for the simulated traffic.")] = 7,
 ) -> None:
-    """Start Orderline on SQLite with a sample store, feed it orders, and keep traffic flowing."""
+    """Start Orderline on SQLite with a Shopify, a WooCommerce and a BigCommerce store fed by
+    simulated traffic (history first, then live orders); Ctrl-C stops it."""
     run_demo(config, port=port, order_count=orders, seed=seed)
 
 
