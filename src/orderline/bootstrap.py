@@ -28,6 +28,9 @@ from orderline.store.inbox import GroupCommitWriter
 from orderline.web.app import WebContext
 from orderline.web.metrics import Metrics
 
+WORKER_TICK_BATCH = 25
+WORKER_TICK_BATCHES = 20
+
 
 class SchemaNotReady(RuntimeError):
     pass
@@ -130,10 +133,18 @@ def build_web_context(runtime: Runtime, *, processing: Background | None = None)
 
 def processing_thread(runtime: Runtime) -> ProcessingLoop:
     """In-process processing (and exception ticks), for tests and the demo."""
-    return ProcessingLoop(runtime.processor, runtime.engine, poll_s=0.2, ticker=lambda: run_tick(runtime))
+    return ProcessingLoop(runtime.processor, runtime.engine, poll_s=0.2, ticker=lambda: worker_tick(runtime))
 
 
-def run_tick(runtime: Runtime, now: datetime | None = None) -> scheduler.TickResult:
+def worker_tick(runtime: Runtime) -> scheduler.TickResult:
+    """The processing worker's tick: small transactions (intake waits for SQLite's write
+    lock while one runs) and a bounded amount of work, so the loop stays responsive."""
+    return run_tick(runtime, batch_size=WORKER_TICK_BATCH, max_batches=WORKER_TICK_BATCHES)
+
+
+def run_tick(
+    runtime: Runtime, now: datetime | None = None, *, batch_size: int = 200, max_batches: int | None = None
+) -> scheduler.TickResult:
     """Evaluate the orders due at `now` with the configured policy and store calendars."""
     policy = runtime.config.exception_policy()  # one policy for every store, from `exceptions:`
     calendars = {store.id: store.business_calendar() for store in runtime.config.stores}
@@ -143,4 +154,6 @@ def run_tick(runtime: Runtime, now: datetime | None = None) -> scheduler.TickRes
         lambda store_id: calendars.get(store_id, DEFAULT_CALENDAR),
         now or runtime.clock(),
         record_facts=runtime.processor.record_facts,
+        batch_size=batch_size,
+        max_batches=max_batches,
     )

@@ -256,6 +256,18 @@ def test_a_tick_works_through_more_orders_than_one_batch(engine: Engine) -> None
     assert result.orders == 5
 
 
+def test_a_bounded_tick_leaves_the_rest_due_for_the_next_one(engine: Engine) -> None:
+    with engine.begin() as connection:
+        enqueue_now(connection, [(STORE, f"ghost-{n}") for n in range(5)], T0)
+
+    first = tick(
+        engine, lambda _s: DEFAULT_POLICY, lambda _s: DEFAULT_CALENDAR, T0, batch_size=2, max_batches=1
+    )
+    rest = tick(engine, lambda _s: DEFAULT_POLICY, lambda _s: DEFAULT_CALENDAR, T0, batch_size=2)
+
+    assert (first.orders, rest.orders) == (2, 3)
+
+
 def test_the_store_calendar_decides_when_the_sla_is_due(engine: Engine) -> None:
     store_facts(engine, T0, snapshot(0, GOOD))
     holiday = BusinessCalendar(holidays=frozenset({at(24).date()}))  # Tuesday off

@@ -64,12 +64,16 @@ def tick(
     *,
     batch_size: int = 200,
     record_facts: RecordFacts | None = None,
+    max_batches: int | None = None,
 ) -> TickResult:
-    """Evaluate every order due at `now`, earliest first, one transaction per batch.
+    """Evaluate every order due at `now`, earliest first, one transaction per batch
+    (at most `max_batches` of them; the rest stay due for the next tick).
     Holds are placed and released only when `record_facts` is given."""
     now = utc(now)
     result = TickResult()
-    while True:
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        batches += 1
         with engine.begin() as connection:
             due = records.due_timers(connection, now, batch_size)
             for store_id, order_id in due:
@@ -80,6 +84,7 @@ def tick(
                 result.add(evaluation)
         if len(due) < batch_size:
             return result
+    return result
 
 
 def enqueue_now(connection: Connection, keys: Iterable[tuple[str, str]], now: datetime) -> None:
