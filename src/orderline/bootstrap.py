@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from orderline.clock import system_clock
 from orderline.config import OrderlineConfig, StoreConfig
 from orderline.connectors.base import Connector
-from orderline.connectors.bigcommerce import ApiSettings, BigCommerceClient, BigCommerceConnector
+from orderline.connectors.bigcommerce import ApiSettings, BigCommerceClient, BigCommerceConnector, RateQuota
 from orderline.connectors.shopify import ShopifyConnector
 from orderline.connectors.woocommerce import WooCommerceConnector, WooStoreSettings
 from orderline.domain.exceptions import DEFAULT_CALENDAR
@@ -66,7 +66,8 @@ def connectors(config: OrderlineConfig, clock: Callable[[], datetime] = system_c
 
 def bigcommerce_client(store: StoreConfig) -> BigCommerceClient:
     token = store.api_token.get_secret_value() if store.api_token else ""
-    return BigCommerceClient(ApiSettings(store.store_hash or "", token, store.api_base_url))
+    quota = RateQuota(requests=store.api_requests_per_30s)
+    return BigCommerceClient(ApiSettings(store.store_hash or "", token, store.api_base_url, quota=quota))
 
 
 def store_endpoint(store: StoreConfig) -> StoreEndpoint:

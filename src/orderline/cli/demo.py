@@ -23,7 +23,7 @@ from orderline.bootstrap import build_runtime, build_web_context, processing_thr
 from orderline.cli.feeder import TrafficFeeder
 from orderline.cli.options import load_or_exit
 from orderline.simulation.bigcommerce import FakeBigCommerce, FakeBigCommerceServer
-from orderline.simulation.traffic import MultiStoreTraffic, SimulatedStores
+from orderline.simulation.traffic import FAKE_QUOTA, MultiStoreTraffic, SimulatedStores
 from orderline.store import tokens as token_store
 from orderline.web.app import create_app
 
@@ -35,7 +35,7 @@ HISTORY_DAYS = 21
 
 def run_demo(config_path: Path | None, *, port: int, order_count: int, seed: int) -> None:
     stores = SimulatedStores()
-    bigcommerce = FakeBigCommerce(stores.store_hash, rng=random.Random(seed))
+    bigcommerce = FakeBigCommerce(stores.store_hash, rng=random.Random(seed), quota=FAKE_QUOTA)
     with FakeBigCommerceServer(bigcommerce) as bigcommerce_server:
         if config_path is None:
             DEMO_DIR.mkdir(exist_ok=True)

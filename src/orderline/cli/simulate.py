@@ -21,7 +21,7 @@ from rich.console import Console
 
 from orderline.cli.feeder import TrafficFeeder
 from orderline.simulation.bigcommerce import FakeBigCommerce, FakeBigCommerceServer
-from orderline.simulation.traffic import MultiStoreTraffic, SimulatedStores
+from orderline.simulation.traffic import FAKE_QUOTA, MultiStoreTraffic, SimulatedStores
 
 out = Console(soft_wrap=True)
 
@@ -41,7 +41,7 @@ def simulate(
 ) -> None:
     """Drive fake Shopify, WooCommerce and BigCommerce stores against a running Orderline."""
     stores = SimulatedStores()
-    api = FakeBigCommerce(stores.store_hash, rng=random.Random(seed))
+    api = FakeBigCommerce(stores.store_hash, rng=random.Random(seed), quota=FAKE_QUOTA)
     with FakeBigCommerceServer(api, port=bigcommerce_port) as server:
         if write_config is not None:
             write_config.write_text(

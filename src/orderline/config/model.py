@@ -86,6 +86,9 @@ class StoreConfig(_Section):
     # line-item meta key that carries backordered quantities (it is translated).
     api_key: SecretStr | None = None
     backorder_meta_key: str = "Backordered"
+    # BigCommerce: API requests per 30 s, shared by every app on the store (150 on
+    # Standard and Plus, 450 on Pro, more on Enterprise).
+    api_requests_per_30s: int = Field(default=150, ge=1)
     calendar: CalendarConfig | None = None
 
     @field_validator("shop_domain", "site_url", "store_hash")

@@ -19,6 +19,9 @@ from orderline.simulation.shopify import generate_order_history as shopify_histo
 from orderline.simulation.woocommerce import coalesce
 from orderline.simulation.woocommerce import generate_order_history as woo_history
 
+FAKE_QUOTA = 30_000
+"""Requests per 30 s the demo's fake BigCommerce API allows (a real Standard plan: 150)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Post:
@@ -54,6 +57,8 @@ class SimulatedStores:
             f"  - id: {self.bigcommerce_id}\n    platform: bigcommerce\n    store_hash: {self.store_hash}\n"
             f"    webhook_secrets: [{self.secret}]\n    api_token: {api_token}\n"
             f"    api_base_url: {bigcommerce_api_url}\n    timezone: America/Los_Angeles\n"
+            # The fake API allows far more than a real Standard plan: keep the demo brisk.
+            f"    api_requests_per_30s: {FAKE_QUOTA}\n"
         )
 
 
