@@ -8,6 +8,7 @@ from orderline.connectors.shopify.fulfillments import map_fulfillment
 from orderline.connectors.shopify.holds import HOLD_RELEASED, PLACED_ON_HOLD, map_hold_delivery
 from orderline.connectors.shopify.orders import map_order
 from orderline.connectors.shopify.refunds import map_refund
+from orderline.connectors.shopify.risk import RISK_TOPIC, map_risk_assessment
 
 ORDER_TOPICS = frozenset(
     {
@@ -30,9 +31,11 @@ def map_shopify_delivery(delivery: Delivery, resolver: OrderResolver) -> MappedD
     topic = delivery.topic
     if topic in DEFERRED_TOPICS:
         return MappedDelivery(order_id=None, ignored=DEFERRED_TOPICS[topic])
-    if topic not in ORDER_TOPICS | FULFILLMENT_TOPICS | REFUND_TOPICS | HOLD_TOPICS:
+    if topic not in ORDER_TOPICS | FULFILLMENT_TOPICS | REFUND_TOPICS | HOLD_TOPICS | {RISK_TOPIC}:
         return MappedDelivery(order_id=None, ignored=f"unknown topic {topic}")
     body = as_object(delivery.payload, f"{topic} body")
+    if topic == RISK_TOPIC:
+        return map_risk_assessment(delivery, body)
     if topic in ORDER_TOPICS:
         facts = map_order(body)
         return MappedDelivery(order_id=facts[0].order_id, facts=tuple(facts))
