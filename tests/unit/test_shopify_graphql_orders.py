@@ -26,7 +26,13 @@ from orderline.domain.facts import (
     RefundRecorded,
     ShipmentRecorded,
 )
-from orderline.domain.vocabulary import DeliveryStatus, HoldReason, PaymentStatus, ShipmentState
+from orderline.domain.vocabulary import (
+    DeliveryStatus,
+    FulfillmentStatus,
+    HoldReason,
+    PaymentStatus,
+    ShipmentState,
+)
 
 RECEIVED = datetime(2025, 3, 9, 12, tzinfo=UTC)
 connector = ShopifyConnector()
@@ -184,6 +190,7 @@ def test_order_node_maps_to_the_snapshot() -> None:
         platform_status="financial_status=partially_refunded;fulfillment_status=partial",
         tags=("vip", "gift"),
         unmapped_status=None,
+        platform_fulfillment=FulfillmentStatus.PARTIAL,
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 from orderline.connectors.base import Delivery, MappedDelivery, PayloadError
 from orderline.connectors.shopify import ShopifyConnector
 from orderline.domain.facts import Address, LineItem, LineQuantity, OrderSnapshot, ShipmentRecorded
-from orderline.domain.vocabulary import PaymentStatus, ShipmentState
+from orderline.domain.vocabulary import FulfillmentStatus, PaymentStatus, ShipmentState
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "platforms" / "shopify"
 RECEIVED = datetime(2025, 3, 1, 12, tzinfo=UTC)
@@ -72,6 +72,7 @@ def test_fixture_order_maps_to_authorized_snapshot() -> None:
         ),
         platform_status="financial_status=authorized;fulfillment_status=null",
         tags=(),
+        platform_fulfillment=FulfillmentStatus.UNFULFILLED,
     )
 
 

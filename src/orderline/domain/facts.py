@@ -22,6 +22,7 @@ from typing import Any, get_args
 
 from orderline.domain.vocabulary import (
     DeliveryStatus,
+    FulfillmentStatus,
     HoldReason,
     PaymentStatus,
     ShipmentState,
@@ -76,6 +77,9 @@ class OrderSnapshot:
     shipping_address: Address | None = None
     platform_status: str = ""
     tags: tuple[str, ...] = ()
+    platform_fulfillment: FulfillmentStatus | None = None
+    """The platform's own fulfilment rollup (Shopify `fulfillment_status`, BigCommerce
+    status 2/3), where it states one; a disagreement with the shipments is state drift."""
     unmapped_status: str | None = None
     """A platform status with no canonical mapping (neither built in nor in the store's
     status map); the order shows it as an `unmapped_status` anomaly, never a silent default."""
@@ -237,6 +241,7 @@ def _enum_fields(cls: type[Any]) -> tuple[tuple[str, Any], ...]:
         "delivery_status": DeliveryStatus,
         "status": DeliveryStatus,
         "reason": HoldReason,
+        "platform_fulfillment": FulfillmentStatus,
     }
     names = set(_field_names(cls))
     found = _ENUM_FIELDS[cls] = tuple((name, enum) for name, enum in enums.items() if name in names)

@@ -273,7 +273,18 @@ def fold(
         anomalies=tuple(sorted(replay.anomalies + late_anomalies, key=_at)),
         timeline=_timeline(snapshot, replay.timeline, late_anomalies),
         platform_status=snapshot.platform_status,
+        **_platform_claim(snapshot, replay),
     )
+
+
+def _platform_claim(snapshot: OrderSnapshot, replay: _Replay) -> dict[str, Any]:
+    """The platform's fulfilment rollup, unless Orderline knows of a newer shipment change."""
+    newest_shipment = max((r.updated_at for r in replay.shipments.values()), default=None)
+    if snapshot.platform_fulfillment is None or (
+        newest_shipment is not None and newest_shipment > snapshot.updated_at
+    ):
+        return {}
+    return {"platform_fulfillment": snapshot.platform_fulfillment, "platform_claim_at": snapshot.updated_at}
 
 
 def _timeline(

@@ -153,6 +153,10 @@ class Order:
     anomalies: tuple[Anomaly, ...]
     timeline: tuple[TimelineEntry, ...]
     platform_status: str
+    platform_fulfillment: FulfillmentStatus | None = None
+    """The platform's fulfilment rollup, when its latest snapshot is at least as new as every
+    shipment Orderline knows (an older claim says nothing about the present)."""
+    platform_claim_at: datetime | None = None
 
 
 # --- to JSON-able dict ---------------------------------------------------------------
@@ -252,6 +256,8 @@ def order_to_dict(order: Order) -> dict[str, Any]:
         "anomalies": [_anomaly_to_dict(anomaly) for anomaly in order.anomalies],
         "timeline": [_entry_to_dict(entry) for entry in order.timeline],
         "platform_status": order.platform_status,
+        "platform_fulfillment": order.platform_fulfillment.value if order.platform_fulfillment else None,
+        "platform_claim_at": _iso(order.platform_claim_at),
     }
 
 
@@ -353,4 +359,10 @@ def order_from_dict(data: dict[str, Any]) -> Order:
         anomalies=tuple(_anomaly_from_dict(item) for item in data["anomalies"]),
         timeline=tuple(_entry_from_dict(item) for item in data["timeline"]),
         platform_status=data["platform_status"],
+        platform_fulfillment=_opt_fulfillment(data.get("platform_fulfillment")),
+        platform_claim_at=_opt_dt(data.get("platform_claim_at")),
     )
+
+
+def _opt_fulfillment(value: str | None) -> FulfillmentStatus | None:
+    return None if value is None else FulfillmentStatus(value)

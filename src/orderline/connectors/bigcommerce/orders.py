@@ -18,6 +18,7 @@ from orderline.connectors.bigcommerce.fields import (
 )
 from orderline.connectors.bigcommerce.statuses import HOLD_GROUP, STATUSES, UNMAPPED_PAYMENT
 from orderline.domain.facts import Fact, HoldPlaced, HoldsReleased, LineItem, OrderSnapshot
+from orderline.domain.vocabulary import FulfillmentStatus
 
 
 def status_id_of(order: JsonObject) -> int:
@@ -48,7 +49,13 @@ def map_snapshot(order: JsonObject, products: list[JsonObject]) -> OrderSnapshot
         cancel_reason=meaning.cancel_reason if meaning is not None and is_cancelled else None,
         platform_status=f"status_id={status_id}",
         unmapped_status=None if meaning is not None else f"status_id={status_id}",
+        # 2 Shipped / 3 Partially Shipped are the store's own claim; a merchant can set
+        # them by hand without creating shipments, which is exactly what drift should show.
+        platform_fulfillment=_SHIPPING_CLAIMS.get(status_id),
     )
+
+
+_SHIPPING_CLAIMS = {2: FulfillmentStatus.FULFILLED, 3: FulfillmentStatus.PARTIAL}
 
 
 def status_holds(snapshot: OrderSnapshot, status_id: int) -> list[Fact]:

@@ -26,7 +26,7 @@ from orderline.connectors.shopify.fields import (
     required_datetime,
     required_int,
 )
-from orderline.connectors.shopify.orders import GRAPHQL_ADDRESS, map_address
+from orderline.connectors.shopify.orders import GRAPHQL_ADDRESS, map_address, platform_fulfillment
 from orderline.connectors.shopify.statuses import (
     FINANCIAL_STATUS,
     FULFILLMENT_STATE,
@@ -43,7 +43,7 @@ from orderline.domain.facts import (
     RefundRecorded,
     ShipmentRecorded,
 )
-from orderline.domain.vocabulary import DeliveryStatus, PaymentStatus, ShipmentState
+from orderline.domain.vocabulary import DeliveryStatus, FulfillmentStatus, PaymentStatus, ShipmentState
 
 # OrderDisplayFulfillmentStatus in the REST `fulfillment_status` vocabulary, so that
 # `platform_status` reads the same whichever API the snapshot came from. Every status
@@ -113,6 +113,7 @@ def map_order_node_snapshot(node: JsonObject) -> OrderSnapshot:
         platform_status=_platform_status(node),
         tags=_tags(node, where),
         unmapped_status=unmapped,
+        platform_fulfillment=_fulfillment_claim(node),
     )
 
 
@@ -124,6 +125,17 @@ def _payment_status(node: JsonObject, where: str) -> tuple[PaymentStatus, str | 
     if mapped is None:
         return UNMAPPED_FINANCIAL_STATUS, f"displayFinancialStatus={status}"
     return mapped, None
+
+
+def _fulfillment_claim(node: JsonObject) -> FulfillmentStatus | None:
+    """The display status read as REST would; GraphQL-only values (ON_HOLD...) claim nothing."""
+    fulfillment = node.get("displayFulfillmentStatus")
+    if not isinstance(fulfillment, str):
+        return None
+    rest = {"UNFULFILLED": None, "PARTIALLY_FULFILLED": "partial", "FULFILLED": "fulfilled"}
+    if fulfillment not in rest:
+        return None
+    return platform_fulfillment(rest[fulfillment])
 
 
 def _platform_status(node: JsonObject) -> str:

@@ -24,7 +24,7 @@ from orderline.connectors.shopify.fulfillments import map_fulfillment
 from orderline.connectors.shopify.refunds import map_refund
 from orderline.connectors.shopify.statuses import FINANCIAL_STATUS, UNMAPPED_FINANCIAL_STATUS
 from orderline.domain.facts import Address, Fact, LineItem, OrderSnapshot
-from orderline.domain.vocabulary import PaymentStatus
+from orderline.domain.vocabulary import FulfillmentStatus, PaymentStatus
 
 
 def map_order(body: JsonObject) -> list[Fact]:
@@ -64,7 +64,24 @@ def map_order_snapshot(body: JsonObject) -> OrderSnapshot:
         platform_status=_platform_status(body),
         tags=_tags(body, where),
         unmapped_status=_unmapped_financial_status(body, where),
+        platform_fulfillment=platform_fulfillment(body.get("fulfillment_status")),
     )
+
+
+# REST `fulfillment_status`: null until something ships. "restocked" (returns) says
+# nothing about what shipped, so it makes no claim.
+_FULFILLMENT_CLAIMS = {
+    None: FulfillmentStatus.UNFULFILLED,
+    "partial": FulfillmentStatus.PARTIAL,
+    "fulfilled": FulfillmentStatus.FULFILLED,
+}
+
+
+def platform_fulfillment(rest_value: object) -> FulfillmentStatus | None:
+    """Shopify's own fulfilment rollup, in the REST spelling, as a canonical claim."""
+    if rest_value is not None and not isinstance(rest_value, str):
+        return None
+    return _FULFILLMENT_CLAIMS.get(rest_value.lower() if rest_value else None)
 
 
 def _unmapped_financial_status(body: JsonObject, where: str) -> str | None:

@@ -1,8 +1,11 @@
 """state_drift: the platform and Orderline disagree about an order.
 
-Deciding that needs the platform's current view (a reconciliation fetch), which a folded
-`Order` does not hold, so this detector reports nothing. The drift comparison will live
-with reconciliation and produce `state_drift` findings through the same policy.
+What a folded order can compare: the platform's own fulfilment rollup in its latest
+snapshot (Shopify `fulfillment_status`, BigCommerce status 2 Shipped / 3 Partially
+Shipped) against the fulfilment Orderline derives from the shipments it knows. A store
+that marks an order shipped without creating shipments, or a lost fulfillment webhook,
+shows up here. The claim only counts when no shipment change is newer than it (the fold
+drops an older claim). Comparing with the platform's live view belongs to reconciliation.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from orderline.domain.exceptions.business_calendar import DEFAULT_CALENDAR, BusinessCalendar
-from orderline.domain.exceptions.findings import Finding
+from orderline.domain.exceptions.findings import Finding, finding_data
 from orderline.domain.exceptions.policy import ExceptionPolicy
 from orderline.domain.order import Order
 
@@ -18,5 +21,15 @@ from orderline.domain.order import Order
 def detect_state_drift(
     order: Order, policy: ExceptionPolicy, now: datetime, calendar: BusinessCalendar = DEFAULT_CALENDAR
 ) -> list[Finding]:
-    """Always empty: see the module docstring."""
-    return []
+    rule = policy.state_drift
+    claimed, since = order.platform_fulfillment, order.platform_claim_at
+    if not rule.enabled or claimed is None or since is None or since > now:
+        return []
+    if claimed is order.fulfillment_status:
+        return []
+    reason = (
+        f"The platform says fulfilment is {claimed.value}; "
+        f"Orderline's shipments say {order.fulfillment_status.value}"
+    )
+    data = finding_data(platform=claimed.value, orderline=order.fulfillment_status.value)
+    return [rule.finding("fulfillment", since, reason, None, data)]
