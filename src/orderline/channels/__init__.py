@@ -1,0 +1,1 @@
+"""Outbound channels: e-mail over SMTP, a generic JSON webhook, helpdesk hand-off."""
