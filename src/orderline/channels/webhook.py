@@ -1,0 +1,184 @@
+"""The generic webhook channel: one `OutgoingMessage` POSTed as JSON to a merchant's URL.
+
+This module owns the request a receiver sees (a compact, key-sorted JSON body, an
+`Idempotency-Key` header carrying the message's stable key, and, when a secret is set,
+`X-Orderline-Signature: sha256=<hex HMAC-SHA256 of the raw body>`) and how the answer
+becomes a `DeliveryResult`. It never retries and never raises for a delivery problem.
+
+Classification:
+
+- 2xx -> SENT; `remote_id` is the `id` of a JSON object reply, when there is one;
+- 408, 425, 429, 5xx, and connect, timeout or other transport errors -> TEMPORARY,
+  with the reply's Retry-After (seconds or an HTTP-date) as `retry_after_s`;
+- any other status (other 4xx, and 3xx: redirects are not followed, since a moved
+  endpoint is a settings problem a retry cannot fix) -> PERMANENT.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+
+import httpx
+
+from orderline.channels.delivery import DeliveryResult, Outcome, OutgoingMessage
+
+SIGNATURE_HEADER = "X-Orderline-Signature"
+
+# 408 and 425 say "send it again"; 429 is the receiver's rate limit.
+_TEMPORARY_STATUSES = frozenset({408, 425, 429})
+_DETAIL_BODY_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    url: str
+    secret: str | None = None
+    """Key of the HMAC-SHA256 body signature; no signature header when None."""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Extra headers (e.g. a receiver's API key); they cannot replace the ones above."""
+    timeout_s: float = 10.0
+
+
+def encode_body(message: OutgoingMessage) -> bytes:
+    """The exact bytes POSTed (and signed) for `message`."""
+    payload = {
+        "idempotency_key": message.idempotency_key,
+        "store_id": message.store_id,
+        "order_id": message.order_id,
+        "kind": message.kind,
+        "recipient": message.recipient,
+        "subject": message.subject,
+        "text": message.text,
+        "html": message.html,
+        "data": dict(message.data),
+    }
+    # default=str: order data may hold datetimes and Decimals; they travel as their text.
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode("utf-8")
+
+
+def signature_for(body: bytes, secret: str) -> str:
+    """The `X-Orderline-Signature` value for `body`."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+class WebhookChannel:
+    """POSTs messages through an `httpx.Client`: the caller's, or one it owns and closes.
+
+    `transport` (for the owned client) lets tests answer with `httpx.MockTransport`;
+    `clock` is what an HTTP-date Retry-After is measured against.
+    """
+
+    name = "webhook"
+
+    def __init__(
+        self,
+        settings: WebhookSettings,
+        *,
+        client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.settings = settings
+        self._owns_client = client is None
+        self._client = (
+            client if client is not None else httpx.Client(transport=transport, timeout=settings.timeout_s)
+        )
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    def send(self, message: OutgoingMessage) -> DeliveryResult:
+        body = encode_body(message)
+        try:
+            response = self._client.post(
+                self.settings.url,
+                content=body,
+                headers=self._headers(message, body),
+                timeout=self.settings.timeout_s,
+            )
+        except httpx.TimeoutException as error:
+            return DeliveryResult(Outcome.TEMPORARY, f"timed out after {self.settings.timeout_s} s: {error}")
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
+            # A bad URL is a settings problem, not the message's: TEMPORARY lets the retry
+            # limit hand it to support instead of marking the message undeliverable.
+            return DeliveryResult(Outcome.TEMPORARY, f"{type(error).__name__}: {error}")
+        return self._result(response)
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self) -> WebhookChannel:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _headers(self, message: OutgoingMessage, body: bytes) -> dict[str, str]:
+        headers = {"User-Agent": "orderline", **self.settings.headers}
+        headers["Content-Type"] = "application/json"
+        headers["Idempotency-Key"] = message.idempotency_key
+        if self.settings.secret is not None:
+            headers[SIGNATURE_HEADER] = signature_for(body, self.settings.secret)
+        return headers
+
+    def _result(self, response: httpx.Response) -> DeliveryResult:
+        status = response.status_code
+        detail = _detail(response)
+        if 200 <= status < 300:
+            return DeliveryResult(Outcome.SENT, detail, remote_id=_reply_id(response))
+        if status in _TEMPORARY_STATUSES or 500 <= status < 600:
+            retry_after_s = _retry_after_s(response.headers.get("Retry-After"), self._clock())
+            return DeliveryResult(Outcome.TEMPORARY, detail, retry_after_s=retry_after_s)
+        return DeliveryResult(Outcome.PERMANENT, detail)
+
+
+def _detail(response: httpx.Response) -> str:
+    detail = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+    if response.is_success:
+        return detail
+    # The start of an error body usually says why (a validation error, a rate limit).
+    text = " ".join(response.text.split())[:_DETAIL_BODY_CHARS]
+    return f"{detail}: {text}" if text else detail
+
+
+def _reply_id(response: httpx.Response) -> str | None:
+    try:
+        reply = json.loads(response.content)
+    except ValueError:
+        return None
+    if not isinstance(reply, dict):
+        return None
+    remote_id = reply.get("id")
+    if isinstance(remote_id, str) and remote_id:
+        return remote_id
+    if isinstance(remote_id, int) and not isinstance(remote_id, bool):
+        return str(remote_id)
+    return None
+
+
+def _retry_after_s(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a Retry-After header (RFC 9110: delay-seconds or an HTTP-date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        # An HTTP-date is always GMT; "-0000" parses as naive.
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
