@@ -1,0 +1,99 @@
+"""One HTTP exchange with a helpdesk API, read as JSON or as a failed `HandoffResult`.
+
+Both helpdesk clients make the same two calls (look a ticket up by external id, then
+create it) and must classify failures identically, so the reading of an answer lives
+here once: see `orderline.channels.helpdesk.handoff` for the classification table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from orderline.channels.delivery import Outcome
+from orderline.channels.helpdesk.handoff import HandoffResult
+
+JsonObject = dict[str, Any]
+
+_TEMPORARY_STATUSES = frozenset({408, 429})
+_REFUSED_CREDENTIALS = frozenset({401, 403})
+_DETAIL_LIMIT = 300
+"""Enough of an error body to explain a refusal on the timeline, never a whole HTML page."""
+
+
+def exchange(step: str, call: Callable[[], httpx.Response]) -> JsonObject | HandoffResult:
+    """Make the call; its JSON object on a 2xx answer, otherwise the failure.
+
+    `step` names the call on the timeline ("zendesk look-up", "gorgias create").
+    """
+    try:
+        response = call()
+    except httpx.RequestError as error:
+        # Connect errors, timeouts, a connection dropped before the answer: the request
+        # may or may not have been applied, which the next attempt's look-up settles.
+        return HandoffResult(Outcome.TEMPORARY, f"{step}: {type(error).__name__}: {error}")
+    if not response.is_success:
+        return failure(step, response)
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        # A 2xx we cannot read may still have created the ticket: retry and look it up.
+        return HandoffResult(Outcome.TEMPORARY, f"{step}: HTTP {response.status_code}: unreadable answer")
+    return body
+
+
+def oldest_ticket(tickets: object, key: str) -> JsonObject | None:
+    """The lowest-id ticket whose external_id is `key`. Matching again here, rather than
+    trusting the query filter, means a server that ignored the filter cannot make us
+    mistake some other ticket for this hand-off's."""
+    if not isinstance(tickets, list):
+        return None
+    matching = [
+        ticket
+        for ticket in tickets
+        if isinstance(ticket, dict) and ticket.get("external_id") == key and isinstance(ticket.get("id"), int)
+    ]
+    return min(matching, key=lambda ticket: int(ticket["id"]), default=None)
+
+
+def failure(step: str, response: httpx.Response) -> HandoffResult:
+    """A non-2xx answer, classified."""
+    status = response.status_code
+    if status in _TEMPORARY_STATUSES or status >= 500:
+        return HandoffResult(
+            Outcome.TEMPORARY,
+            f"{step}: HTTP {status}: {_excerpt(response)}",
+            retry_after_s=retry_after_s(response.headers.get("retry-after")),
+        )
+    if status in _REFUSED_CREDENTIALS:
+        return HandoffResult(
+            Outcome.PERMANENT,
+            f"{step}: HTTP {status}: the helpdesk refused Orderline's API credentials "
+            "(check the API user and token in the configuration)",
+        )
+    return HandoffResult(Outcome.PERMANENT, f"{step}: HTTP {status}: {_excerpt(response)}")
+
+
+def retry_after_s(value: str | None) -> float | None:
+    """`Retry-After` in seconds; None when absent, negative or an HTTP-date.
+
+    An HTTP-date would need the wall clock; without a hint the worker's backoff applies.
+    """
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+def _excerpt(response: httpx.Response) -> str:
+    text = " ".join(response.text.split())
+    if not text:
+        return response.reason_phrase or "no body"
+    return text if len(text) <= _DETAIL_LIMIT else text[: _DETAIL_LIMIT - 1] + "…"
