@@ -145,7 +145,8 @@ def _attribute_problems(ast: nodes.Template) -> Iterator[tuple[int, str]]:
     for node in ast.find_all(nodes.Getattr):
         parent = _static_value(node.node, sample, reassigned)
         label = record_label(parent)
-        if isinstance(parent, Record) and node.attr not in parent:
+        # `address.get("city")` is a dict method, not a typo: leave it to the render check.
+        if isinstance(parent, Record) and node.attr not in parent and not hasattr(dict, node.attr):
             yield node.lineno, f"{label!r} has no attribute {node.attr!r}"
 
 
