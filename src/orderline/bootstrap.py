@@ -18,6 +18,7 @@ from orderline.connectors.woocommerce import WooCommerceConnector, WooStoreSetti
 from orderline.domain.exceptions import DEFAULT_CALENDAR
 from orderline.domain.lifecycle import Ownership
 from orderline.domain.vocabulary import HoldReason, OrderStatus, Platform
+from orderline.outreach import Outreach, build_outreach
 from orderline.services import scheduler
 from orderline.services.intake import WebhookIntake
 from orderline.services.processing import Processor
@@ -44,6 +45,7 @@ class Runtime:
     stores: StoreDirectory
     processor: Processor
     clock: Callable[[], datetime]
+    outreach: Outreach
 
 
 def connectors(config: OrderlineConfig, clock: Callable[[], datetime] = system_clock) -> dict[str, Connector]:
@@ -107,7 +109,8 @@ def build_runtime(config: OrderlineConfig, clock: Callable[[], datetime] = syste
     platform_connectors = connectors(config, clock)
     processor = Processor(engine, platform_connectors, clock, ownership=domain_ownership(config))
     directory = StoreDirectory([store_endpoint(s) for s in config.stores])
-    return Runtime(config, engine, platform_connectors, directory, processor, clock)
+    outreach = build_outreach(config, engine)
+    return Runtime(config, engine, platform_connectors, directory, processor, clock, outreach)
 
 
 class Background(Protocol):
@@ -139,8 +142,11 @@ def processing_thread(runtime: Runtime) -> ProcessingLoop:
 
 def worker_tick(runtime: Runtime) -> scheduler.TickResult:
     """The processing worker's tick: small transactions (intake waits for SQLite's write
-    lock while one runs) and a bounded amount of work, so the loop stays responsive."""
-    return run_tick(runtime, batch_size=WORKER_TICK_BATCH, max_batches=WORKER_TICK_BATCHES)
+    lock while one runs) and a bounded amount of work, so the loop stays responsive;
+    then the outbox's due messages and hand-offs."""
+    result = run_tick(runtime, batch_size=WORKER_TICK_BATCH, max_batches=WORKER_TICK_BATCHES)
+    runtime.outreach.deliver(runtime.clock())
+    return result
 
 
 def run_tick(
@@ -157,4 +163,5 @@ def run_tick(
         record_facts=runtime.processor.record_facts,
         batch_size=batch_size,
         max_batches=max_batches,
+        after=runtime.outreach.after,
     )

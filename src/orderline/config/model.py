@@ -35,6 +35,7 @@ from orderline.config.fields import (
     TimezoneName,
     WebhookSecrets,
 )
+from orderline.config.messaging import HelpdeskConfig, MessagingConfig, StoreMessagingConfig
 from orderline.config.ownership import Ownership
 from orderline.config.references import reference_problems
 from orderline.domain.exceptions import BusinessCalendar, ExceptionPolicy
@@ -90,6 +91,7 @@ class StoreConfig(_Section):
     # Standard and Plus, 450 on Pro, more on Enterprise).
     api_requests_per_30s: int = Field(default=150, ge=1)
     calendar: CalendarConfig | None = None
+    messaging: StoreMessagingConfig = Field(default_factory=StoreMessagingConfig)
 
     @field_validator("shop_domain", "site_url", "store_hash")
     @classmethod
@@ -169,6 +171,9 @@ class OrderlineConfig(_Section):
     ownership: OwnershipConfig = Field(default_factory=OwnershipConfig)
     # Overrides of DEFAULT_POLICY per exception type, as written; policy_lint checks them.
     exceptions: dict[ExceptionTypeName, dict[str, Any]] = Field(default_factory=dict)
+    # Customer messages are off until this section says how to send them.
+    messaging: MessagingConfig | None = None
+    helpdesk: HelpdeskConfig | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -54,6 +54,10 @@ PROBE_HORIZON = timedelta(days=366)
 """How far ahead a future detector firing is looked for. Every default threshold is at
 most days long; a longer one is still seen as soon as anything happens to the order."""
 
+AfterEvaluation = Callable[[Connection, Order, "Evaluation", datetime], datetime | None]
+"""Runs in the evaluation's transaction once exceptions are settled (customer messages,
+helpdesk hand-offs); returns when the order needs looking at again, if ever."""
+
 RecordFacts = Callable[[Connection, str, str, Sequence[Fact]], None]
 """Stores facts Orderline established and refolds the order in the caller's transaction
 (`Processor.record_facts`)."""
@@ -108,9 +112,11 @@ def evaluate_order(
     calendar: BusinessCalendar,
     now: datetime,
     record_facts: RecordFacts | None = None,
+    after: AfterEvaluation | None = None,
 ) -> Evaluation:
     """Bring one order's stored exceptions, Orderline holds and timer in line with its
-    state at `now`. Holds are recorded only when `record_facts` is given."""
+    state at `now`. Holds are recorded only when `record_facts` is given; `after` runs
+    last, in the same transaction, and its due time joins the order's timer."""
     now = utc(now)
     lock_orders(connection, [(store_id, order_id)])
     order = _load_order(connection, store_id, order_id)
@@ -129,12 +135,22 @@ def evaluate_order(
             _resolved(evaluation, row, now)
     records.record_events(connection, evaluation.events)
     due = next_due(order, live, policy, calendar, now)
+    if after is not None:
+        due = _earliest(due, after(connection, order, evaluation, now), now)
     if due is None:
         records.clear_timer(connection, store_id, order_id)
     else:
         records.set_timer(connection, store_id, order_id, *due)
         evaluation.next_due_at = due[0]
     return evaluation
+
+
+def _earliest(
+    due: tuple[datetime, str] | None, other: datetime | None, now: datetime
+) -> tuple[datetime, str] | None:
+    if other is None or (due is not None and due[0] <= other):
+        return due
+    return max(other, now), "message"
 
 
 def _apply_finding(

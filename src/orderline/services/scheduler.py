@@ -20,7 +20,13 @@ from sqlalchemy import Connection, Engine
 
 from orderline.domain.exceptions import BusinessCalendar, ExceptionPolicy
 from orderline.domain.exceptions.findings import utc
-from orderline.services.exceptions import Evaluation, ExceptionChange, RecordFacts, evaluate_order
+from orderline.services.exceptions import (
+    AfterEvaluation,
+    Evaluation,
+    ExceptionChange,
+    RecordFacts,
+    evaluate_order,
+)
 from orderline.store import exception_records as records
 
 PolicyFor = Callable[[str], ExceptionPolicy]
@@ -65,6 +71,7 @@ def tick(
     batch_size: int = 200,
     record_facts: RecordFacts | None = None,
     max_batches: int | None = None,
+    after: AfterEvaluation | None = None,
 ) -> TickResult:
     """Evaluate every order due at `now`, earliest first, one transaction per batch
     (at most `max_batches` of them; the rest stay due for the next tick).
@@ -79,7 +86,7 @@ def tick(
             for store_id, order_id in due:
                 policy, calendar = policy_for(store_id), calendar_for(store_id)
                 evaluation = evaluate_order(
-                    connection, store_id, order_id, policy, calendar, now, record_facts
+                    connection, store_id, order_id, policy, calendar, now, record_facts, after
                 )
                 result.add(evaluation)
         if len(due) < batch_size:

@@ -162,4 +162,5 @@ api_tokens = Table(
 )
 
 # Exception handling declares its tables on this same metadata (after Id and UtcDateTime exist).
-import orderline.store.exception_tables  # noqa: E402, F401
+import orderline.store.exception_tables  # noqa: E402
+import orderline.store.messaging_tables  # noqa: E402, F401

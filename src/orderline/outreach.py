@@ -1,0 +1,152 @@
+"""Wiring of customer communication and support hand-off: the concrete channels, the
+helpdesk client and each store's messaging settings, chosen from the configuration.
+
+Kept beside `bootstrap` (which uses it) so that module stays about the core runtime.
+Nothing here runs unless the configuration has a `messaging:` or `helpdesk:` section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine
+
+from orderline.channels.delivery import Channel
+from orderline.channels.email import SmtpChannel, SmtpSettings
+from orderline.channels.helpdesk import (
+    GorgiasHelpdesk,
+    GorgiasSettings,
+    Helpdesk,
+    ZendeskHelpdesk,
+    ZendeskSettings,
+)
+from orderline.channels.templates.context import Branding
+from orderline.channels.templates.rendering import TemplateSet
+from orderline.channels.webhook import WebhookChannel, WebhookSettings
+from orderline.config import OrderlineConfig, StoreConfig
+from orderline.config.messaging import HelpdeskConfig, MessagingConfig
+from orderline.domain.messaging import MessagePlan
+from orderline.domain.order import Order
+from orderline.services.delivery import DeliveryReport, DeliveryWorker, RetryPolicy
+from orderline.services.exceptions import AfterEvaluation, Evaluation
+from orderline.services.handoffs import HandoffWorker, request_for_escalations
+from orderline.services.messaging import MessagePlanner, StoreMessaging
+
+
+def store_messaging(messaging: MessagingConfig, store: StoreConfig) -> StoreMessaging | None:
+    own = store.messaging
+    if not own.enabled:
+        return None
+    brand = own.brand
+    return StoreMessaging(
+        plan=MessagePlan(frozenset(messaging.send), frozenset(own.suppress)),
+        policy=messaging.cadence.policy(),
+        zone=store.zone,
+        is_working_day=store.business_calendar().is_working_day,
+        exception_types=frozenset(str(t) for t in messaging.exception_types),
+        channel=messaging.channel,
+        templates=TemplateSet(own.templates or messaging.templates),
+        branding=Branding(
+            store_name=brand.name or store.id,
+            support_email=brand.support_email,
+            logo_url=brand.logo_url,
+            primary_color=brand.primary_color,
+            sign_off=brand.sign_off,
+        ),
+        locale=own.locale,
+    )
+
+
+def message_channels(messaging: MessagingConfig) -> dict[str, Channel]:
+    channels: dict[str, Channel] = {}
+    if (smtp := messaging.smtp) is not None:
+        password = smtp.password.get_secret_value() if smtp.password else None
+        channels["email"] = SmtpChannel(
+            SmtpSettings(
+                host=smtp.host,
+                port=smtp.port,
+                sender=smtp.sender,
+                message_id_domain=smtp.message_id_domain,
+                sender_name=smtp.sender_name,
+                security=smtp.security,
+                username=smtp.username,
+                password=password,
+                timeout_s=smtp.timeout_s,
+            )
+        )
+    if (hook := messaging.webhook) is not None:
+        secret = hook.secret.get_secret_value() if hook.secret else None
+        channels["webhook"] = WebhookChannel(
+            WebhookSettings(hook.url, secret, dict(hook.headers), hook.timeout_s)
+        )
+    return channels
+
+
+def helpdesk_client(config: HelpdeskConfig) -> Helpdesk:
+    token = config.api_token.get_secret_value()
+    if config.kind == "zendesk":
+        settings = ZendeskSettings(
+            email=config.username, api_token=token, base_url=config.base_url, timeout_s=config.timeout_s
+        )
+        return ZendeskHelpdesk(settings)
+    return GorgiasHelpdesk(
+        GorgiasSettings(
+            base_url=config.base_url, username=config.username, api_key=token, timeout_s=config.timeout_s
+        )
+    )
+
+
+def retry_policy(config: OrderlineConfig) -> RetryPolicy:
+    if config.messaging is None:
+        return RetryPolicy()
+    retry = config.messaging.retry
+    return RetryPolicy(retry.max_attempts, retry.first_delay, retry.max_delay, config.messaging.lease)
+
+
+@dataclass
+class Outreach:
+    """What runs after each evaluation, and the workers that deliver its outbox."""
+
+    after: AfterEvaluation | None
+    delivery: DeliveryWorker | None
+    handoffs: HandoffWorker | None
+
+    def deliver(self, now: datetime, limit: int = 50) -> DeliveryReport:
+        report = DeliveryReport()
+        if self.delivery is not None:
+            report = self.delivery.deliver_due(now, limit)
+        if self.handoffs is not None:
+            self.handoffs.deliver_due(now, max(1, limit // 5))
+        return report
+
+
+def build_outreach(
+    config: OrderlineConfig,
+    engine: Engine,
+    helpdesk: Helpdesk | None = None,
+    channels: dict[str, Channel] | None = None,
+) -> Outreach:
+    """The configured outreach; `helpdesk` and `channels` replace the configured ones (tests)."""
+    messaging = config.messaging
+    settings = {}
+    if messaging is not None:
+        settings = {s.id: m for s in config.stores if (m := store_messaging(messaging, s)) is not None}
+        channels = message_channels(messaging) if channels is None else channels
+    planner = MessagePlanner(settings.get) if settings else None
+    if helpdesk is None and config.helpdesk is not None:
+        helpdesk = helpdesk_client(config.helpdesk)
+    targets = frozenset(config.helpdesk.handoff_targets) if config.helpdesk else frozenset({"support"})
+    helpdesk_name = config.helpdesk.kind if config.helpdesk else (helpdesk.name if helpdesk else "")
+
+    def after(connection: Connection, order: Order, evaluation: Evaluation, now: datetime) -> datetime | None:
+        if helpdesk is not None:
+            request_for_escalations(connection, evaluation.escalated, targets, helpdesk_name, now)
+        return None if planner is None else planner.plan(connection, order, now)
+
+    retry = retry_policy(config)
+    known = channels or {}
+    delivery = DeliveryWorker(engine, known.get, retry) if planner is not None else None
+    workers = HandoffWorker(engine, helpdesk, retry) if helpdesk is not None else None
+    has_after = planner is not None or helpdesk is not None
+    return Outreach(after if has_after else None, delivery, workers)

@@ -1,0 +1,180 @@
+"""Deciding an order's customer messages at `now`, in the evaluation's own transaction.
+
+The scheduler evaluates an order whenever its facts change (processing brings its timer
+forward in the transaction that stores the facts) and whenever its timer falls due. After
+the exceptions are brought up to date, `MessagePlanner.plan` asks the pure planner
+(`domain.messaging`) what is due and writes each decision into the outbox, rendered, in
+that same transaction: a message exists exactly when the state change that causes it was
+committed. The planner's next due time joins the order's timer, so deferred news, the
+end of a coalescing wait and the silence reminder all come back by themselves.
+
+A message that does not render is recorded `failed` with the reason, never queued half
+built; one for a buyer without an e-mail address is `failed` too. Both show in the
+timeline and the messaging audit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, tzinfo
+
+from sqlalchemy import Connection
+
+from orderline.channels.templates.context import Branding, MessageTopic, message_context
+from orderline.channels.templates.rendering import TemplateRenderError, TemplateSet
+from orderline.domain.messaging import (
+    Cadence,
+    CadencePolicy,
+    Decision,
+    ExceptionView,
+    MessagePlan,
+    PastMessage,
+    Situation,
+    order_triggers,
+    plan_step,
+)
+from orderline.domain.messaging.buyer_zone import buyer_zone
+from orderline.domain.messaging.kinds import MessageKind
+from orderline.domain.order import Order
+from orderline.store import exception_records
+from orderline.store import message_records as outbox
+
+MAX_DECISIONS_PER_EVALUATION = 20
+"""Each decision covers new news or starts a silence period; the bound guards a bug."""
+GUARD_DELAY = timedelta(minutes=1)
+RENDER_FAILED = "render_failed"
+
+
+@dataclass(frozen=True, slots=True)
+class StoreMessaging:
+    """One store's messaging, resolved from the configuration."""
+
+    plan: MessagePlan
+    policy: CadencePolicy
+    zone: tzinfo
+    is_working_day: Callable[[date], bool]
+    exception_types: frozenset[str]
+    channel: str
+    templates: TemplateSet
+    branding: Branding
+    locale: str
+
+
+SettingsFor = Callable[[str], "StoreMessaging | None"]
+
+
+class MessagePlanner:
+    def __init__(self, settings_for: SettingsFor) -> None:
+        self._settings_for = settings_for
+
+    def plan(self, connection: Connection, order: Order, now: datetime) -> datetime | None:
+        """Record every message due for `order` at `now`; the next moment to look again."""
+        settings = self._settings_for(order.store_id)
+        if settings is None:
+            return None
+        views = buyer_facing(connection, order, settings.exception_types)
+        history = outbox.load_messages(connection, order.store_id, order.order_id)
+        past = [_past(m) for m in history]
+        zone = buyer_zone(order.shipping_address, settings.zone)
+        cadence = Cadence(settings.policy, zone, settings.is_working_day)
+        for _ in range(MAX_DECISIONS_PER_EVALUATION):
+            notified = frozenset(key for p in past for key in p.covers)
+            situation = Situation(order_triggers(order, views, notified), views, past, settings.plan, cadence)
+            step = plan_step(situation, now)
+            if step.decision is None:
+                return step.next_due_at
+            message = _record(connection, order, step.decision, settings)
+            past.append(_past(message))
+        return now + GUARD_DELAY
+
+
+def buyer_facing(connection: Connection, order: Order, types: frozenset[str]) -> list[ExceptionView]:
+    stored = exception_records.load_exceptions(connection, order.store_id, order.order_id)
+    return [
+        ExceptionView(
+            e.key, e.type, e.reason, e.opened_at, None if e.is_open else e.resolved_at or e.opened_at
+        )
+        for e in stored.values()
+        if e.type in types
+    ]
+
+
+def _past(message: outbox.NewMessage | outbox.StoredMessage) -> PastMessage:
+    return PastMessage(
+        MessageKind(message.kind),
+        message.decided_at,
+        frozenset(message.covers),
+        paced=message.state != outbox.SUPPRESSED,
+        contact=message.state != outbox.FAILED,
+    )
+
+
+def message_key(order: Order, decision: Decision) -> str:
+    """Stable for the message's life and unique: each trigger is announced once, and a
+    reminder belongs to its moment. Readable in a Message-ID, bounded in length."""
+    anchor = decision.triggers[0].key if decision.triggers else f"update@{decision.at.isoformat()}"
+    digest = hashlib.sha256(
+        f"{order.store_id}\0{order.order_id}\0{decision.kind}\0{anchor}".encode()
+    ).hexdigest()
+    return f"{order.store_id[:40]}-{order.order_id[:40]}-{decision.kind}-{digest[:16]}"
+
+
+def topic_of(decision: Decision) -> MessageTopic:
+    exception = decision.exception
+    return MessageTopic(
+        kind=decision.kind,
+        shipment_ids=tuple(t.shipment_id for t in decision.triggers if t.shipment_id is not None),
+        exception_type=None if exception is None else exception.type,
+        exception_reason=None if exception is None else exception.reason,
+        exception_opened_at=None if exception is None else exception.opened_at,
+        refund_ids=tuple(t.refund_id for t in decision.triggers if t.refund_id is not None),
+    )
+
+
+def _topic_json(topic: MessageTopic) -> dict[str, object]:
+    opened = topic.exception_opened_at
+    return {
+        "shipment_ids": list(topic.shipment_ids),
+        "refund_ids": list(topic.refund_ids),
+        "exception_type": topic.exception_type,
+        "exception_reason": topic.exception_reason,
+        "exception_opened_at": None if opened is None else opened.isoformat(),
+    }
+
+
+def _record(
+    connection: Connection, order: Order, decision: Decision, settings: StoreMessaging
+) -> outbox.NewMessage:
+    topic = topic_of(decision)
+    draft = outbox.NewMessage(
+        store_id=order.store_id,
+        order_id=order.order_id,
+        idempotency_key=message_key(order, decision),
+        kind=decision.kind.value,
+        channel=settings.channel,
+        recipient=order.email,
+        covers=sorted(decision.covers),
+        topic=_topic_json(topic),
+        decided_at=decision.at,
+        state=outbox.SUPPRESSED,
+    )
+    message = draft if decision.is_suppressed else _rendered(order, topic, settings, draft)
+    outbox.insert_message(connection, message)
+    return message
+
+
+def _rendered(
+    order: Order, topic: MessageTopic, settings: StoreMessaging, draft: outbox.NewMessage
+) -> outbox.NewMessage:
+    if settings.channel == "email" and not order.email:
+        return replace(draft, state=outbox.FAILED, last_error="the order has no buyer e-mail address")
+    try:
+        context = message_context(order, topic, settings.branding)
+        rendered = settings.templates.render(topic, context, settings.locale)
+    except TemplateRenderError as error:
+        return replace(draft, state=outbox.FAILED, last_error=f"{RENDER_FAILED}: {error}")
+    return replace(
+        draft, state=outbox.QUEUED, subject=rendered.subject, body_text=rendered.text, body_html=rendered.html
+    )

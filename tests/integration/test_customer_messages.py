@@ -1,0 +1,101 @@
+"""Issue 5, acceptance 1 (first half): real SMTP receives exactly the expected customer
+messages for an order with a split shipment and a backorder, in order, none twice."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from orderline.store import message_records
+from tests.integration.messaging_world import (
+    BUYER,
+    ORDER,
+    STORE,
+    Mailbox,
+    World,
+    at,
+    kind_of,
+    messaging_config,
+    smtp_server,
+    split_shipment_with_backorder,
+)
+
+
+def play_split_shipment(engine: Engine, mailbox: Mailbox, **cadence: object) -> None:
+    with smtp_server(mailbox) as controller:
+        world = World.build(engine, messaging_config(**cadence), controller)
+        script = [(moment, ORDER, facts) for moment, facts in split_shipment_with_backorder()]
+        world.play(script, until=at(24 * 8))
+
+
+def test_split_shipment_with_backorder_sends_exactly_the_expected_messages(engine: Engine) -> None:
+    mailbox = Mailbox()
+    play_split_shipment(engine, mailbox)
+
+    assert mailbox.kinds() == [
+        "order_confirmed",  # Mon 09:10, after the coalescing wait
+        "shipment_sent",  # Mon 13:10: parcel 1, the lamp still to come (4 h after the last message)
+        "exception_notice",  # Mon 17:10: the lamp is backordered
+        "exception_update",  # Wed 17:10: 48 h of silence while the backorder is open
+        "shipment_sent",  # Thu 10:10: parcel 2, which also ends the backorder
+        "order_delivered",  # Fri 15:10
+    ]
+    assert all(m["To"] == BUYER for m in mailbox.messages)
+    ids = [m["Message-ID"] for m in mailbox.messages]
+    assert len(set(ids)) == len(ids)
+    first_parcel, notice, update, second_parcel = (mailbox.messages[i] for i in (1, 2, 3, 4))
+    first_text = first_parcel.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "1Zs1" in first_text and "Lamp" in first_text
+    second_text = second_parcel.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "1Zs2" in second_text
+    assert first_parcel.get_body(("html",)) is not None
+    assert "out of stock" in notice.get_body(("plain",)).get_content().lower()  # type: ignore[union-attr]
+    assert update["Subject"] != notice["Subject"] or update.get_body(("plain",)) is not None
+
+
+def test_every_delivered_message_is_recorded_sent_with_its_message_id(engine: Engine) -> None:
+    mailbox = Mailbox()
+    play_split_shipment(engine, mailbox)
+
+    with engine.connect() as connection:
+        stored = message_records.load_messages(connection, STORE, ORDER)
+        attempts = message_records.list_attempts(connection, STORE, ORDER)
+    assert [m.state for m in stored] == ["sent"] * 6
+    assert [m.remote_id for m in stored] == [m["Message-ID"] for m in mailbox.messages]
+    assert [a["outcome"] for a in attempts] == ["sent"] * 6
+    assert [kind_of(m) for m in mailbox.messages] == [m.kind for m in stored]
+
+
+def test_suppressed_kinds_are_recorded_but_never_sent(engine: Engine) -> None:
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as controller:
+        config = messaging_config()
+        store = config.stores[0].model_copy(
+            update={
+                "messaging": config.stores[0].messaging.model_copy(update={"suppress": ["order_confirmed"]})
+            }
+        )
+        config = config.model_copy(update={"stores": [store]})
+        world = World.build(engine, config, controller)
+        script = [(moment, ORDER, facts) for moment, facts in split_shipment_with_backorder()[:1]]
+        world.play(script, until=at(24))
+
+    assert mailbox.kinds() == []
+    with engine.connect() as connection:
+        stored = message_records.load_messages(connection, STORE, ORDER)
+    assert [(m.kind, m.state) for m in stored] == [("order_confirmed", "suppressed")]
+
+
+def test_a_refused_address_fails_permanently_and_is_not_retried(engine: Engine) -> None:
+    mailbox = Mailbox(refuse={BUYER})
+    with smtp_server(mailbox) as controller:
+        world = World.build(engine, messaging_config(), controller)
+        script = [(moment, ORDER, facts) for moment, facts in split_shipment_with_backorder()[:1]]
+        world.play(script, until=at(24))
+
+    assert mailbox.messages == []
+    with engine.connect() as connection:
+        stored = message_records.load_messages(connection, STORE, ORDER)
+        attempts = message_records.list_attempts(connection, STORE, ORDER)
+    assert [(m.kind, m.state) for m in stored] == [("order_confirmed", "failed")]
+    assert stored[0].last_error == "RCPT TO refused: 550 5.1.1 mailbox unavailable"
+    assert [a["outcome"] for a in attempts] == ["permanent"]
