@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from orderline.bootstrap import SchemaNotReady, build_runtime, build_web_context, open_engine
 from orderline.cli import exceptions, tokens
 from orderline.cli.backtest import backtest
+from orderline.cli.deliver import deliver
 from orderline.cli.demo import run_demo
 from orderline.cli.importing import import_orders
 from orderline.cli.options import ConfigOption, err, load_or_exit
@@ -32,6 +33,7 @@ app = typer.Typer(
 )
 app.add_typer(tokens.app, name="token")
 app.add_typer(exceptions.app, name="exceptions")
+app.command()(deliver)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 out = Console(soft_wrap=True)
