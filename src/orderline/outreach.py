@@ -21,6 +21,7 @@ from orderline.channels.helpdesk import (
     ZendeskHelpdesk,
     ZendeskSettings,
 )
+from orderline.channels.pickup import PickupChannel, PickupSettings
 from orderline.channels.templates.context import Branding
 from orderline.channels.templates.rendering import TemplateSet
 from orderline.channels.webhook import WebhookChannel, WebhookSettings
@@ -75,6 +76,11 @@ def message_channels(messaging: MessagingConfig) -> dict[str, Channel]:
                 timeout_s=smtp.timeout_s,
             )
         )
+    if (pickup := messaging.pickup) is not None:
+        settings = PickupSettings(
+            pickup.directory, pickup.sender, pickup.message_id_domain, pickup.sender_name
+        )
+        channels["pickup"] = PickupChannel(settings)
     if (hook := messaging.webhook) is not None:
         secret = hook.secret.get_secret_value() if hook.secret else None
         channels["webhook"] = WebhookChannel(

@@ -56,6 +56,10 @@ def test_demo_shows_all_three_platforms_within_a_minute_and_ctrl_c_stops_it(tmp_
                     break
         assert token is not None, log.read_text()
         assert all(counts.values()), counts
+        mail = tmp_path / ".demo" / "mail"
+        while time.monotonic() < deadline and not list(mail.glob("*.eml")):
+            time.sleep(1)
+        assert list(mail.glob("*.eml")), "no customer message was written within a minute"
         children = descendants(demo.pid)
 
         demo.send_signal(signal.SIGINT)

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
-from typing import Literal
+from typing import Literal, Protocol
 
 from orderline.channels.delivery import DeliveryResult, Outcome, OutgoingMessage
 
@@ -89,7 +89,18 @@ def _percent(char: str) -> str:
     return "".join(f"%{byte:02X}" for byte in char.encode("utf-8"))
 
 
-def compose(message: OutgoingMessage, settings: SmtpSettings) -> EmailMessage:
+class SenderIdentity(Protocol):
+    """Who a message is from, and the domain of its Message-ID (SMTP and pickup settings)."""
+
+    @property
+    def sender(self) -> str: ...
+    @property
+    def sender_name(self) -> str | None: ...
+    @property
+    def message_id_domain(self) -> str: ...
+
+
+def compose(message: OutgoingMessage, settings: SenderIdentity) -> EmailMessage:
     """The MIME message for `message`; ValueError when it cannot be written as one."""
     if not message.recipient.isascii():
         # A non-ASCII address needs SMTPUTF8 end to end, which we do not rely on.

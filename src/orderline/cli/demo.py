@@ -33,6 +33,15 @@ DEMO_DIR = Path(".demo")
 HISTORY_DAYS = 21
 
 
+MAIL_DIR = DEMO_DIR / "mail"
+DEMO_MESSAGING = f"""messaging:
+  channel: pickup
+  pickup: {{directory: {MAIL_DIR}, sender: orders@demo.example, message_id_domain: demo.example}}
+  # The demo runs at any hour: no quiet hours and no coalescing wait, so messages show at once.
+  cadence: {{quiet_hours: null, coalesce: 0m}}
+"""
+
+
 def run_demo(config_path: Path | None, *, port: int, order_count: int, seed: int) -> None:
     stores = SimulatedStores()
     bigcommerce = FakeBigCommerce(stores.store_hash, rng=random.Random(seed), quota=FAKE_QUOTA)
@@ -48,6 +57,7 @@ def run_demo(config_path: Path | None, *, port: int, order_count: int, seed: int
             config_path.write_text(
                 "# Written by `orderline demo` on every run.\n"
                 + stores.config_yaml(database, bigcommerce_server.base_url, bigcommerce.api_token)
+                + DEMO_MESSAGING
             )
         runtime = build_runtime(load_or_exit(config_path))
         with runtime.engine.begin() as connection:
@@ -96,4 +106,5 @@ def _print_where_to_look(base: str, token: str) -> None:
     out.print(f"  Orders:   curl {auth} '{base}/api/v1/orders?store=demo-woo'")
     out.print(f"  One:      curl {auth} {base}/api/v1/stores/demo-shopify/orders/<order_id>")
     out.print(f"  API docs: {base}/docs    OpenAPI: {base}/openapi.json")
-    out.print(f"  Health:   {base}/readyz    Metrics: {base}/metrics\n")
+    out.print(f"  Health:   {base}/readyz    Metrics: {base}/metrics")
+    out.print(f"  Customer messages: {MAIL_DIR}/*.eml (and `messages` on each order)\n")

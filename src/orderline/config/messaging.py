@@ -2,10 +2,11 @@
 
 ```yaml
 messaging:
-  channel: email                 # email | webhook
+  channel: email                 # email | webhook | pickup (.eml files in a directory)
   smtp: {host: smtp.example.com, port: 587, security: starttls, username: ..., password: ${SMTP_PASSWORD},
          sender: orders@example.com, message_id_domain: example.com}
   webhook: {url: https://esp.example.com/hooks/orderline, secret: ${ESP_SECRET}}
+  pickup: {directory: ./mail, sender: orders@example.com, message_id_domain: example.com}
   cadence: {min_gap: 4h, max_silence: 48h, quiet_hours: {start: "21:00", end: "08:00"},
             max_per_day: 3, business_days_only: false, coalesce: 10m, stale_after: 72h}
   send: [order_confirmed, shipment_sent, order_delivered, ...]   # kinds Orderline announces
@@ -130,6 +131,15 @@ class SmtpConfig(_Section):
     timeout_s: float = Field(default=30.0, gt=0)
 
 
+class PickupConfig(_Section):
+    """Messages written as .eml files into `directory` (development, the demo, mail pickup)."""
+
+    directory: Path
+    sender: str
+    sender_name: str | None = None
+    message_id_domain: str
+
+
 class WebhookChannelConfig(_Section):
     url: HttpUrlText
     secret: SecretStr | None = None
@@ -148,9 +158,10 @@ class RetryConfig(_Section):
 
 
 class MessagingConfig(_Section):
-    channel: Literal["email", "webhook"] = "email"
+    channel: Literal["email", "webhook", "pickup"] = "email"
     smtp: SmtpConfig | None = None
     webhook: WebhookChannelConfig | None = None
+    pickup: PickupConfig | None = None
     cadence: CadenceConfig = Field(default_factory=CadenceConfig)
     send: list[MessageKindName] = Field(default_factory=lambda: list(MessageKind))
     exception_types: list[ExceptionTypeName] = Field(default_factory=lambda: list(DEFAULT_EXCEPTION_TYPES))
@@ -161,8 +172,8 @@ class MessagingConfig(_Section):
 
     @model_validator(mode="after")
     def _channel_configured(self) -> MessagingConfig:
-        if getattr(self, "smtp" if self.channel == "email" else "webhook") is None:
-            section = "smtp" if self.channel == "email" else "webhook"
+        section = {"email": "smtp"}.get(self.channel, self.channel)
+        if getattr(self, section) is None:
             raise PydanticCustomError(
                 "orderline_channel", f"channel is {self.channel}, so messaging.{section} must be set"
             )
