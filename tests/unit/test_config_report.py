@@ -45,6 +45,7 @@ def test_a_valid_file_reports_ok_with_a_summary(tmp_path: Path) -> None:
         "stores: 3",
         "  shopify      acme-us (acme-us.myshopify.com), acme-ca (acme-ca.myshopify.com)",
         "  bigcommerce  acme-b2b (abc123)",
+        "messaging: off (no messaging: section)",
         "teams: operations, support, warehouse",
     ]
     assert lines[7] == "owners:"

@@ -34,11 +34,12 @@ HISTORY_DAYS = 21
 
 
 MAIL_DIR = DEMO_DIR / "mail"
-DEMO_MESSAGING = f"""messaging:
+DEMO_MESSAGING = """messaging:
   channel: pickup
-  pickup: {{directory: {MAIL_DIR}, sender: orders@demo.example, message_id_domain: demo.example}}
+  # Relative to this file, like every directory in the configuration.
+  pickup: {directory: mail, sender: orders@demo.example, message_id_domain: demo.example}
   # The demo runs at any hour: no quiet hours and no coalescing wait, so messages show at once.
-  cadence: {{quiet_hours: null, coalesce: 0m}}
+  cadence: {quiet_hours: null, coalesce: 0m}
 """
 
 

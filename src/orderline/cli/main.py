@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -21,6 +22,7 @@ from orderline.cli.simulate import simulate
 from orderline.cli.tick import tick
 from orderline.cli.worker import WorkerProcess, run_worker
 from orderline.config import check_config
+from orderline.services.message_checks import template_problems
 from orderline.services.replay import replay_inbox
 from orderline.store.database import make_engine, migrate
 from orderline.store.tables import inbox
@@ -104,8 +106,11 @@ def replay(config: ConfigOption = None) -> None:
 
 @app.command("check-config")
 def check_config_command(config: ConfigOption = None) -> None:
-    """Validate the configuration file and print the ownership table."""
+    """Validate the configuration file and its message templates; print the ownership table."""
     report = check_config(config)
+    if report.ok and report.config is not None:
+        report = replace(report, problems=template_problems(report.config, report.source))
+        report = replace(report, config=None) if report.problems else report
     (out if report.ok else err).print(report.render(), highlight=False, markup=False)
     raise typer.Exit(0 if report.ok else 1)
 

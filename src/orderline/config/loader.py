@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from orderline.config.errors import ConfigError, ConfigProblem, Loc, format_key_path
+from orderline.config.messaging import anchor_paths
 from orderline.config.model import REFERENCES_CHECKED, OrderlineConfig
 from orderline.config.references import reference_problems
 from orderline.config.substitution import substitute_env
@@ -59,7 +60,9 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     location = locate_config(path, env)
     if location.uses_defaults():
         return OrderlineConfig()
-    return parse_config(_read_text(location), file=location.display_name, env=env)
+    config = parse_config(_read_text(location), file=location.display_name, env=env)
+    # Template and pickup directories are written relative to the file that names them.
+    return anchor_paths(config, location.path.parent)
 
 
 def parse_config(

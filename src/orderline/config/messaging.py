@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -55,6 +55,9 @@ from orderline.config.durations import parse_duration
 from orderline.config.fields import ExceptionTypeName, HttpUrlText
 from orderline.domain.messaging import CadencePolicy, MessageKind, QuietHours
 from orderline.domain.vocabulary import ExceptionType
+
+if TYPE_CHECKING:
+    from orderline.config.model import OrderlineConfig
 
 
 def _duration(value: object) -> timedelta:
@@ -216,3 +219,27 @@ class HelpdeskConfig(_Section):
     handoff_targets: list[str] = Field(default_factory=lambda: ["support"])
     webhook_secret: SecretStr | None = None
     timeout_s: float = Field(default=10.0, gt=0)
+
+
+def _anchored(path: Path | None, base: Path) -> Path | None:
+    return None if path is None or path.is_absolute() else base / path
+
+
+def anchor_paths(config: OrderlineConfig, base: Path) -> OrderlineConfig:
+    """`config` with its relative template and pickup directories made relative to `base`
+    (the directory of the file that names them), not to wherever Orderline was started."""
+    stores = [
+        store.model_copy(update={"messaging": store.messaging.model_copy(update={"templates": templates})})
+        if (templates := _anchored(store.messaging.templates, base)) is not None
+        else store
+        for store in config.stores
+    ]
+    messaging = config.messaging
+    if messaging is not None:
+        update: dict[str, object] = {}
+        if (templates := _anchored(messaging.templates, base)) is not None:
+            update["templates"] = templates
+        if messaging.pickup is not None and (directory := _anchored(messaging.pickup.directory, base)):
+            update["pickup"] = messaging.pickup.model_copy(update={"directory": directory})
+        messaging = messaging.model_copy(update=update)
+    return config.model_copy(update={"stores": stores, "messaging": messaging})

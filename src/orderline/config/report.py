@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from orderline.config.durations import format_duration
 from orderline.config.errors import ConfigError, ConfigProblem
 from orderline.config.loader import load_config, locate_config
 from orderline.config.model import OrderlineConfig
@@ -58,11 +59,54 @@ def render_summary(source: str, config: OrderlineConfig) -> str:
         f"database: {redact_url(config.database_url)}",
         f"server: {server.host}:{server.port} (request bodies up to {server.max_body_bytes} bytes)",
         *_store_lines(config),
+        *messaging_lines(config),
         f"teams: {', '.join(config.teams)}",
         "owners:",
         *render_ownership_rows(ownership_rows(config)),
     ]
     return "\n".join(lines)
+
+
+def messaging_lines(config: OrderlineConfig) -> list[str]:
+    """What the buyer will hear and how, and where support tickets go."""
+    m = config.messaging
+    if m is None:
+        lines = ["messaging: off (no messaging: section)"]
+    else:
+        cadence = m.cadence
+        quiet = cadence.quiet_hours
+        quiet_text = (
+            "no quiet hours" if quiet is None else f"quiet {quiet.start:%H:%M}-{quiet.end:%H:%M} buyer-local"
+        )
+        lines = [
+            f"messaging: {m.channel} via {_channel_target(config)}",
+            f"  cadence: min gap {format_duration(cadence.min_gap)}, max silence "
+            f"{format_duration(cadence.max_silence)} while an exception is open, {quiet_text}, "
+            f"at most {cadence.max_per_day} a day",
+            f"  sends: {', '.join(m.send)}",
+            f"  exceptions the buyer hears of: {', '.join(m.exception_types)}",
+        ]
+        lines += [
+            f"  {store.id}: the platform sends {', '.join(store.messaging.suppress)} itself"
+            for store in config.stores
+            if store.messaging.suppress
+        ]
+    if config.helpdesk is not None:
+        desk = config.helpdesk
+        targets = ", ".join(desk.handoff_targets)
+        lines.append(f"helpdesk: {desk.kind} at {desk.base_url}; hand-off on escalation to {targets}")
+    return lines
+
+
+def _channel_target(config: OrderlineConfig) -> str:
+    m = config.messaging
+    if m is not None and m.smtp is not None and m.channel == "email":
+        return f"{m.smtp.host}:{m.smtp.port} ({m.smtp.security}), from {m.smtp.sender}"
+    if m is not None and m.webhook is not None and m.channel == "webhook":
+        return m.webhook.url
+    if m is not None and m.pickup is not None:
+        return f"files in {m.pickup.directory}"
+    return "?"  # pragma: no cover - the schema requires the channel's section
 
 
 def _store_lines(config: OrderlineConfig) -> list[str]:
