@@ -38,7 +38,7 @@ def test_a_valid_file_reports_ok_with_a_summary(tmp_path: Path) -> None:
 
     assert report.ok
     assert report.problems == []
-    assert lines[:7] == [
+    assert lines[:8] == [
         f"{path}: configuration is valid",
         "database: postgresql://orderline:***@db.internal/orderline",
         "server: 127.0.0.1:8080 (request bodies up to 1048576 bytes)",
@@ -48,14 +48,14 @@ def test_a_valid_file_reports_ok_with_a_summary(tmp_path: Path) -> None:
         "messaging: off (no messaging: section)",
         "teams: operations, support, warehouse",
     ]
-    assert lines[7] == "owners:"
+    assert lines[8] == "owners:"
     assert "  status     on_hold              (owner of the hold reason)" in lines
     assert (
         "  hold       backorder            warehouse   1d -> operations, 3d -> operations (as backorder)"
         in lines
     )
     assert "  exception  state_drift          operations  4h -> operations, 1d -> operations" in lines
-    assert len(lines) == 8 + 9 + 6 + 9
+    assert len(lines) == 9 + 9 + 6 + 9
     assert "hunter2" not in report.render()
 
 
