@@ -32,7 +32,9 @@ TIMELINE_LINES = 12
 
 
 def escalation_key(change: ExceptionChange) -> str:
-    return f"{change.store_id}:{change.order_id}:{change.key}:level{change.level}"
+    """One ticket per exception of an order: a later level reaching support again (the
+    default ladder's manager level) is the same case, already in the helpdesk."""
+    return f"{change.store_id}:{change.order_id}:{change.key}"
 
 
 def request_for_escalations(
