@@ -33,6 +33,7 @@ from orderline.services.delivery import DeliveryReport, DeliveryWorker, RetryPol
 from orderline.services.exceptions import AfterEvaluation, Evaluation
 from orderline.services.handoffs import HandoffWorker, request_for_escalations
 from orderline.services.messaging import MessagePlanner, StoreMessaging
+from orderline.services.notifications import NotificationWorker, notify_escalations
 
 
 def store_messaging(messaging: MessagingConfig, store: StoreConfig) -> StoreMessaging | None:
@@ -117,6 +118,7 @@ class Outreach:
     after: AfterEvaluation | None
     delivery: DeliveryWorker | None
     handoffs: HandoffWorker | None
+    notifications: NotificationWorker | None = None
 
     def deliver(self, now: datetime, limit: int = 50) -> DeliveryReport:
         report = DeliveryReport()
@@ -124,7 +126,21 @@ class Outreach:
             report = self.delivery.deliver_due(now, limit)
         if self.handoffs is not None:
             self.handoffs.deliver_due(now, max(1, limit // 5))
+        if self.notifications is not None:
+            self.notifications.deliver_due(now, max(1, limit // 5))
         return report
+
+
+class WebhookTargets:
+    """One webhook channel per escalation URL, made on first use and kept."""
+
+    def __init__(self) -> None:
+        self._channels: dict[str, Channel] = {}
+
+    def __call__(self, url: str) -> Channel:
+        if url not in self._channels:
+            self._channels[url] = WebhookChannel(WebhookSettings(url))
+        return self._channels[url]
 
 
 def build_outreach(
@@ -146,6 +162,8 @@ def build_outreach(
     helpdesk_name = config.helpdesk.kind if config.helpdesk else (helpdesk.name if helpdesk else "")
 
     def after(connection: Connection, order: Order, evaluation: Evaluation, now: datetime) -> datetime | None:
+        if evaluation.escalated:
+            notify_escalations(connection, evaluation.escalated, now)
         if helpdesk is not None:
             request_for_escalations(connection, evaluation.escalated, targets, helpdesk_name, now)
         return None if planner is None else planner.plan(connection, order, now)
@@ -154,5 +172,5 @@ def build_outreach(
     known = channels or {}
     delivery = DeliveryWorker(engine, known.get, retry) if planner is not None else None
     workers = HandoffWorker(engine, helpdesk, retry) if helpdesk is not None else None
-    has_after = planner is not None or helpdesk is not None
-    return Outreach(after if has_after else None, delivery, workers)
+    mail = known.get("email") or known.get("pickup")
+    return Outreach(after, delivery, workers, NotificationWorker(engine, mail, WebhookTargets(), retry))

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 
 from orderline.channels.email import SmtpChannel, SmtpSettings
 from orderline.config import OrderlineConfig
-from orderline.domain.exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
+from orderline.domain.exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY, ExceptionPolicy
 from orderline.domain.facts import (
     Address,
     DeliveryEvent,
@@ -153,9 +153,10 @@ def smtp_channel(controller: Controller) -> SmtpChannel:
     )  # fmt: skip
 
 
-def messaging_config(**cadence: Any) -> OrderlineConfig:
+def messaging_config(extra: dict[str, Any] | None = None, **cadence: Any) -> OrderlineConfig:
     return OrderlineConfig.model_validate(
-        {
+        (extra or {})
+        | {
             "stores": [
                 {"id": STORE, "platform": "shopify", "shop_domain": "shop1.myshopify.com",
                  "webhook_secrets": ["s"],
@@ -174,8 +175,8 @@ def messaging_config(**cadence: Any) -> OrderlineConfig:
 class World:
     """Plays facts in at their moments and runs the scheduler and delivery whenever due."""
 
-    def __init__(self, engine: Engine, outreach: Outreach) -> None:
-        self.engine, self.outreach = engine, outreach
+    def __init__(self, engine: Engine, outreach: Outreach, policy: ExceptionPolicy = DEFAULT_POLICY) -> None:
+        self.engine, self.outreach, self.policy = engine, outreach, policy
         self.processor = Processor(engine, {}, lambda: T0)
 
     @classmethod
@@ -189,7 +190,7 @@ class World:
 
     def run(self, now: datetime) -> None:
         tick(
-            self.engine, lambda _s: DEFAULT_POLICY, lambda _s: DEFAULT_CALENDAR, now,
+            self.engine, lambda _s: self.policy, lambda _s: DEFAULT_CALENDAR, now,
             record_facts=self.processor.record_facts, after=self.outreach.after,
         )  # fmt: skip
         self.outreach.deliver(now)

@@ -23,12 +23,10 @@ from orderline.channels.helpdesk.handoff import HandoffRequest, HandoffResult, H
 from orderline.domain.order import Order
 from orderline.services.delivery import RetryPolicy
 from orderline.services.exceptions import ExceptionChange
-from orderline.store import exception_records, order_queries
-from orderline.store import message_records as outbox
+from orderline.services.order_story import order_story
 from orderline.store.messaging_tables import handoffs, support_tickets
 
 QUEUED, SENDING, DONE, FAILED = "queued", "sending", "done", "failed"
-TIMELINE_LINES = 12
 
 
 def escalation_key(change: ExceptionChange) -> str:
@@ -91,37 +89,17 @@ def request_handoff(connection: Connection, ask: HandoffAsk, helpdesk: str, now:
 
 
 def compose(connection: Connection, row: Any) -> HandoffRequest:
-    """The ticket: canonical status, open exceptions, recent timeline, messages sent."""
-    order = order_queries.get_order(connection, row.store_id, row.order_id) or {}
-    number = str(order.get("order_number") or row.order_id)
-    lines = [
-        f"Order {number} (store {row.store_id}) needs support: {row.reason}",
-        "",
-        f"Status: {order.get('status')} · payment {order.get('payment_status')} · "
-        f"fulfilment {order.get('fulfillment_status')} · owner {order.get('owner')}",
-        "",
-        "Open exceptions:",
-    ]
-    stored = exception_records.load_exceptions(connection, row.store_id, row.order_id).values()
-    lines += [
-        f"- {e.type}: {e.reason} (since {e.opened_at:%Y-%m-%d %H:%M} UTC)" for e in stored if e.is_open
-    ] or ["- none"]
-    lines += ["", "Recent history:"]
-    timeline = order_queries.get_timeline(connection, row.store_id, row.order_id)[-TIMELINE_LINES:]
-    lines += [f"- {entry['at'][:16].replace('T', ' ')} {entry['summary']}" for entry in timeline]
-    lines += ["", "Messages to the buyer:"]
-    sent = outbox.load_messages(connection, row.store_id, row.order_id)
-    lines += [f"- {m.decided_at:%Y-%m-%d %H:%M} {m.kind} ({m.state})" for m in sent] or ["- none"]
-    address = order.get("shipping_address") or {}
+    """The ticket: the order's story (status, open exceptions, history, messages sent)."""
+    story = order_story(connection, row.store_id, row.order_id, f"needs support: {row.reason}")
     return HandoffRequest(
         key=row.key,
         store_id=row.store_id,
         order_id=row.order_id,
-        order_number=number,
-        requester_email=order.get("email"),
-        requester_name=address.get("name"),
-        subject=f"Order {number}: {row.reason.split(':')[0]}",
-        body="\n".join(lines),
+        order_number=story.order_number,
+        requester_email=story.email,
+        requester_name=story.customer_name,
+        subject=f"Order {story.order_number}: {row.reason.split(':')[0]}",
+        body=story.text,
         tags=("orderline", row.store_id),
         priority=Priority.HIGH if row.requested_by is None else Priority.NORMAL,
     )

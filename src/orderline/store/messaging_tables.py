@@ -13,6 +13,8 @@ the schema test compares them with migration 0003 too.
 - `message_attempts`: one row per delivery attempt, for the order's timeline and audit.
 - `handoffs`: a helpdesk ticket Orderline asked for (an exception at its support level, or
   a person's request), retried like a message; `key` is its idempotency key.
+- `notifications`: an escalation sent to a person (an e-mail target) or a system (a
+  webhook target), queued in the evaluation's transaction and delivered like a message.
 - `support_tickets`: tickets known from any source (hand-offs, helpdesk webhooks, CSV),
   linked to an order when one matches, for the scorecard.
 """
@@ -103,3 +105,23 @@ support_tickets = Table(
     UniqueConstraint("helpdesk", "ticket_id", name="uq_support_tickets_ticket"),
 )
 Index("ix_support_tickets_created", support_tickets.c.created_at)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("store_id", String(64), nullable=False),
+    Column("order_id", String(64), nullable=False),
+    Column("key", String(400), nullable=False, unique=True),
+    Column("target", String(400), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body_text", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("sent_at", UtcDateTime()),
+    Column("last_error", Text),
+)
+Index("ix_notifications_due", notifications.c.state, notifications.c.due_at)

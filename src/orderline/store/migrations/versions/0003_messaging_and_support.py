@@ -1,4 +1,5 @@
-"""Message outbox and attempts, helpdesk hand-offs, support tickets (issue 5).
+"""Message outbox and attempts, escalation notifications, helpdesk hand-offs, support
+tickets (issue 5).
 
 Revision ID: 0003
 Revises: 0002
@@ -100,8 +101,32 @@ def upgrade() -> None:
         batch_op.create_index("ix_support_tickets_created", ["created_at"], unique=False)
 
 
+    op.create_table(
+        "notifications",
+        sa.Column("id", _ID, autoincrement=True, nullable=False),
+        sa.Column("store_id", sa.String(length=64), nullable=False),
+        sa.Column("order_id", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.String(length=400), nullable=False),
+        sa.Column("target", sa.String(length=400), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("subject", sa.Text(), nullable=False),
+        sa.Column("body_text", sa.Text(), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("created_at", _AT, nullable=False),
+        sa.Column("due_at", _AT, nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("sent_at", _AT, nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key"),
+    )
+    with op.batch_alter_table("notifications") as batch_op:
+        batch_op.create_index("ix_notifications_due", ["state", "due_at"], unique=False)
+
+
 def downgrade() -> None:
     for table, indexes in (
+        ("notifications", ["ix_notifications_due"]),
         ("support_tickets", ["ix_support_tickets_created"]),
         ("handoffs", ["ix_handoffs_due"]),
         ("message_attempts", ["ix_message_attempts_order"]),
