@@ -100,7 +100,6 @@ def upgrade() -> None:
     with op.batch_alter_table("support_tickets") as batch_op:
         batch_op.create_index("ix_support_tickets_created", ["created_at"], unique=False)
 
-
     op.create_table(
         "notifications",
         sa.Column("id", _ID, autoincrement=True, nullable=False),
