@@ -132,6 +132,8 @@ def build_web_context(runtime: Runtime, *, processing: Background | None = None)
         on_startup=processing.start if processing else lambda: None,
         on_shutdown=processing.stop if processing else lambda: None,
         processing_running=(lambda: processing.is_running) if processing else None,
+        helpdesk=runtime.config.helpdesk,
+        store_ids=tuple(store.id for store in runtime.config.stores),
     )
 
 

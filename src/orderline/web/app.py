@@ -15,10 +15,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from orderline import __version__
+from orderline.config.messaging import HelpdeskConfig
 from orderline.services.intake import WebhookIntake
 from orderline.store import order_queries
 from orderline.store.inbox import GroupCommitWriter
-from orderline.web import api, exceptions_api
+from orderline.web import api, exceptions_api, helpdesk_webhooks, tickets_api
 from orderline.web.metrics import Metrics
 from orderline.web.webhooks import WebhookEndpoint, WebhookRouter
 
@@ -34,13 +35,19 @@ class WebContext:
     on_shutdown: Callable[[], None] = lambda: None
     processing_running: Callable[[], bool] | None = None
     """None when this process runs no processing (`serve --no-processing`)."""
+    helpdesk: HelpdeskConfig | None = None
+    """The helpdesk whose ticket webhooks are accepted; None refuses them all (404)."""
+    store_ids: tuple[str, ...] = ()
+    """The configured stores: only their orders are linked to incoming tickets."""
 
 
 def create_app(context: WebContext) -> WebhookRouter:
     """The ASGI app: webhooks on a plain-ASGI fast path, everything else on FastAPI."""
     api_app = create_api_app(context)
     return WebhookRouter(
-        api_app, WebhookEndpoint(context.intake, context.writer, context.metrics, context.clock)
+        api_app,
+        WebhookEndpoint(context.intake, context.writer, context.metrics, context.clock),
+        passthrough=frozenset({helpdesk_webhooks.PATH_SEGMENT}),
     )
 
 
@@ -71,6 +78,8 @@ def create_api_app(context: WebContext) -> FastAPI:
     )
     app.include_router(api.router)
     app.include_router(exceptions_api.router)
+    app.include_router(helpdesk_webhooks.router)
+    app.include_router(tickets_api.router)
     return app
 
 

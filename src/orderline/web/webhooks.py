@@ -82,16 +82,23 @@ class WebhookEndpoint:
 
 
 class WebhookRouter:
-    """Sends `POST /webhooks/{platform}[/{store_id}]` to the endpoint, the rest to `app`."""
+    """Sends `POST /webhooks/{platform}[/{store_id}]` to the endpoint, the rest to `app`.
 
-    def __init__(self, app: ASGIApp, endpoint: WebhookEndpoint) -> None:
+    `passthrough` names first segments that are not platforms (`/webhooks/helpdesk/...`):
+    those go to `app` like any other path.
+    """
+
+    def __init__(
+        self, app: ASGIApp, endpoint: WebhookEndpoint, passthrough: frozenset[str] = frozenset()
+    ) -> None:
         self.app = app
         self._endpoint = endpoint
+        self._passthrough = passthrough
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].startswith(PREFIX):
             parts = scope["path"][len(PREFIX) :].split("/")
-            if 1 <= len(parts) <= 2 and all(parts):
+            if 1 <= len(parts) <= 2 and all(parts) and parts[0] not in self._passthrough:
                 store_id = parts[1] if len(parts) == 2 else None
                 await self._endpoint.handle(scope, receive, send, parts[0], store_id)
                 return

@@ -1,0 +1,67 @@
+"""Support tickets under /api/v1: the tickets of a period, and those of one order.
+
+Any authenticated role (viewer and up) reads them. A ticket not linked to an order has
+no store, so a store filter leaves it out.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+
+from orderline.store import ticket_records
+from orderline.store.ticket_records import TicketFilter
+from orderline.web.auth import Role, current_role
+
+router = APIRouter(prefix="/api/v1", tags=["tickets"])
+
+Reader = Annotated[Role, Depends(current_role)]
+
+
+class Ticket(BaseModel):
+    helpdesk: str
+    ticket_id: str
+    source: str
+    """webhook, csv or handoff: how Orderline first learned of it."""
+    store_id: str | None
+    order_id: str | None
+    order_number: str | None
+    requester_email: str | None
+    subject: str
+    status: str | None
+    created_at: datetime
+
+
+@router.get("/tickets", response_model=list[Ticket])
+def list_tickets(
+    request: Request,
+    _: Reader,
+    store: Annotated[str | None, Query(description="Only tickets linked to this store's orders.")] = None,
+    created_from: Annotated[
+        datetime | None, Query(alias="from", description="Created at or after (UTC without an offset).")
+    ] = None,
+    created_to: Annotated[
+        datetime | None, Query(alias="to", description="Created before (UTC without an offset).")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[dict[str, Any]]:
+    """Support tickets, newest first."""
+    where = TicketFilter(store, _aware(created_from), _aware(created_to))
+    with request.app.state.context.engine.connect() as connection:
+        return ticket_records.search_tickets(connection, where, limit)
+
+
+@router.get("/stores/{store_id}/orders/{platform_order_id}/tickets", response_model=list[Ticket])
+def order_tickets(request: Request, _: Reader, store_id: str, platform_order_id: str) -> list[dict[str, Any]]:
+    """The support tickets linked to one order, oldest first."""
+    with request.app.state.context.engine.connect() as connection:
+        return ticket_records.list_tickets(connection, store_id, platform_order_id)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
