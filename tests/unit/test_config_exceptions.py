@@ -21,6 +21,9 @@ EXAMPLE_ENV = {
         "ACME_EU_API_TOKEN",
         "ACME_B2B_WEBHOOK_SECRET",
         "ACME_B2B_API_TOKEN",
+        "SMTP_PASSWORD",
+        "ZENDESK_TOKEN",
+        "ZENDESK_WEBHOOK_SECRET",
     )
 }
 STORE = (

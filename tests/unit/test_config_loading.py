@@ -24,6 +24,9 @@ EXAMPLE_ENV = {
     "ACME_EU_API_TOKEN": "eu-token",
     "ACME_B2B_WEBHOOK_SECRET": "b2b-secret",
     "ACME_B2B_API_TOKEN": "b2b-token",
+    "SMTP_PASSWORD": "smtp-password",
+    "ZENDESK_TOKEN": "zendesk-token",
+    "ZENDESK_WEBHOOK_SECRET": "zendesk-webhook-secret",
 }
 
 
@@ -160,6 +163,9 @@ def test_the_example_file_names_each_secret_it_needs() -> None:
         ("stores[1].api_token", "environment variable ACME_EU_API_TOKEN is not set"),
         ("stores[2].webhook_secrets[0]", "environment variable ACME_B2B_WEBHOOK_SECRET is not set"),
         ("stores[2].api_token", "environment variable ACME_B2B_API_TOKEN is not set"),
+        ("messaging.smtp.password", "environment variable SMTP_PASSWORD is not set"),
+        ("helpdesk.api_token", "environment variable ZENDESK_TOKEN is not set"),
+        ("helpdesk.webhook_secret", "environment variable ZENDESK_WEBHOOK_SECRET is not set"),
     ]
 
 
