@@ -22,7 +22,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from orderline.channels.email import SmtpChannel, SmtpSettings
 from orderline.config import OrderlineConfig
@@ -43,6 +43,7 @@ from orderline.outreach import Outreach, build_outreach
 from orderline.services.processing import Processor
 from orderline.services.scheduler import enqueue_now, tick
 from orderline.store import exception_records
+from orderline.store.messaging_tables import messages
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 STORE, ORDER = "shop1", "7001"
@@ -99,12 +100,15 @@ class Mailbox:
     received: threading.Event = field(default_factory=threading.Event)
     on_data: Callable[[EmailMessage], None] | None = None
     refuse: set[str] = field(default_factory=set)
+    defer: set[str] = field(default_factory=set)
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         if address in self.refuse:
             return "550 5.1.1 mailbox unavailable"
+        if address in self.defer:
+            return "451 4.3.0 try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -196,9 +200,13 @@ class World:
         self.outreach.deliver(now)
 
     def next_due(self, order_ids: Sequence[str]) -> datetime | None:
+        """The next order timer or message retry."""
         with self.engine.connect() as connection:
             timers = [exception_records.get_timer(connection, STORE, o) for o in order_ids]
-        return min((t[0] for t in timers if t is not None), default=None)
+            retry = connection.execute(
+                select(func.min(messages.c.due_at)).where(messages.c.state == "queued")
+            ).scalar_one_or_none()
+        return min([t[0] for t in timers if t is not None] + ([retry] if retry else []), default=None)
 
     def play(self, script: Sequence[tuple[datetime, str, Sequence[Fact]]], until: datetime) -> None:
         """Run the world from the first fact to `until`, visiting every due moment."""

@@ -3,6 +3,9 @@ messages for an order with a split shipment and a backorder, in order, none twic
 
 from __future__ import annotations
 
+from datetime import timedelta
+from itertools import pairwise
+
 from sqlalchemy import Engine
 
 from orderline.store import message_records
@@ -99,3 +102,30 @@ def test_a_refused_address_fails_permanently_and_is_not_retried(engine: Engine) 
     assert [(m.kind, m.state) for m in stored] == [("order_confirmed", "failed")]
     assert stored[0].last_error == "RCPT TO refused: 550 5.1.1 mailbox unavailable"
     assert [a["outcome"] for a in attempts] == ["permanent"]
+
+
+def test_a_deferring_server_is_retried_with_backoff_then_the_delivery_fails_to_support(
+    engine: Engine,
+) -> None:
+    mailbox = Mailbox(defer={BUYER})
+    with smtp_server(mailbox) as controller:
+        config = messaging_config()
+        assert config.messaging is not None
+        retry = config.messaging.retry.model_copy(update={"max_attempts": 3})
+        config = config.model_copy(update={"messaging": config.messaging.model_copy(update={"retry": retry})})
+        world = World.build(engine, config, controller)
+        script = [(moment, ORDER, facts) for moment, facts in split_shipment_with_backorder()[:1]]
+        world.play(script, until=at(24))
+
+    assert mailbox.messages == []
+    with engine.connect() as connection:
+        (message,) = message_records.load_messages(connection, STORE, ORDER)
+        attempts = message_records.list_attempts(connection, STORE, ORDER)
+    assert (message.state, message.attempts) == ("failed", 3)
+    assert message.last_error == "gave up after 3 attempts: RCPT TO refused: 451 4.3.0 try again later"
+    times = [a["at"] for a in attempts]
+    assert [a["outcome"] for a in attempts] == ["temporary", "temporary", "temporary"]
+    assert [later - earlier for earlier, later in pairwise(times)] == [
+        timedelta(minutes=1),
+        timedelta(minutes=2),
+    ]
