@@ -10,10 +10,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from sqlalchemy import Engine
 
 from orderline.bootstrap import SchemaNotReady, open_engine
 from orderline.channels.helpdesk.tickets import CSV_OPTIONAL_COLUMNS, CSV_REQUIRED_COLUMNS, TicketSource
 from orderline.cli.options import ConfigOption, err, load_or_exit
+from orderline.config import OrderlineConfig
 from orderline.services.tickets import CsvImportReport, import_csv
 
 app = typer.Typer(help="Support tickets: import a helpdesk's CSV export.", no_args_is_help=True)
@@ -57,11 +59,7 @@ def import_tickets(
     settings = load_or_exit(config)
     if helpdesk is None and settings.helpdesk is not None:
         helpdesk = TicketSource(settings.helpdesk.kind)
-    try:
-        engine = open_engine(settings)
-    except SchemaNotReady as error:
-        err.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from error
+    engine = _open_or_exit(settings)
     store_ids = [store.id for store in settings.stores]
     with Progress(
         TextColumn("tickets"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
@@ -82,6 +80,14 @@ def import_tickets(
             raise typer.Exit(1) from error
     _print(report)
     raise typer.Exit(1 if report.problems else 0)
+
+
+def _open_or_exit(settings: OrderlineConfig) -> Engine:
+    try:
+        return open_engine(settings)
+    except SchemaNotReady as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
 
 
 def _read(file: Path) -> str:
