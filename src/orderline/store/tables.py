@@ -129,6 +129,9 @@ orders = Table(
 Index("ix_orders_placed", orders.c.placed_at, orders.c.store_id, orders.c.order_id)
 Index("ix_orders_status", orders.c.status)
 Index("ix_orders_owner", orders.c.owner)
+# Support tickets are linked to orders by order number or buyer e-mail (migration 0003).
+Index("ix_orders_number", orders.c.order_number)
+Index("ix_orders_email", orders.c.email)
 
 timeline = Table(
     "timeline",

@@ -16,6 +16,9 @@ _AT = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("orders") as batch_op:
+        batch_op.create_index("ix_orders_number", ["order_number"], unique=False)
+        batch_op.create_index("ix_orders_email", ["email"], unique=False)
     op.create_table(
         "messages",
         sa.Column("id", _ID, autoincrement=True, nullable=False),
@@ -135,3 +138,6 @@ def downgrade() -> None:
             for index in indexes:
                 batch_op.drop_index(index)
         op.drop_table(table)
+    with op.batch_alter_table("orders") as batch_op:
+        batch_op.drop_index("ix_orders_email")
+        batch_op.drop_index("ix_orders_number")
