@@ -42,11 +42,11 @@ def store_messaging(messaging: MessagingConfig, store: StoreConfig) -> StoreMess
         return None
     brand = own.brand
     return StoreMessaging(
-        plan=MessagePlan(frozenset(messaging.send), frozenset(own.suppress)),
+        plan=MessagePlan(frozenset(own.send or messaging.send), frozenset(own.suppress)),
         policy=messaging.cadence.policy(),
         zone=store.zone,
         is_working_day=store.business_calendar().is_working_day,
-        exception_types=frozenset(str(t) for t in messaging.exception_types),
+        exception_types=frozenset(str(t) for t in own.exception_types or messaging.exception_types),
         channel=messaging.channel,
         templates=TemplateSet(own.templates or messaging.templates),
         branding=Branding(

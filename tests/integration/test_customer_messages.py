@@ -129,3 +129,18 @@ def test_a_deferring_server_is_retried_with_backoff_then_the_delivery_fails_to_s
         timedelta(minutes=1),
         timedelta(minutes=2),
     ]
+
+
+def test_a_store_plan_without_exception_messages_sends_only_its_kinds(engine: Engine) -> None:
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as controller:
+        config = messaging_config()
+        own = config.stores[0].messaging.model_copy(update={"send": ["shipment_sent", "order_delivered"]})
+        config = config.model_copy(
+            update={"stores": [config.stores[0].model_copy(update={"messaging": own})]}
+        )
+        world = World.build(engine, config, controller)
+        script = [(moment, ORDER, facts) for moment, facts in split_shipment_with_backorder()]
+        world.play(script, until=at(24 * 8))
+
+    assert mailbox.kinds() == ["shipment_sent", "shipment_sent", "order_delivered"]

@@ -202,13 +202,22 @@ class BrandConfig(_Section):
 
 
 class StoreMessagingConfig(_Section):
-    """A store's part: what its platform already sends, its buyers' language, its brand."""
+    """A store's part: what its platform already sends, its own plan if it differs, its
+    buyers' language, its brand."""
 
     suppress: list[MessageKindName] = Field(default_factory=list)
+    # This store's own plan, when it differs from `messaging.send` / `messaging.exception_types`.
+    send: list[MessageKindName] | None = None
+    exception_types: list[ExceptionTypeName] | None = None
     locale: str = "en"
     brand: BrandConfig = Field(default_factory=BrandConfig)
     templates: Path | None = None
     enabled: bool = True
+
+    @field_validator("exception_types")
+    @classmethod
+    def _never_fraud(cls, value: list[ExceptionType] | None) -> list[ExceptionType] | None:
+        return None if value is None else MessagingConfig._never_fraud(value)
 
 
 class HelpdeskConfig(_Section):

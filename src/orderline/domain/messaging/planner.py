@@ -161,7 +161,7 @@ def _news_time(s: Situation, pending: list[Trigger], paced: list[datetime]) -> d
 def _reminder_time(s: Situation, paced: list[datetime]) -> datetime | None:
     """The last allowed moment before the silence deadline, while an exception is open."""
     opened = s.open_since()
-    if opened is None:
+    if opened is None or K.EXCEPTION_UPDATE not in s.plan.kinds:
         return None
     contacts = [p.at for p in s.history if p.contact]
     start = max([opened, *contacts])
