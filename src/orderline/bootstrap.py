@@ -21,6 +21,7 @@ from orderline.domain.vocabulary import HoldReason, OrderStatus, Platform
 from orderline.outreach import Outreach, build_outreach
 from orderline.services import scheduler
 from orderline.services.intake import WebhookIntake
+from orderline.services.messaging_audit import audit_settings
 from orderline.services.processing import Processor
 from orderline.services.processing_loop import ProcessingLoop
 from orderline.services.stores import StoreDirectory, StoreEndpoint
@@ -134,6 +135,7 @@ def build_web_context(runtime: Runtime, *, processing: Background | None = None)
         processing_running=(lambda: processing.is_running) if processing else None,
         helpdesk=runtime.config.helpdesk,
         store_ids=tuple(store.id for store in runtime.config.stores),
+        message_audit=audit_settings(runtime.config),
     )
 
 

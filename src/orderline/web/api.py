@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from orderline.store import exception_records, order_queries
 from orderline.store.order_queries import BadCursor, OrderFilter
+from orderline.web import messaging_api
 from orderline.web.auth import Role, current_role, require
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
@@ -35,7 +36,8 @@ class OrderList(BaseModel):
 
 
 class OrderDetail(BaseModel):
-    """The canonical order. `exceptions` and `messages` fill in as those features land."""
+    """The canonical order, its exceptions, its customer messages and support hand-offs;
+    the timeline holds its history, its exceptions' and every message decision and attempt."""
 
     store_id: str
     order_id: str
@@ -54,6 +56,7 @@ class OrderDetail(BaseModel):
     anomalies: list[dict[str, Any]]
     exceptions: list[dict[str, Any]]
     messages: list[dict[str, Any]]
+    handoffs: list[dict[str, Any]]
     timeline: list[dict[str, Any]]
     model_config = {"extra": "allow"}
 
@@ -75,15 +78,19 @@ def get_order(request: Request, store_id: str, platform_order_id: str, _: Authen
         state = order_queries.get_order(connection, store_id, platform_order_id)
         if state is None:
             raise HTTPException(404, f"no order {platform_order_id} in store {store_id}")
-        state["timeline"] = _with_exception_events(
-            order_queries.get_timeline(connection, store_id, platform_order_id),
-            exception_records.list_events(connection, store_id, platform_order_id),
+        state["timeline"] = messaging_api.with_entries(
+            _with_exception_events(
+                order_queries.get_timeline(connection, store_id, platform_order_id),
+                exception_records.list_events(connection, store_id, platform_order_id),
+            ),
+            messaging_api.message_entries(connection, store_id, platform_order_id),
         )
         state["exceptions"] = [
             _exception_view(e)
             for e in exception_records.load_exceptions(connection, store_id, platform_order_id).values()
         ]
-    state.setdefault("messages", [])
+        state["messages"] = messaging_api.order_messages(connection, store_id, platform_order_id)
+        state["handoffs"] = messaging_api.order_handoffs(connection, store_id, platform_order_id)
     return state
 
 

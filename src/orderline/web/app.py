@@ -17,9 +17,10 @@ from starlette.routing import Route
 from orderline import __version__
 from orderline.config.messaging import HelpdeskConfig
 from orderline.services.intake import WebhookIntake
+from orderline.services.messaging_audit import AuditSettings
 from orderline.store import order_queries
 from orderline.store.inbox import GroupCommitWriter
-from orderline.web import api, exceptions_api, helpdesk_webhooks, tickets_api
+from orderline.web import api, exceptions_api, helpdesk_webhooks, messaging_api, tickets_api
 from orderline.web.metrics import Metrics
 from orderline.web.webhooks import WebhookEndpoint, WebhookRouter
 
@@ -39,6 +40,8 @@ class WebContext:
     """The helpdesk whose ticket webhooks are accepted; None refuses them all (404)."""
     store_ids: tuple[str, ...] = ()
     """The configured stores: only their orders are linked to incoming tickets."""
+    message_audit: AuditSettings | None = None
+    """What the messaging audit checks; None audits nothing but deliveries and contradictions."""
 
 
 def create_app(context: WebContext) -> WebhookRouter:
@@ -80,6 +83,7 @@ def create_api_app(context: WebContext) -> FastAPI:
     app.include_router(exceptions_api.router)
     app.include_router(helpdesk_webhooks.router)
     app.include_router(tickets_api.router)
+    app.include_router(messaging_api.router)
     return app
 
 
