@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import func, select
 
 from orderline.bootstrap import SchemaNotReady, build_runtime, build_web_context, open_engine
-from orderline.cli import exceptions, tickets, tokens
+from orderline.cli import audit, exceptions, tickets, tokens
 from orderline.cli.backtest import backtest
 from orderline.cli.deliver import deliver
 from orderline.cli.demo import run_demo
@@ -36,6 +36,7 @@ app = typer.Typer(
 app.add_typer(tokens.app, name="token")
 app.add_typer(exceptions.app, name="exceptions")
 app.add_typer(tickets.app, name="tickets")
+app.add_typer(audit.app, name="audit")
 app.command()(deliver)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
