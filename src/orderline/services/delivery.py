@@ -61,24 +61,25 @@ class DeliveryWorker:
         self._retry = retry or RetryPolicy()
 
     def deliver_due(self, now: datetime, limit: int = 50) -> DeliveryReport:
-        """Send up to `limit` messages due at `now`."""
+        """Send up to `limit` messages due at `now`. The outcome of one message and the
+        claim of the next share a commit: one durable write per message, and still each
+        message is claimed before it is sent."""
         report = DeliveryReport()
-        for _ in range(limit):
+        with self._engine.begin() as connection:
+            claimed = outbox.claim_due(connection, now, 1, self._retry.lease)
+        while claimed:
+            result = self._send(claimed[0])
             with self._engine.begin() as connection:
-                claimed = outbox.claim_due(connection, now, 1, self._retry.lease)
-            if not claimed:
-                break
-            self._deliver(claimed[0], now, report)
+                self._record(connection, claimed[0], result, now, report)
+                more = report.attempts < limit
+                claimed = outbox.claim_due(connection, now, 1, self._retry.lease) if more else []
         return report
 
-    def _deliver(self, message: outbox.StoredMessage, now: datetime, report: DeliveryReport) -> None:
+    def _send(self, message: outbox.StoredMessage) -> DeliveryResult:
         channel = self._channel_for(message.channel)
         if channel is None:
-            result = DeliveryResult(Outcome.TEMPORARY, f"no {message.channel} channel is configured")
-        else:
-            result = channel.send(outgoing(message))
-        with self._engine.begin() as connection:
-            self._record(connection, message, result, now, report)
+            return DeliveryResult(Outcome.TEMPORARY, f"no {message.channel} channel is configured")
+        return channel.send(outgoing(message))
 
     def _record(
         self,

@@ -75,6 +75,8 @@ class MessagePlanner:
         if settings is None:
             return None
         views = buyer_facing(connection, order, settings.exception_types)
+        if not _may_have_news(order, views, settings.policy, now):
+            return None  # most evaluations: history long past, nothing open; skip the outbox
         history = outbox.load_messages(connection, order.store_id, order.order_id)
         past = [_past(m) for m in history]
         zone = buyer_zone(order.shipping_address, settings.zone)
@@ -88,6 +90,16 @@ class MessagePlanner:
             message = _record(connection, order, step.decision, settings)
             past.append(_past(message))
         return now + GUARD_DELAY
+
+
+def _may_have_news(order: Order, views: list[ExceptionView], policy: CadencePolicy, now: datetime) -> bool:
+    """Whether the plan could decide anything now or later: an open buyer-facing exception
+    (reminders), or any trigger recent enough to be news. Triggers are taken as if every
+    exception had been announced, a superset of what the plan will see."""
+    if any(view.is_open for view in views):
+        return True
+    every_notice = frozenset(view.notice_key for view in views)
+    return any(now - t.at <= policy.stale_after for t in order_triggers(order, views, every_notice))
 
 
 def buyer_facing(connection: Connection, order: Order, types: frozenset[str]) -> list[ExceptionView]:

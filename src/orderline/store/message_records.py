@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 
 from orderline.store.messaging_tables import message_attempts, messages
 
@@ -83,12 +83,16 @@ def _values(message: NewMessage) -> dict[str, Any]:
     return {**values, "due_at": due, "attempts": 0, "possible_duplicate": False}
 
 
+# Built once: the planner loads an order's messages on every evaluation.
+_ORDER_MESSAGES = (
+    select(messages)
+    .where(messages.c.store_id == bindparam("store_id"), messages.c.order_id == bindparam("order_id"))
+    .order_by(messages.c.decided_at, messages.c.id)
+)
+
+
 def load_messages(connection: Connection, store_id: str, order_id: str) -> list[StoredMessage]:
-    rows = connection.execute(
-        select(messages)
-        .where(messages.c.store_id == store_id, messages.c.order_id == order_id)
-        .order_by(messages.c.decided_at, messages.c.id)
-    )
+    rows = connection.execute(_ORDER_MESSAGES, {"store_id": store_id, "order_id": order_id})
     return [_stored(row) for row in rows]
 
 
