@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+import typer
 from sqlalchemy import Connection, Engine, func, select
+from typer.testing import CliRunner, Result
 
+from orderline.cli import audit as audit_cli
 from orderline.domain.exceptions.findings import Finding
 from orderline.domain.facts import (
     DeliveryEvent,
@@ -279,3 +283,34 @@ def test_failed_deliveries_are_listed_for_support_with_their_last_attempt(engine
         ("#40", "support", at(3),
          "order_confirmed (message 2) to no recipient: the order has no buyer e-mail address"),
     ]  # fmt: skip
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+def run_command(engine: Engine, directory: Path, now: datetime) -> Result:
+    path = directory / "orderline.yaml"
+    path.write_text(
+        f"database_url: '{engine.url.render_as_string(hide_password=False)}'\n"
+        f"stores: [{{id: {STORE}, platform: shopify, shop_domain: s.myshopify.com, webhook_secrets: [s]}}]\n"
+        "messaging: {smtp: {host: 127.0.0.1, sender: o@s.example, message_id_domain: s.example}}\n"
+    )
+    app = typer.Typer()
+    app.add_typer(audit_cli.app, name="audit")
+    return CliRunner().invoke(app, ["audit", "messages", "--now", now.isoformat(), "--config", str(path)])
+
+
+def test_the_command_prints_a_table_of_findings_and_exits_1_or_says_clean_and_exits_0(
+    engine: Engine, tmp_path: Path
+) -> None:
+    with engine.begin() as connection:
+        store_order(connection, "50")
+        open_exception(connection, "50", "backorder", opened=10, resolved=None)
+
+    before = run_command(engine, tmp_path, at(58))
+    after = run_command(engine, tmp_path, at(59))
+
+    assert (before.exit_code, after.exit_code) == (0, 1), after.output
+    assert f"messaging audit at {at(58).isoformat()}: clean" in before.stdout
+    assert "silent" in after.stdout and "#50" in after.stdout
+    assert "1 silent, 0 contradiction, 0 failed_delivery" in after.stdout

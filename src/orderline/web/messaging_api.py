@@ -22,7 +22,6 @@ from orderline.services.handoffs import HandoffAsk, list_handoffs, request_hando
 from orderline.services.messaging_audit import AuditSettings, audit
 from orderline.store import message_queries, message_records
 from orderline.store.message_records import FAILED, INTERRUPTED, SUPPRESSED, StoredMessage
-from orderline.store.messaging_tables import handoffs
 from orderline.web.auth import Role, current_role, require
 from orderline.web.exceptions_api import ActorName
 
@@ -30,7 +29,8 @@ router = APIRouter(prefix="/api/v1", tags=["messaging"])
 
 Reader = Annotated[Role, Depends(current_role)]
 Requester = Annotated[Role, Depends(require(Role.OPERATIONS, Role.SUPPORT))]
-MAX_KEY = handoffs.c.key.type.length or 200  # type: ignore[attr-defined]
+MAX_KEY = 200
+"""The length of `handoffs.key`."""
 ATTEMPT_WORDING = {"temporary": "temporary failure", "permanent": "permanent failure"}
 
 
