@@ -8,7 +8,8 @@ here once: see `orderline.channels.helpdesk.handoff` for the classification tabl
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import httpx
 
@@ -21,6 +22,34 @@ _TEMPORARY_STATUSES = frozenset({408, 429})
 _REFUSED_CREDENTIALS = frozenset({401, 403})
 _DETAIL_LIMIT = 300
 """Enough of an error body to explain a refusal on the timeline, never a whole HTML page."""
+
+
+class HelpdeskClient:
+    """An account's JSON API over one httpx client; a context manager that closes it.
+    Pass `transport` to talk to a fake (`httpx.MockTransport`) instead of the network."""
+
+    def __init__(
+        self, account_url: str, auth: httpx.BasicAuth, timeout_s: float, transport: httpx.BaseTransport | None
+    ) -> None:
+        self._account_url = account_url
+        self._http = httpx.Client(
+            base_url=account_url,
+            auth=auth,
+            headers={"Accept": "application/json"},
+            timeout=timeout_s,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
 
 def exchange(step: str, call: Callable[[], httpx.Response]) -> JsonObject | HandoffResult:

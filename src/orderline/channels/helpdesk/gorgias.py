@@ -32,12 +32,11 @@ message is an internal note from the API user instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import TracebackType
 
 import httpx
 
 from orderline.channels.delivery import Outcome
-from orderline.channels.helpdesk.exchange import JsonObject, exchange, oldest_ticket
+from orderline.channels.helpdesk.exchange import HelpdeskClient, JsonObject, exchange, oldest_ticket
 from orderline.channels.helpdesk.handoff import HandoffRequest, HandoffResult, Priority
 
 TICKETS_PATH = "/api/tickets"
@@ -57,33 +56,16 @@ class GorgiasSettings:
     timeout_s: float = 10.0
 
 
-class GorgiasHelpdesk:
+class GorgiasHelpdesk(HelpdeskClient):
     """Creates at most one Gorgias ticket per hand-off key. Pass `transport` to talk to a
     fake (`httpx.MockTransport`) instead of the network."""
 
     name = "gorgias"
 
     def __init__(self, settings: GorgiasSettings, *, transport: httpx.BaseTransport | None = None) -> None:
-        self._account_url = settings.base_url.rstrip("/")
+        auth = httpx.BasicAuth(settings.username, settings.api_key)
+        super().__init__(settings.base_url.rstrip("/"), auth, settings.timeout_s, transport)
         self._username = settings.username
-        self._http = httpx.Client(
-            base_url=self._account_url,
-            auth=httpx.BasicAuth(settings.username, settings.api_key),
-            headers={"Accept": "application/json"},
-            timeout=settings.timeout_s,
-            transport=transport,
-        )
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> GorgiasHelpdesk:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def create_ticket(self, request: HandoffRequest) -> HandoffResult:
         listed = exchange(

@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from types import TracebackType
 
 import httpx
 
 from orderline.channels.delivery import Outcome
-from orderline.channels.helpdesk.exchange import JsonObject, exchange, oldest_ticket
+from orderline.channels.helpdesk.exchange import HelpdeskClient, JsonObject, exchange, oldest_ticket
 from orderline.channels.helpdesk.handoff import HandoffRequest, HandoffResult
 
 TICKETS_PATH = "/api/v2/tickets.json"
@@ -61,32 +60,15 @@ class ZendeskSettings:
         return f"https://{self.subdomain}.zendesk.com"
 
 
-class ZendeskHelpdesk:
+class ZendeskHelpdesk(HelpdeskClient):
     """Creates at most one Zendesk ticket per hand-off key. Pass `transport` to talk to a
     fake (`httpx.MockTransport`) instead of the network."""
 
     name = "zendesk"
 
     def __init__(self, settings: ZendeskSettings, *, transport: httpx.BaseTransport | None = None) -> None:
-        self._account_url = settings.account_url
-        self._http = httpx.Client(
-            base_url=self._account_url,
-            auth=httpx.BasicAuth(f"{settings.email}/token", settings.api_token),
-            headers={"Accept": "application/json"},
-            timeout=settings.timeout_s,
-            transport=transport,
-        )
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> ZendeskHelpdesk:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
+        auth = httpx.BasicAuth(f"{settings.email}/token", settings.api_token)
+        super().__init__(settings.account_url, auth, settings.timeout_s, transport)
 
     def create_ticket(self, request: HandoffRequest) -> HandoffResult:
         listed = exchange(
