@@ -244,7 +244,8 @@ def test_imported_orders_are_rebuilt_by_replay(engine: Engine) -> None:
 def test_import_waits_out_the_rate_limit(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'o.db'}")
     migrate(engine)
-    spec = ShopSpec(order_count=400, seed=3, bucket_size=120.0, restore_rate=4_000.0)
+    # Slow enough to throttle however fast the import runs (each page of 50 costs 52 points).
+    spec = ShopSpec(order_count=400, seed=3, bucket_size=120.0, restore_rate=1_000.0)
     with FakeAdminServer(spec) as server, client_for(server) as client:
         result = import_history(engine, processor_for(engine), client, "shop-1", SINCE, page_size=50)
         throttled = server.api.throttled

@@ -37,6 +37,7 @@ from orderline.connectors.shopify.client import MAX_PAGE_SIZE, OrdersPage
 from orderline.connectors.shopify.graphql_orders import IMPORT_TOPIC
 from orderline.connectors.woocommerce.fields import parse_gmt
 from orderline.domain.vocabulary import Platform
+from orderline.services.bulk_import import BulkImport
 from orderline.services.processing import Processor
 from orderline.store.inbox import InboxRecord, write_records
 from orderline.store.tables import inbox
@@ -108,12 +109,15 @@ def import_history(
     *,
     clock: Callable[[], datetime] = system_clock,
     page_size: int = MAX_PAGE_SIZE,
+    workers: int | None = None,
 ) -> ImportResult:
-    """Fetch every order of Shopify store `store_id` updated after `since`, store it raw, and process it."""
+    """Fetch every order of Shopify store `store_id` updated after `since`, store it raw, and
+    process it: orders new to Orderline on the bulk path, with `workers` processes
+    preparing pages once the import is large (0: none; default one per core)."""
     pages = (
-        _shopify_records(store_id, page, clock()) for page in client.orders_updated_since(since, page_size)
+        shopify_records(store_id, page, clock()) for page in client.orders_updated_since(since, page_size)
     )
-    return import_records(engine, processor, store_id, pages, progress)
+    return import_in_bulk(engine, processor, store_id, pages, progress, workers=workers)
 
 
 def import_woocommerce_history(
@@ -182,6 +186,37 @@ def import_records(
     return result
 
 
+def import_in_bulk(
+    engine: Engine,
+    processor: Processor,
+    store_id: str,
+    pages: Iterable[list[InboxRecord]],
+    progress: ImportProgress | None = None,
+    *,
+    workers: int | None = None,
+) -> ImportResult:
+    """As `import_records`, with orders new to Orderline written already folded (see
+    `services.bulk_import`); the Processor handles the other deliveries every few thousand."""
+    progress = progress or _Silent()
+    result = ImportResult()
+    stored_before = count_imported(engine, store_id)
+    pending = 0
+    with BulkImport(engine, processor, store_id, workers=workers) as bulk:
+        for page in bulk.write_pages(_prefetched(pages, PREFETCH_PAGES)):
+            result.fetched += page.fetched
+            result.processed += page.processed
+            progress.fetched(page.fetched)
+            if page.processed:
+                progress.processed(page.processed)
+            pending += page.pending
+            if pending >= PROCESS_EVERY_ORDERS:
+                result.processed += processor.run_until_idle(progress.processed)
+                pending = 0
+    result.processed += processor.run_until_idle(progress.processed)
+    result.stored = count_imported(engine, store_id) - stored_before
+    return result
+
+
 def count_imported(engine: Engine, store_id: str) -> int:
     """Deliveries of `store_id` stored by an import, whatever the platform."""
     with engine.connect() as connection:
@@ -200,7 +235,8 @@ def _stamped(pages: Iterable[T], clock: Callable[[], datetime]) -> Iterator[tupl
         yield page, clock()
 
 
-def _shopify_records(store_id: str, page: OrdersPage, received_at: datetime) -> list[InboxRecord]:
+def shopify_records(store_id: str, page: OrdersPage, received_at: datetime) -> list[InboxRecord]:
+    """A page of Admin API order nodes as `import/order` deliveries, received at `received_at`."""
     records = []
     for node in page.orders:
         body = orjson.dumps(node)
