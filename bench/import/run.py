@@ -4,8 +4,10 @@ Starts the fake Shopify Admin API (simulation/shopify/fake_admin) in a process o
 own with N generated orders and its rate limit opened wide (a real shop's limit is
 discussed below), then measures, in this run:
 
-  fetch     paging through every order with ShopifyAdminClient, nothing stored
+  fetch     paging through every order with ShopifyAdminClient, nothing stored (the ceiling)
   baseline  raw fsync-durable SQLite inserts of the same node bodies, one commit per page
+  paths     the first --compare orders, already fetched, stored and processed by the
+            Processor's general path and by the import's bulk path (the speed-up, same run)
   import    `orderline import` into a fresh SQLite file: fetch + store raw + process
 
 The last line is machine-readable:
@@ -33,12 +35,17 @@ import orjson
 import typer
 from typer.testing import CliRunner
 
-from orderline.cli.importing import import_orders
-from orderline.connectors.shopify import AdminApiSettings, ShopifyAdminClient
+from orderline.cli.importing import IMPORT_BATCH_SIZE, import_orders
+from orderline.clock import system_clock
+from orderline.connectors.shopify import AdminApiSettings, ShopifyAdminClient, ShopifyConnector
 from orderline.connectors.shopify.client import MAX_PAGE_SIZE
+from orderline.connectors.shopify.graphql_orders import IMPORT_TOPIC
+from orderline.services.importer import import_in_bulk, import_records
+from orderline.services.processing import Processor
 from orderline.simulation.shopify.fake_admin import ShopSpec, serve_forever
 from orderline.store import order_queries
-from orderline.store.database import make_engine
+from orderline.store.database import make_engine, migrate
+from orderline.store.inbox import InboxRecord
 
 SHOP = "bench-shop.myshopify.com"
 SINCE = datetime(2020, 1, 1, tzinfo=UTC)
@@ -115,6 +122,41 @@ def raw_inserts(pages: list[list[tuple[str, bytes]]], directory: Path) -> float:
     return seconds
 
 
+def store_and_process(
+    pages: list[list[tuple[str, bytes]]], orders: int, directory: Path, bulk: bool
+) -> float:
+    """Seconds to store and process the first `orders` fetched orders through one path."""
+    engine = make_engine(f"sqlite:///{directory / ('bulk' if bulk else 'general')}.db")
+    migrate(engine)
+    processor = Processor(engine, {"shopify": ShopifyConnector()}, system_clock, batch_size=IMPORT_BATCH_SIZE)
+    records = _first_records(pages, orders)
+    run = import_in_bulk if bulk else import_records
+    started = time.perf_counter()
+    result = run(engine, processor, "bench", records)
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    if result.processed != orders:
+        raise RuntimeError(f"processed {result.processed} of {orders} orders")
+    return seconds
+
+
+def _first_records(pages: list[list[tuple[str, bytes]]], orders: int) -> list[list[InboxRecord]]:
+    """The first `orders` node bodies as the import stores them, page by page."""
+    received_at = datetime.now(UTC)
+    records: list[list[InboxRecord]] = []
+    for page in pages:
+        left = orders - sum(len(done) for done in records)
+        if left <= 0:
+            break
+        records.append(
+            [
+                InboxRecord("shopify", "bench", IMPORT_TOPIC, key, None, received_at, None, {}, body)
+                for key, body in page[:left]
+            ]
+        )
+    return records
+
+
 def full_import(url: str, spec: ShopSpec, directory: Path) -> tuple[float, str, int]:
     config = directory / "orderline.yaml"
     database = directory / "import.db"
@@ -149,6 +191,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--compare", type=int, default=20_000, help="orders for the path comparison (0: none)"
+    )
     args = parser.parse_args()
     spec = ShopSpec(order_count=args.orders, seed=args.seed, bucket_size=1e12, restore_rate=1e12)
     started = time.perf_counter()
@@ -160,28 +205,37 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="orderline-bench-import-") as tmp:
             fetched = fetch_all(url, spec)
             baseline_s = raw_inserts(fetched.pages, Path(tmp))
+            compare = min(args.compare, args.orders)
+            paths = [store_and_process(fetched.pages, compare, Path(tmp), bulk) for bulk in (False, True)]
             import_s, summary, stored = full_import(url, spec, Path(tmp))
     finally:
         process.terminate()
         process.join()
-    _report(args.orders, fetched, baseline_s, import_s, summary, stored)
+    if fetched.orders != args.orders or stored != args.orders:
+        raise SystemExit(f"expected {args.orders} orders, fetched {fetched.orders}, stored {stored}")
+    print(summary)
+    _report(args.orders, fetched.seconds, baseline_s, (compare, *paths), import_s)
 
 
 def _report(
-    total: int, fetched: FetchRun, baseline_s: float, import_s: float, summary: str, stored: int
+    total: int, fetch_s: float, baseline_s: float, paths: tuple[int, float, float], import_s: float
 ) -> None:
-    if fetched.orders != total or stored != total:
-        raise SystemExit(f"expected {total} orders, fetched {fetched.orders}, stored {stored}")
-    fetch_rate, baseline_rate, import_rate = total / fetched.seconds, total / baseline_s, total / import_s
-    print(f"{summary}")
-    print(f"fetch pages alone (250 per page, rate limit off) : {fetch_rate:>9,.0f} orders/s")
-    print(f"baseline: raw durable SQLite inserts, 1 commit/page: {baseline_rate:>9,.0f} orders/s")
-    print(
-        f"full import (fetch + store raw + process)        : {import_rate:>9,.0f} orders/s ({import_s:.1f}s)"
-    )
-    ratios = f"import / baseline: {import_rate / baseline_rate:.3f}"
-    print(f"{ratios}   import / fetch: {import_rate / fetch_rate:.3f}")
+    fetch_rate, baseline_rate, import_rate = total / fetch_s, total / baseline_s, total / import_s
+    _rate("fetch pages alone (250 per page, rate limit off)", fetch_rate)
+    _rate("baseline: raw durable SQLite inserts, 1 commit/page", baseline_rate)
+    compared, general_s, bulk_s = paths
+    if compared:
+        _rate(f"{compared:,} fetched orders, general path: store + process", compared / general_s)
+        _rate(f"{compared:,} fetched orders, bulk path: store + process", compared / bulk_s)
+        print(f"bulk / general: {general_s / bulk_s:.2f}")
+    _rate("full import (fetch + store raw + process)", import_rate, f" ({import_s:.1f}s)")
+    ratios = f"import / fetch: {import_rate / fetch_rate:.3f}"
+    print(f"{ratios}   import / baseline: {import_rate / baseline_rate:.3f}")
     print(f"import orders_per_s={import_rate:.0f}")
+
+
+def _rate(label: str, per_s: float, note: str = "") -> None:
+    print(f"{label:<56}: {per_s:>9,.0f} orders/s{note}")
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 
 Every fetched order is kept raw (DESIGN §1, "raw is kept") as one inbox delivery, so
 `orderline replay` rebuilds imported orders like any other; then the Processor maps and
-folds them. The dedupe key is `import:{order id}:{modified time}`: running the same
-import again stores nothing new and changes no projection, while an order changed since
-the last run is stored (and folded) as its new version.
+folds them, except that a Shopify import writes orders new to Orderline already folded
+(`services.bulk_import`: the same rows, far fewer statements). The dedupe key is
+`import:{order id}:{modified time}`: running the same import again stores nothing new
+and changes no projection, while an order changed since the last run is stored (and
+folded) as its new version.
 
 - Shopify: the Admin GraphQL order node, topic `import/order`.
 - WooCommerce: the REST v3 order, exactly as an `order.updated` webhook body carries it.
@@ -12,8 +14,9 @@ the last run is stored (and folded) as its new version.
   processing fetches the order, its products and shipments like it does for webhooks.
 
 Fetching runs ahead in a thread of its own, so the platform's response time overlaps
-with storing and processing what came before; each page is stored in one transaction,
-and the Processor runs every few thousand orders, in batches as large as its owner set.
+with storing and processing what came before; each page is stored in one transaction
+(the bulk path: several pages), and the Processor runs every few thousand orders, in
+batches as large as its owner set.
 """
 
 from __future__ import annotations
