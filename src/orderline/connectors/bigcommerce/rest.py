@@ -19,6 +19,7 @@ import httpx
 
 from orderline.connectors.base import RetryLater
 from orderline.connectors.bigcommerce.limiter import RateQuota, RequestLimiter
+from orderline.connectors.responses import json_of
 from orderline.connectors.retry import Retry, RetryPolicy, status_retry, transport_retry, with_retries
 
 __all__ = ["DEFAULT_API_BASE", "ApiSettings", "FetchFailed", "NotFound", "RestApi", "RetryPolicy"]
@@ -105,7 +106,7 @@ class RestApi:
         if response.status_code != 200:
             raise FetchFailed(f"{self._where(path)}: HTTP {response.status_code}: {response.text[:300]}")
         try:
-            return _Body(response.json())
+            return _Body(json_of(response))
         except ValueError:
             raise FetchFailed(f"{self._where(path)}: response is not JSON: {response.text[:300]}") from None
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from orderline.connectors.responses import json_of
 from orderline.connectors.retry import Retry, RetryPolicy, status_retry, transport_retry, with_retries
 
 __all__ = ["DEFAULT_API_VERSION", "AdminApiSettings", "GraphQLEndpoint", "RetryPolicy", "ShopifyApiError"]
@@ -86,7 +87,7 @@ class GraphQLEndpoint:
 
 def _json_body(response: httpx.Response, shop: str) -> dict[str, Any]:
     try:
-        body = response.json()
+        body = json_of(response)
     except ValueError:
         raise ShopifyApiError(f"{shop}: response is not JSON: {response.text[:300]}") from None
     if not isinstance(body, dict):

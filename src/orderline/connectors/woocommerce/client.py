@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from orderline.connectors.responses import json_of
 from orderline.connectors.retry import Retry, RetryPolicy, status_retry, transport_retry, with_retries
 
 __all__ = [
@@ -151,7 +152,7 @@ def _orders_query(since: datetime, page: int, per_page: int) -> dict[str, str]:
 
 def _order_list(response: httpx.Response, site: str) -> list[dict[str, Any]]:
     try:
-        body = response.json()
+        body = json_of(response)
     except ValueError:
         raise WooCommerceApiError(f"{site}: response is not JSON: {response.text[:300]}") from None
     if not isinstance(body, list) or not all(isinstance(order, dict) for order in body):
@@ -170,7 +171,7 @@ def _total_pages(response: httpx.Response, page: int, count: int, per_page: int)
 def _refusal(response: httpx.Response) -> str:
     """WordPress REST errors are `{"code", "message", "data": {"status"}}`."""
     try:
-        body = response.json()
+        body = json_of(response)
     except ValueError:
         body = None
     if isinstance(body, dict) and "code" in body:
