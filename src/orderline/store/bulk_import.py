@@ -45,6 +45,23 @@ class NewOrderRows:
     """(seq, at, kind, summary, data) per entry."""
 
 
+_SQLITE_TEXT: dict[datetime, str] = {}
+"""Aware datetime -> its SQLite text: equal instants share an entry whatever their zone,
+which is right, since both are stored as the same UTC text."""
+_SQLITE_TEXT_SIZE = 4_096
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r} given to the store; pass an aware one")
+    # Parsed timestamps are mostly UTC already, and astimezone is the costly part.
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+
+def _sqlite_text(utc: datetime) -> str:
+    return utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
 @dataclass(frozen=True, slots=True)
 class RowEncoder:
     """Python values -> what the driver is handed for `dialect` ("sqlite" or "postgresql").
@@ -58,13 +75,16 @@ class RowEncoder:
         # UtcDateTime stores UTC; on SQLite as the naive text SQLAlchemy's DATETIME writes.
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r} given to the store; pass an aware one")
-        # Parsed timestamps are mostly UTC already, and astimezone is the costly part.
-        utc = value if value.tzinfo is UTC else value.astimezone(UTC)
-        if self.dialect != "sqlite":
-            return utc
-        return utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        if self.dialect == "sqlite":
+            # An order's rows name the same few instants again and again.
+            text = _SQLITE_TEXT.get(value)
+            if text is None:
+                text = _sqlite_text(_utc(value))
+                if len(_SQLITE_TEXT) >= _SQLITE_TEXT_SIZE:
+                    _SQLITE_TEXT.clear()
+                _SQLITE_TEXT[value] = text
+            return text
+        return _utc(value)
 
     @staticmethod
     def json_text(value: Any) -> str:
