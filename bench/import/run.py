@@ -13,9 +13,12 @@ discussed below), then measures, in this run:
 The last line is machine-readable:
     import orders_per_s=N
 
-Against a real store the Admin API's rate limit, not Orderline, bounds an import: the
-leaky bucket restores 100 points/s on Standard and 1,000 on Plus, and a page of full
-order nodes costs well over a point per order.
+Against a real store the Admin API, not Orderline, bounds an import: the leaky bucket
+restores 100 points/s on Standard and 1,000 on Plus, and Shopify prices a query by every
+nested connection's `first` (2 + first x the cost of a node), so the full order node
+this query selects is priced far above the fake's flat point per order, beyond the
+single-query limit of 1,000 points. A bulk operation (`bulkOperationRunQuery`) is the
+way to read a real shop's whole history; see the README's Platforms section.
 """
 
 from __future__ import annotations
