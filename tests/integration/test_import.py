@@ -244,8 +244,9 @@ def test_imported_orders_are_rebuilt_by_replay(engine: Engine) -> None:
 def test_import_waits_out_the_rate_limit(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'o.db'}")
     migrate(engine)
-    # Slow enough to throttle however fast the import runs (each page of 50 costs 52 points).
-    spec = ShopSpec(order_count=400, seed=3, bucket_size=120.0, restore_rate=1_000.0)
+    # Starting the bulk operation takes 10 of the bucket's 11 points; polling it (1 point
+    # each) drains the rest, so a poll is throttled until the bucket has refilled.
+    spec = ShopSpec(order_count=400, seed=3, bucket_size=11.0, restore_rate=2.0, bulk_polls_running=3)
     with FakeAdminServer(spec) as server, client_for(server) as client:
         result = import_history(engine, processor_for(engine), client, "shop-1", SINCE, page_size=50)
         throttled = server.api.throttled
@@ -255,15 +256,41 @@ def test_import_waits_out_the_rate_limit(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_a_page_over_the_single_query_cost_limit_stops_the_import(tmp_path: Path) -> None:
+def test_the_import_asks_for_one_grouped_bulk_query_within_shopify_limits(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'o.db'}")
     migrate(engine)
-    spec = ShopSpec(order_count=50, seed=3, bucket_size=1_000.0, order_cost=10)
-    too_costly = pytest.raises(
-        ShopifyApiError, match=r"Query cost is 2502, which exceeds the single query max cost"
+    spec = ShopSpec(order_count=20, seed=3, restore_rate=1e9, bucket_size=1e9)
+    with FakeAdminServer(spec) as server, client_for(server) as client:
+        import_history(engine, processor_for(engine), client, "shop-1", SINCE)
+        (query,) = server.api.bulk_queries
+
+    assert "orders(query: \"updated_at:>'2020-01-01T00:00:00Z'\", sortKey: UPDATED_AT)" in query
+    # Shopify's bulk limits: at most five connections, nested at most two deep, no `first`.
+    assert query.count("edges {") == 5
+    assert "first:" not in query
+    assert inbox_count(engine) == 20
+    engine.dispose()
+
+
+def test_a_refused_bulk_query_stops_the_import_with_shopifys_message(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'o.db'}")
+    migrate(engine)
+    spec = ShopSpec(order_count=50, seed=3, restore_rate=1e9, bucket_size=1e9, bulk_polls_running=10**6)
+    in_progress = pytest.raises(
+        ShopifyApiError, match=r"bulk query refused: A bulk query operation .* in progress"
     )
-    with FakeAdminServer(spec) as server, client_for(server) as client, too_costly:
-        import_history(engine, processor_for(engine), client, "shop-1", SINCE, page_size=250)
+    with FakeAdminServer(spec) as server, client_for(server) as client:
+        server.api.answer(
+            spec.access_token,
+            orjson.dumps(
+                {
+                    "query": "mutation { bulkOperationRunQuery(",
+                    "variables": {"query": "{ orders { edges { node { id } } } }"},
+                }
+            ),
+        )
+        with in_progress:
+            import_history(engine, processor_for(engine), client, "shop-1", SINCE)
 
     assert inbox_count(engine) == 0
     engine.dispose()
@@ -286,7 +313,7 @@ class ScriptedPages:
         self.nodes = nodes
 
     def orders_updated_since(self, since: datetime, page_size: int = 250) -> Iterator[OrdersPage]:
-        yield OrdersPage(tuple(self.nodes), end_cursor=None, has_next_page=False)
+        yield OrdersPage(tuple(self.nodes), has_next_page=False)
 
 
 def test_an_order_changed_since_the_last_import_is_stored_as_its_new_version(

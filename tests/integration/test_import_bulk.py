@@ -50,7 +50,7 @@ def node_list(count: int, seed: int) -> list[dict[str, Any]]:
 
 def pages_of(nodes: list[dict[str, Any]], page_size: int = 60) -> Pages:
     return [
-        shopify_records(STORE, OrdersPage(tuple(nodes[i : i + page_size]), None, False), RECEIVED)
+        shopify_records(STORE, OrdersPage(tuple(nodes[i : i + page_size]), has_next_page=False), RECEIVED)
         for i in range(0, len(nodes), page_size)
     ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -172,60 +172,193 @@ def test_graphql_errors_other_than_throttling_fail_at_once() -> None:
     assert sleep.waits == []
 
 
-def orders_page(ids: list[int], has_next: bool, cursor: str | None) -> httpx.Response:
-    nodes = [
-        {"id": f"gid://shopify/Order/{i}", "legacyResourceId": str(i), "updatedAt": "2025-03-02T10:00:00Z"}
-        for i in ids
-    ]
-    connection = {"pageInfo": {"hasNextPage": has_next, "endCursor": cursor}, "nodes": nodes}
-    return httpx.Response(200, json={"data": {"orders": connection}})
+RESULT_URL = (
+    "https://storage.googleapis.com/shopify-tiers-assets-prod-us-east1/bulk-result.jsonl?X-Goog-Signature=abc"
+)
 
 
-def test_orders_updated_since_pages_with_the_cursor() -> None:
+def started(operation_id: str = "gid://shopify/BulkOperation/720918") -> httpx.Response:
+    operation = {"id": operation_id, "status": "CREATED"}
+    payload = {"bulkOperationRunQuery": {"bulkOperation": operation, "userErrors": []}}
+    return httpx.Response(200, json={"data": payload})
+
+
+def operation(status: str, url: str | None = None, error_code: str | None = None) -> httpx.Response:
+    node = {
+        "id": "gid://shopify/BulkOperation/720918",
+        "status": status,
+        "errorCode": error_code,
+        "objectCount": "7",
+        "url": url,
+    }
+    return httpx.Response(200, json={"data": {"node": node}})
+
+
+def order_line(order_id: int, **fields: Any) -> dict[str, Any]:
+    return {"id": f"gid://shopify/Order/{order_id}", "legacyResourceId": str(order_id), **fields}
+
+
+def jsonl(*items: dict[str, Any]) -> httpx.Response:
+    return httpx.Response(200, content=b"".join(json.dumps(item).encode() + b"\n" for item in items))
+
+
+GROUPED = [
+    order_line(
+        1,
+        fulfillments=[{"id": "gid://shopify/Fulfillment/11", "status": "SUCCESS"}],
+        refunds=[{"id": "gid://shopify/Refund/12", "note": None}],
+    ),
+    {
+        "__typename": "LineItem",
+        "id": "gid://shopify/LineItem/13",
+        "quantity": 2,
+        "__parentId": "gid://shopify/Order/1",
+    },
+    {
+        "__typename": "FulfillmentLineItem",
+        "id": "gid://shopify/FulfillmentLineItem/14",
+        "lineItem": {"id": "gid://shopify/LineItem/13"},
+        "quantity": 1,
+        "__parentId": "gid://shopify/Fulfillment/11",
+    },
+    {
+        "__typename": "RefundLineItem",
+        "lineItem": {"id": "gid://shopify/LineItem/13"},
+        "quantity": 1,
+        "restockType": "NO_RESTOCK",
+        "__parentId": "gid://shopify/Refund/12",
+    },
+    {
+        "__typename": "FulfillmentOrder",
+        "id": "gid://shopify/FulfillmentOrder/15",
+        "__parentId": "gid://shopify/Order/1",
+    },
+    order_line(2, fulfillments=[], refunds=[]),
+    order_line(3),
+]
+
+
+def test_orders_are_read_through_a_bulk_operation_and_reassembled() -> None:
     shopify = ScriptedShopify(
-        orders_page([1, 2], True, "cursor-1"),
+        started(),
+        operation("RUNNING"),
         httpx.Response(200, json=THROTTLED),
-        orders_page([3, 4], True, "cursor-2"),
-        orders_page([5], False, "cursor-3"),
+        operation("COMPLETED", RESULT_URL),
+        jsonl(*GROUPED),
     )
     sleep = RecordingSleep()
     since = datetime(2025, 3, 1, 9, 0, 0, 123000, tzinfo=timezone(timedelta(hours=-5)))
 
     pages = list(make_client(shopify, sleep).orders_updated_since(since, page_size=2))
 
-    assert [[o["legacyResourceId"] for o in page.orders] for page in pages] == [["1", "2"], ["3", "4"], ["5"]]
-    assert [(page.end_cursor, page.has_next_page) for page in pages] == [
-        ("cursor-1", True),
-        ("cursor-2", True),
-        ("cursor-3", False),
+    assert [[o["legacyResourceId"] for o in page.orders] for page in pages] == [["1", "2"], ["3"]]
+    assert [page.has_next_page for page in pages] == [True, False]
+    first = pages[0].orders[0]
+    assert first["lineItems"] == {"nodes": [{"id": "gid://shopify/LineItem/13", "quantity": 2}]}
+    assert first["fulfillments"][0]["fulfillmentLineItems"]["nodes"] == [
+        {
+            "id": "gid://shopify/FulfillmentLineItem/14",
+            "lineItem": {"id": "gid://shopify/LineItem/13"},
+            "quantity": 1,
+        }
     ]
-    variables = [body["variables"] for body in shopify.bodies()]
-    assert [v["after"] for v in variables] == [None, "cursor-1", "cursor-1", "cursor-2"]
-    assert {v["query"] for v in variables} == {"updated_at:>'2025-03-01T14:00:00Z'"}
-    assert {v["first"] for v in variables} == {2}
-    assert "sortKey: UPDATED_AT" in shopify.bodies()[0]["query"]
-    assert "pageInfo { hasNextPage endCursor }" in shopify.bodies()[0]["query"]
-    assert len(sleep.waits) == 1
+    assert first["refunds"][0]["refundLineItems"]["nodes"][0]["restockType"] == "NO_RESTOCK"
+    assert first["fulfillmentOrders"] == {"nodes": [{"id": "gid://shopify/FulfillmentOrder/15"}]}
+    assert pages[0].orders[1]["lineItems"] == {"nodes": []}
+
+    run, *polls = [json.loads(request.content) for request in shopify.requests[:4]]
+    assert "bulkOperationRunQuery(query: $query, groupObjects: true)" in run["query"]
+    assert (
+        "orders(query: \"updated_at:>'2025-03-01T14:00:00Z'\", sortKey: UPDATED_AT)"
+        in run["variables"]["query"]
+    )
+    assert {poll["variables"]["id"] for poll in polls} == {"gid://shopify/BulkOperation/720918"}
+    download = shopify.requests[4]
+    assert (download.method, str(download.url)) == ("GET", RESULT_URL)
+    assert "X-Shopify-Access-Token" not in download.headers  # the URL is signed; the token stays with Shopify
+    assert sleep.waits == [0.1, pytest.approx((752 - 666) / 50.0)]
 
 
-def test_orders_pages_read_edges_too() -> None:
-    edges = {
-        "pageInfo": {"hasNextPage": False, "endCursor": None},
-        "edges": [{"node": {"id": "gid://shopify/Order/9"}}],
+def test_polling_waits_longer_each_time_up_to_a_limit() -> None:
+    shopify = ScriptedShopify(started(), *[operation("RUNNING")] * 8, operation("COMPLETED"))
+    sleep = RecordingSleep()
+
+    assert list(make_client(shopify, sleep).orders_updated_since(datetime(2025, 3, 1, tzinfo=UTC))) == []
+
+    assert sleep.waits == [0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0]
+
+
+def test_a_completed_operation_without_a_file_has_no_orders() -> None:
+    shopify = ScriptedShopify(started(), operation("COMPLETED", url=None))
+
+    assert list(make_client(shopify, RecordingSleep()).orders_updated_since(datetime(2025, 3, 1))) == []
+    assert len(shopify.requests) == 2
+
+
+def test_a_failed_operation_is_an_error_naming_its_code() -> None:
+    shopify = ScriptedShopify(started(), operation("FAILED", error_code="TIMEOUT"))
+
+    with pytest.raises(
+        ShopifyApiError, match=r"bulk operation gid://shopify/BulkOperation/720918 ended FAILED \(TIMEOUT\)"
+    ):
+        list(make_client(shopify, RecordingSleep()).orders_updated_since(datetime(2025, 3, 1)))
+
+
+def test_a_refused_bulk_query_names_shopifys_reason() -> None:
+    refused = {
+        "bulkOperationRunQuery": {
+            "bulkOperation": None,
+            "userErrors": [{"field": ["query"], "message": "Invalid bulk query"}],
+        }
     }
-    shopify = ScriptedShopify(httpx.Response(200, json={"data": {"orders": edges}}))
+    shopify = ScriptedShopify(httpx.Response(200, json={"data": refused}))
 
-    pages = list(make_client(shopify, RecordingSleep()).orders_updated_since(datetime(2025, 3, 1)))
+    with pytest.raises(ShopifyApiError, match=f"{SHOP}: bulk query refused: Invalid bulk query"):
+        list(make_client(shopify, RecordingSleep()).orders_updated_since(datetime(2025, 3, 1)))
 
-    assert [page.orders for page in pages] == [({"id": "gid://shopify/Order/9"},)]
+
+def test_a_failed_download_is_an_error() -> None:
+    shopify = ScriptedShopify(started(), operation("COMPLETED", RESULT_URL), httpx.Response(403))
+
+    with pytest.raises(ShopifyApiError, match="bulk result download: HTTP 403"):
+        list(make_client(shopify, RecordingSleep()).orders_updated_since(datetime(2025, 3, 1)))
 
 
-@pytest.mark.parametrize("page_size", [0, 251])
-def test_page_size_must_fit_shopify_limits(page_size: int) -> None:
+@pytest.mark.parametrize(
+    ("lines", "problem"),
+    [
+        ([GROUPED[1]], r"line 1: LineItem of gid://shopify/Order/1 does not follow its parent"),
+        ([GROUPED[0], GROUPED[5], GROUPED[1]], r"line 3: LineItem of gid://shopify/Order/1 does not follow"),
+        (
+            [GROUPED[0], {**GROUPED[2], "__parentId": "gid://shopify/Fulfillment/99"}],
+            r"line 2: FulfillmentLineItem",
+        ),
+        (
+            [GROUPED[0], {"id": "x", "__parentId": "gid://shopify/Order/1"}],
+            r"line 2: unexpected child type None",
+        ),
+    ],
+)
+def test_ungrouped_or_unknown_children_are_refused(lines: list[dict[str, Any]], problem: str) -> None:
+    shopify = ScriptedShopify(started(), operation("COMPLETED", RESULT_URL), jsonl(*lines))
+
+    with pytest.raises(ShopifyApiError, match=problem):
+        list(make_client(shopify, RecordingSleep()).orders_updated_since(datetime(2025, 3, 1)))
+
+
+def test_a_result_line_that_is_not_json_is_refused() -> None:
+    result = httpx.Response(200, content=json.dumps(GROUPED[6]).encode() + b"\n{truncated")
+    shopify = ScriptedShopify(started(), operation("COMPLETED", RESULT_URL), result)
+
+    with pytest.raises(ShopifyApiError, match="bulk result line 2 is not JSON"):
+        list(make_client(shopify, RecordingSleep()).orders_updated_since(datetime(2025, 3, 1)))
+
+
+def test_page_size_must_be_positive() -> None:
     shopify = ScriptedShopify()
 
-    with pytest.raises(ValueError, match=r"page_size must be 1\.\.250"):
-        next(make_client(shopify, RecordingSleep()).orders_updated_since(datetime(2025, 3, 1), page_size))
+    with pytest.raises(ValueError, match="page_size must be at least 1"):
+        next(make_client(shopify, RecordingSleep()).orders_updated_since(datetime(2025, 3, 1), 0))
 
     assert shopify.requests == []
 

@@ -1,7 +1,8 @@
 """ShopifyAdminClient: the GraphQL Admin API calls Orderline needs.
 
-Resolving the order of a fulfillment order (hold payloads are thin) and paging
-through orders updated since a point in time (backfill and reconciliation). The
+Resolving the order of a fulfillment order (hold payloads are thin) and reading the
+orders updated since a point in time through a bulk operation (backfill and
+reconciliation; `bulk` says why not cursor pages). The
 HTTP client is injected (or built from an injected transport), so tests run
 against `httpx.MockTransport` and nothing here reads the clock.
 """
@@ -17,9 +18,15 @@ from typing import Any
 
 import httpx
 
+from orderline.connectors.shopify import bulk
 from orderline.connectors.shopify.graphql import AdminApiSettings, GraphQLEndpoint, ShopifyApiError
 
 MAX_PAGE_SIZE = 250
+"""Orders per page handed on by `orders_updated_since`."""
+FIRST_POLL_S = 0.1
+MAX_POLL_S = 5.0
+"""A bulk operation is polled after 0.1 s, then twice as long each time, up to this."""
+CHUNK_BYTES = 1 << 16
 
 FULFILLMENT_ORDER_ORDER = """
 query FulfillmentOrderOrder($id: ID!) {
@@ -27,46 +34,11 @@ query FulfillmentOrderOrder($id: ID!) {
 }
 """
 
-# Everything `graphql_orders.map_order_node` reads. Nested lists stop at their `first`
-# (a Shopify order rarely comes near them; what lies beyond is not imported).
-ORDERS_UPDATED_SINCE = """
-query OrdersUpdatedSince($first: Int!, $after: String, $query: String!) {
-  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      id legacyResourceId name email createdAt processedAt updatedAt cancelledAt cancelReason
-      displayFinancialStatus displayFulfillmentStatus currencyCode tags
-      totalPriceSet { shopMoney { amount currencyCode } }
-      shippingAddress {
-        name firstName lastName company address1 address2 city province zip countryCodeV2 phone
-      }
-      lineItems(first: 100) {
-        nodes { id quantity title sku originalUnitPriceSet { shopMoney { amount currencyCode } } }
-      }
-      fulfillments(first: 20) {
-        id status displayStatus createdAt updatedAt
-        trackingInfo(first: 5) { number url company }
-        fulfillmentLineItems(first: 100) { nodes { lineItem { id } quantity } }
-      }
-      refunds(first: 20) {
-        id createdAt note
-        totalRefundedSet { shopMoney { amount currencyCode } }
-        refundLineItems(first: 100) { nodes { lineItem { id } quantity restockType } }
-      }
-      fulfillmentOrders(first: 20) {
-        nodes { id status updatedAt fulfillmentHolds { reason reasonNotes } }
-      }
-    }
-  }
-}
-"""
-
 
 @dataclass(frozen=True, slots=True)
 class OrdersPage:
     orders: tuple[dict[str, Any], ...]
-    """Order nodes as the API returned them (see ORDERS_UPDATED_SINCE for fields)."""
-    end_cursor: str | None
+    """Order nodes as the API returned them (see `bulk` for the fields)."""
     has_next_page: bool
 
 
@@ -85,6 +57,9 @@ class ShopifyAdminClient:
         self._owns_http = not isinstance(http, httpx.Client)
         client = http if isinstance(http, httpx.Client) else httpx.Client(transport=http)
         self._http = client
+        self._settings = settings
+        self._shop = settings.shop_domain
+        self._sleep = sleep
         self._endpoint = GraphQLEndpoint(settings, client, sleep)
 
     def close(self) -> None:
@@ -113,34 +88,67 @@ class ShopifyAdminClient:
         order_gid = order.get("id")
         return _gid_tail(order_gid) if isinstance(order_gid, str) else None
 
-    def orders_updated_since(self, since: datetime, page_size: int = 100) -> Iterator[OrdersPage]:
-        """Pages of orders updated after `since`, oldest update first."""
-        if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {page_size}")
+    def orders_updated_since(self, since: datetime, page_size: int = MAX_PAGE_SIZE) -> Iterator[OrdersPage]:
+        """Pages of `page_size` orders updated after `since`, read through a bulk operation
+        (see `bulk`): started, polled until Shopify has written the file, downloaded."""
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, got {page_size}")
         search = f"updated_at:>'{_search_timestamp(since)}'"
-        cursor: str | None = None
+        url = self._wait_for_bulk(self._start_bulk(bulk.orders_query(search)))
+        if url is None:
+            return  # completed without a file: no order matched
+        page: list[dict[str, Any]] = []
+        for order in bulk.assemble_orders(self._download(url)):
+            if len(page) == page_size:
+                yield OrdersPage(tuple(page), has_next_page=True)
+                page = []
+            page.append(order)
+        if page:
+            yield OrdersPage(tuple(page), has_next_page=False)
+
+    def _start_bulk(self, query: str) -> str:
+        data = self._endpoint.query(bulk.RUN_BULK_QUERY, {"query": query})
+        payload = data.get("bulkOperationRunQuery") or {}
+        errors = payload.get("userErrors") or []
+        if errors:
+            messages = "; ".join(str(error.get("message")) for error in errors if isinstance(error, dict))
+            raise ShopifyApiError(f"{self._shop}: bulk query refused: {messages}")
+        operation = payload.get("bulkOperation") or {}
+        if not isinstance(operation.get("id"), str):
+            raise ShopifyApiError(f"{self._shop}: bulkOperationRunQuery returned no operation")
+        return str(operation["id"])
+
+    def _wait_for_bulk(self, operation_id: str) -> str | None:
+        """The result file's URL once the operation completed (None: no result)."""
+        wait = FIRST_POLL_S
         while True:
-            variables = {"first": page_size, "after": cursor, "query": search}
-            page = _orders_page(self._endpoint.query(ORDERS_UPDATED_SINCE, variables))
-            yield page
-            if not page.has_next_page or page.end_cursor is None:
-                return
-            cursor = page.end_cursor
+            operation = self._endpoint.query(bulk.BULK_OPERATION, {"id": operation_id}).get("node") or {}
+            status = operation.get("status")
+            if status == "COMPLETED":
+                url = operation.get("url")
+                return url if isinstance(url, str) else None
+            if status not in bulk.RUNNING:
+                code = operation.get("errorCode")
+                ended = f"{status} ({code})" if code else str(status)
+                raise ShopifyApiError(f"{self._shop}: bulk operation {operation_id} ended {ended}")
+            self._sleep(wait)
+            wait = min(MAX_POLL_S, wait * 2)
 
-
-def _orders_page(data: dict[str, Any]) -> OrdersPage:
-    connection = data.get("orders")
-    if not isinstance(connection, dict):
-        raise ShopifyApiError("orders query returned no orders connection")
-    page_info = connection.get("pageInfo") or {}
-    nodes = connection.get("nodes")
-    if nodes is None:  # an `edges { node }` selection reads the same
-        nodes = [edge.get("node") for edge in connection.get("edges") or []]
-    return OrdersPage(
-        orders=tuple(node for node in nodes if isinstance(node, dict)),
-        end_cursor=page_info.get("endCursor"),
-        has_next_page=bool(page_info.get("hasNextPage")),
-    )
+    def _download(self, url: str) -> Iterator[bytes]:
+        """The result file's lines. The URL is signed; the access token is not sent."""
+        timeout = httpx.Timeout(self._settings.timeout_s, connect=self._settings.connect_timeout_s)
+        try:
+            with self._http.stream("GET", url, timeout=timeout) as response:
+                if response.status_code != 200:
+                    raise ShopifyApiError(f"{self._shop}: bulk result download: HTTP {response.status_code}")
+                rest = b""
+                for chunk in response.iter_bytes(CHUNK_BYTES):
+                    *lines, rest = (rest + chunk).split(b"\n")
+                    yield from lines
+                if rest:
+                    yield rest
+        except httpx.TransportError as exc:
+            raise ShopifyApiError(f"{self._shop}: bulk result download failed: {exc}") from exc
 
 
 def _search_timestamp(since: datetime) -> str:

@@ -1,4 +1,4 @@
-"""A GraphQL Admin API Order node (as `client.ORDERS_UPDATED_SINCE` selects it) -> canonical facts.
+"""A GraphQL Admin API Order node (as `bulk` selects it, reassembled) -> canonical facts.
 
 The same facts the REST mapping (`orders.py`) gives for the same order: one
 OrderSnapshot, a ShipmentRecorded per fulfillment and a RefundRecorded per refund, with

@@ -2,7 +2,7 @@
 
 Compact on purpose (a benchmark shop has 100,000 of them): each order's story (lines,
 payment, holds, split shipments with carrier progress, refunds, cancellation) is drawn
-in one pass straight into the Order node that `ORDERS_UPDATED_SINCE` selects, and kept
+in one pass straight into the Order node that `connectors.shopify.bulk` selects, and kept
 as JSON bytes. Shares the catalog (products, buyers, carriers) with the webhook simulator.
 """
 

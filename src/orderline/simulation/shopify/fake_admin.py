@@ -1,23 +1,22 @@
 """A fake Shopify Admin GraphQL API over real HTTP, for import tests and benchmarks.
 
 `FakeAdminServer` serves one shop's orders, generated deterministically from a seed
-(`admin_orders.generate_order_nodes`), on a free loopback port (stdlib `http.server` in a thread;
-`serve_forever` runs it in a process of its own). It answers the two queries Orderline
-sends: `orders(first, after, query: "updated_at:>'…'", sortKey: UPDATED_AT)` with
-cursor pages, and `fulfillmentOrder(id) { order { id legacyResourceId } }`. Whatever
-the selection, an order node carries every field `ORDERS_UPDATED_SINCE` asks for.
+(`admin_orders.generate_order_nodes`), on a free loopback port (stdlib `http.server` in a
+thread; `serve_forever` runs it in a process of its own). It answers what Orderline
+sends: `bulkOperationRunQuery` over `orders(query: "updated_at:>'…'")`, `node(id)` of
+the bulk operation (CREATED, RUNNING for `bulk_polls_running` polls, then COMPLETED
+with a `url`), the result file at that URL as grouped JSONL (`bulk_lines`), and
+`fulfillmentOrder(id) { order { id legacyResourceId } }`. Whatever the selection, an
+order carries every field `connectors.shopify.bulk` asks for.
 
-Rate limiting follows Shopify's shape (a leaky bucket of query-cost points, the
-`extensions.cost` block, `THROTTLED` and `MAX_COST_EXCEEDED` errors) with a simplified
-cost: a flat `order_cost` per requested order. Shopify's real calculation counts every
-nested connection by its `first`, so a page of full orders costs far more there.
+Rate limiting follows Shopify's shape: a leaky bucket of query-cost points, the
+`extensions.cost` block, `THROTTLED` and `MAX_COST_EXCEEDED` errors. Starting a bulk
+operation costs 10 points, as on Shopify; polling it 1; its file costs nothing.
 """
 
 from __future__ import annotations
 
-import base64
 import bisect
-import json
 import re
 import threading
 import time
@@ -29,8 +28,11 @@ from typing import Any
 
 import orjson
 
-from orderline.simulation.shopify.admin_orders import Json, generate_order_nodes, timestamp
+from orderline.simulation.shopify.admin_orders import AdminOrder, Json, generate_order_nodes, timestamp
 
+BULK_MUTATION_COST = 10
+_OPERATION_GID = "gid://shopify/BulkOperation/"
+_BULK_FILE = re.compile(r"^/bulk/(\d+)\.jsonl$")
 _SINCE = re.compile(r"updated_at:>'([^']+)'")
 _INVALID_TOKEN = b'{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}'
 
@@ -48,7 +50,8 @@ class ShopSpec:
     bucket_size: float = 1000.0
     restore_rate: float = 100.0
     """Points per second (Shopify Standard: 100, Advanced: 200, Plus: 1000)."""
-    order_cost: int = 1
+    bulk_polls_running: int = 1
+    """Polls that find a bulk operation RUNNING before it completes."""
 
 
 # --- rate limiting ----------------------------------------------------------------------
@@ -106,9 +109,16 @@ class FakeAdminApi:
         )
         self._keys = [order.key for order in self.orders]
         self._by_fulfillment_order = {fo: o for o in self.orders for fo in o.fulfillment_order_ids}
+        self._jsonl: list[bytes] | None = None
+        self._lock = threading.Lock()
         self.bucket = LeakyBucket(spec.bucket_size, spec.restore_rate, clock)
+        self.operations: dict[str, BulkOperation] = {}
+        self.base_url = "http://127.0.0.1"
+        """Where result files are served from (`FakeAdminServer` sets its own address)."""
         self.requests = 0
         self.throttled = 0
+        self.bulk_queries: list[str] = []
+        """The query of every bulk operation started, for tests to read."""
 
     def answer(self, access_token: str | None, body: bytes) -> tuple[int, bytes]:
         self.requests += 1
@@ -121,44 +131,80 @@ class FakeAdminApi:
             return 400, b'{"errors":{"query":"Required parameter missing or invalid"}}'
         if "fulfillmentOrder(" in document:
             return 200, self._fulfillment_order(variables)
-        if "orders(" in document:
-            return 200, self._orders(variables)
-        return 200, _errors("the fake Admin API serves only the orders and fulfillmentOrder queries")
-
-    def _orders(self, variables: Json) -> bytes:
-        first = variables.get("first")
-        if not isinstance(first, int) or not 1 <= first <= 250:
-            return _errors(f"first must be 1..250, got {first!r}")
-        requested = 2 + first * self.spec.order_cost
-        refused = self._charge(requested)
-        if refused is not None:
-            return refused
-        start = self._start(variables)
-        page = self.orders[start : start + first]
-        actual = 2 + len(page) * self.spec.order_cost
-        self.bucket.give_back(requested - actual)
-        page_info = {
-            "hasNextPage": start + first < len(self.orders),
-            "endCursor": _cursor(page[-1].key) if page else None,
-        }
-        nodes = b",".join(order.body for order in page)
-        return b'{"data":{"orders":{"pageInfo":%b,"nodes":[%b]}},"extensions":%b}' % (
-            orjson.dumps(page_info),
-            nodes,
-            orjson.dumps({"cost": self._cost(requested, actual)}),
+        if "bulkOperationRunQuery(" in document:
+            return 200, self._run_bulk_query(variables)
+        if "... on BulkOperation" in document:
+            return 200, self._bulk_operation(variables)
+        return 200, _errors(
+            "the fake Admin API serves only fulfillmentOrder, bulkOperationRunQuery and node(id) of a"
+            " BulkOperation"
         )
 
-    def _start(self, variables: Json) -> int:
-        """Index of the first order after the search's `updated_at` bound and the cursor."""
-        start = 0
-        since = _SINCE.search(str(variables.get("query") or ""))
-        if since is not None:
-            bound = timestamp(datetime.fromisoformat(since.group(1)).astimezone(UTC))
-            start = bisect.bisect_right(self._keys, (bound, 10**30))
-        after = variables.get("after")
-        if isinstance(after, str):
-            start = max(start, bisect.bisect_right(self._keys, _cursor_key(after)))
-        return start
+    def result_file(self, operation_id: int) -> list[bytes] | None:
+        """The JSONL lines of a completed operation's result; None for an unknown one."""
+        operation = self.operations.get(f"{_OPERATION_GID}{operation_id}")
+        if operation is None or operation.status != "COMPLETED":
+            return None
+        return self._result_lines(operation.since)
+
+    def _run_bulk_query(self, variables: Json) -> bytes:
+        refused = self._charge(BULK_MUTATION_COST)
+        if refused is not None:
+            return refused
+        query = str(variables.get("query") or "")
+        if not re.search(r"^\s*\{\s*orders\b", query) or "edges" not in query:
+            errors: list[Json] = [
+                {"field": ["query"], "message": "Invalid bulk query: the fake serves orders only"}
+            ]
+            payload: Json = {"bulkOperation": None, "userErrors": errors}
+        else:
+            with self._lock:
+                if any(op.status in ("CREATED", "RUNNING") for op in self.operations.values()):
+                    message = "A bulk query operation for this app and shop is already in progress"
+                    errors = [{"field": None, "message": f"{message}."}]
+                    payload = {"bulkOperation": None, "userErrors": errors}
+                else:
+                    since = _SINCE.search(query)
+                    operation_id = f"{_OPERATION_GID}{len(self.operations) + 1}"
+                    bound = timestamp(datetime.fromisoformat(since.group(1)).astimezone(UTC)) if since else ""
+                    operation = BulkOperation(operation_id, bound, self.spec.bulk_polls_running)
+                    self.operations[operation_id] = operation
+                    self.bulk_queries.append(query)
+                    payload = {"bulkOperation": {"id": operation_id, "status": "CREATED"}, "userErrors": []}
+        return _answer({"bulkOperationRunQuery": payload}, self._cost(BULK_MUTATION_COST, BULK_MUTATION_COST))
+
+    def _bulk_operation(self, variables: Json) -> bytes:
+        refused = self._charge(1)
+        if refused is not None:
+            return refused
+        operation = self.operations.get(str(variables.get("id")))
+        if operation is None:
+            return _answer({"node": None}, self._cost(1, 1))
+        with self._lock:
+            if operation.running_polls_left > 0:
+                operation.status = "RUNNING"
+                operation.running_polls_left -= 1
+            else:
+                self._result_lines(operation.since)  # Shopify writes the whole file first
+                operation.status = "COMPLETED"
+        matched = len(self._selected(operation.since))
+        node: Json = {"id": operation.operation_id, "status": operation.status, "errorCode": None}
+        node["objectCount"] = str(matched if operation.status == "COMPLETED" else 0)
+        number = operation.operation_id.rsplit("/", 1)[-1]
+        completed_with_file = operation.status == "COMPLETED" and matched > 0
+        node["url"] = f"{self.base_url}/bulk/{number}.jsonl" if completed_with_file else None
+        return _answer({"node": node}, self._cost(1, 1))
+
+    def _selected(self, since: str) -> list[AdminOrder]:
+        start = bisect.bisect_right(self._keys, (since, 10**30)) if since else 0
+        return self.orders[start:]
+
+    def _result_lines(self, since: str) -> list[bytes]:
+        """The orders updated after `since` as grouped JSONL lines (built once for all)."""
+        if self._jsonl is None:
+            self._jsonl = [bulk_lines(orjson.loads(order.body)) for order in self.orders]
+        start = len(self.orders) - len(self._selected(since))
+        return self._jsonl[start:]
 
     def _fulfillment_order(self, variables: Json) -> bytes:
         tail = str(variables.get("id", "")).rsplit("/", 1)[-1]
@@ -170,7 +216,7 @@ class FakeAdminApi:
         if order is not None:
             order_id = order.key[1]
             found = {"order": {"id": f"gid://shopify/Order/{order_id}", "legacyResourceId": str(order_id)}}
-        return orjson.dumps({"data": {"fulfillmentOrder": found}, "extensions": {"cost": self._cost(2, 2)}})
+        return _answer({"fulfillmentOrder": found}, self._cost(2, 2))
 
     def _charge(self, requested: int) -> bytes | None:
         """Take the query's cost from the bucket; the error answer when it cannot be run."""
@@ -192,6 +238,44 @@ class FakeAdminApi:
         }
 
 
+@dataclass(slots=True)
+class BulkOperation:
+    operation_id: str
+    since: str
+    """The search's `updated_at` bound as the orders' keys spell it ("" for none)."""
+    running_polls_left: int
+    status: str = "CREATED"
+
+
+def bulk_lines(node: Json) -> bytes:
+    """One order node as a grouped bulk result writes it: the order's line (its plain
+    lists inline, its connections left out), then a line per connection node naming its
+    parent in `__parentId`. Ends with a newline."""
+    order_id = node["id"]
+    children: list[Json] = []
+    for field, typename in (("lineItems", "LineItem"), ("fulfillmentOrders", "FulfillmentOrder")):
+        connection = node.pop(field, None) or {}
+        children.extend(
+            {"__typename": typename, **child, "__parentId": order_id}
+            for child in connection.get("nodes") or []
+        )
+    for field, lines, typename in (
+        ("fulfillments", "fulfillmentLineItems", "FulfillmentLineItem"),
+        ("refunds", "refundLineItems", "RefundLineItem"),
+    ):
+        for owner in node.get(field) or []:
+            connection = owner.pop(lines, None) or {}
+            children.extend(
+                {"__typename": typename, **child, "__parentId": owner["id"]}
+                for child in connection.get("nodes") or []
+            )
+    return b"".join(orjson.dumps(item) + b"\n" for item in [node, *children])
+
+
+def _answer(data: Json, cost: Json) -> bytes:
+    return orjson.dumps({"data": data, "extensions": {"cost": cost}})
+
+
 def _errors(message: str, code: str | None = None, cost: Json | None = None) -> bytes:
     error: Json = {"message": message}
     if code is not None:
@@ -200,18 +284,6 @@ def _errors(message: str, code: str | None = None, cost: Json | None = None) -> 
     if cost is not None:
         body["extensions"] = {"cost": cost}
     return orjson.dumps(body)
-
-
-def _cursor(key: tuple[str, int]) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"last_id": key[1], "last_value": key[0]}).encode()).decode()
-
-
-def _cursor_key(cursor: str) -> tuple[str, int]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor))
-        return str(data["last_value"]), int(data["last_id"])
-    except (ValueError, KeyError, TypeError):
-        return ("", 0)  # Shopify answers a foreign cursor from the start as well
 
 
 # --- HTTP -------------------------------------------------------------------------------
@@ -241,6 +313,28 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def do_GET(self) -> None:
+        """A bulk operation's result file (its URL is signed on Shopify: no token)."""
+        assert isinstance(self.server, _HttpServer)
+        found = _BULK_FILE.match(self.path)
+        lines = self.server.api.result_file(int(found.group(1))) if found else None
+        if lines is None:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/jsonl")
+        self.send_header("Content-Length", str(sum(len(line) for line in lines)))
+        self.end_headers()
+        chunk: list[bytes] = []
+        for line in lines:
+            chunk.append(line)
+            if len(chunk) == 256:
+                self.wfile.write(b"".join(chunk))
+                chunk = []
+        self.wfile.write(b"".join(chunk))
+
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: tests and benchmarks read the counters instead."""
 
@@ -251,6 +345,7 @@ class FakeAdminServer:
     def __init__(self, spec: ShopSpec, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.api = FakeAdminApi(spec)
         self._http = _HttpServer((host, port), self.api)
+        self.api.base_url = self.url
         self._thread: threading.Thread | None = None
 
     @property
