@@ -29,6 +29,11 @@ VARIABLES_PER_STATEMENT = 999
 """SQLite's limit before 3.32 (it is 32,766 since); PostgreSQL allows 65,535."""
 CHUNK = 400
 """Values per IN list."""
+WRITER_CACHE_KIB = 65_536
+"""SQLite page cache of the connection that writes an import (its default is 2 MiB). A
+transaction of 2,000 new orders touches ~16 MiB of pages across six B-trees; with the
+default cache their pages were read back from the file over and over (~10 µs of CPU
+per order). The cache grows only as pages are touched, and only on this connection."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +150,7 @@ def begin_write(engine: Engine) -> Iterator[Connection]:
     it reads first cannot change before it writes; on PostgreSQL an ordinary one."""
     with engine.connect() as connection:
         if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.begin()
