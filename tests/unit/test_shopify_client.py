@@ -288,6 +288,22 @@ def test_polling_waits_longer_each_time_up_to_a_limit() -> None:
     assert sleep.waits == [0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0]
 
 
+def test_each_poll_reports_the_status_and_objects_written() -> None:
+    shopify = ScriptedShopify(started(), operation("RUNNING"), operation("COMPLETED"))
+    heard: list[tuple[str, int]] = []
+    config = AdminApiSettings(shop_domain=SHOP, access_token="shpat_test")
+    client = ShopifyAdminClient(
+        config,
+        http=httpx.MockTransport(shopify),
+        sleep=RecordingSleep(),
+        on_bulk_status=lambda *s: heard.append(s),
+    )
+
+    assert list(client.orders_updated_since(datetime(2025, 3, 1))) == []
+
+    assert heard == [("RUNNING", 7), ("COMPLETED", 7)]
+
+
 def test_a_completed_operation_without_a_file_has_no_orders() -> None:
     shopify = ScriptedShopify(started(), operation("COMPLETED", url=None))
 

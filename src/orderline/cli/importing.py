@@ -84,7 +84,7 @@ def _run_import(runtime: Runtime, store: StoreConfig, since: datetime, bar: _Imp
             return import_bigcommerce_history(
                 engine, processor, bigcommerce, store.id, since, bar, clock=clock
             )
-    with _shopify_client(store) as shopify:
+    with _shopify_client(store, bar) as shopify:
         return import_history(engine, processor, shopify, store.id, since, bar, clock=clock)
 
 
@@ -101,14 +101,14 @@ def _importable_store(stores: list[StoreConfig], store_id: str) -> StoreConfig:
     return found
 
 
-def _shopify_client(store: StoreConfig) -> ShopifyAdminClient:
+def _shopify_client(store: StoreConfig, bar: _ImportBar) -> ShopifyAdminClient:
     assert store.shop_domain is not None and store.api_token is not None  # checked by _importable_store
     api = AdminApiSettings(
         shop_domain=store.shop_domain,
         access_token=store.api_token.get_secret_value(),
         api_base_url=store.api_base_url,
     )
-    return ShopifyAdminClient(api)
+    return ShopifyAdminClient(api, on_bulk_status=bar.bulk_status)
 
 
 def _woocommerce_client(store: StoreConfig) -> WooCommerceClient:
@@ -131,7 +131,8 @@ def _summary(store: str, since: datetime, result: ImportResult) -> str:
 
 
 class _ImportBar:
-    """Rich progress: orders fetched (total unknown until the last page) and processed."""
+    """Rich progress: orders fetched (total unknown until the last page) and processed;
+    for Shopify, first the bulk operation's progress."""
 
     def __init__(self) -> None:
         self._progress = Progress(
@@ -159,3 +160,8 @@ class _ImportBar:
 
     def processed(self, deliveries: int) -> None:
         self._progress.advance(self._processed, deliveries)
+
+    def bulk_status(self, status: str, objects: int) -> None:
+        """While Shopify writes the bulk operation's file, the first line says so."""
+        description = "fetched" if status == "COMPLETED" else f"Shopify {status.lower()}, {objects:,} objects"
+        self._progress.update(self._fetched, description=description)

@@ -45,7 +45,9 @@ class OrdersPage:
 class ShopifyAdminClient:
     """One shop's Admin API. Pass `http` as an `httpx.Client` (kept open; yours to
     close) or an `httpx.BaseTransport` (a client is built around it and closed by
-    `close()`); without it a real client with the settings' timeouts is built."""
+    `close()`); without it a real client with the settings' timeouts is built.
+    `on_bulk_status` hears each poll of a bulk operation: its status and how many
+    objects Shopify has written so far (a large shop's history takes minutes)."""
 
     def __init__(
         self,
@@ -53,6 +55,7 @@ class ShopifyAdminClient:
         *,
         http: httpx.Client | httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        on_bulk_status: Callable[[str, int], None] | None = None,
     ) -> None:
         self._owns_http = not isinstance(http, httpx.Client)
         client = http if isinstance(http, httpx.Client) else httpx.Client(transport=http)
@@ -60,6 +63,7 @@ class ShopifyAdminClient:
         self._settings = settings
         self._shop = settings.shop_domain
         self._sleep = sleep
+        self._on_bulk_status = on_bulk_status
         self._endpoint = GraphQLEndpoint(settings, client, sleep)
 
     def close(self) -> None:
@@ -124,6 +128,9 @@ class ShopifyAdminClient:
         while True:
             operation = self._endpoint.query(bulk.BULK_OPERATION, {"id": operation_id}).get("node") or {}
             status = operation.get("status")
+            if self._on_bulk_status is not None:
+                count = str(operation.get("objectCount"))  # UnsignedInt64: a string
+                self._on_bulk_status(str(status), int(count) if count.isdigit() else 0)
             if status == "COMPLETED":
                 url = operation.get("url")
                 return url if isinstance(url, str) else None
