@@ -40,8 +40,25 @@ class HelpdeskClient:
             transport=transport,
         )
 
+    name = "helpdesk"
+    """How the timeline names this helpdesk ("zendesk", "gorgias")."""
+    TICKET_PATH = "/tickets/{id}"
+    """A ticket's page under the account URL, for people to open."""
+
     def close(self) -> None:
         self._http.close()
+
+    def _result(self, ticket: JsonObject, *, created: bool) -> HandoffResult:
+        """The hand-off's outcome for `ticket` (which has an id): sent, with its link."""
+        ticket_id = str(ticket["id"])
+        verb = "created" if created else "already exists for this hand-off"
+        return HandoffResult(
+            Outcome.SENT,
+            f"{self.name} ticket {ticket_id} {verb}",
+            ticket_id=ticket_id,
+            ticket_url=self._account_url + self.TICKET_PATH.format(id=ticket_id),
+            created=created,
+        )
 
     def __enter__(self) -> Self:
         return self

@@ -61,6 +61,7 @@ class GorgiasHelpdesk(HelpdeskClient):
     fake (`httpx.MockTransport`) instead of the network."""
 
     name = "gorgias"
+    TICKET_PATH = "/app/ticket/{id}"
 
     def __init__(self, settings: GorgiasSettings, *, transport: httpx.BaseTransport | None = None) -> None:
         auth = httpx.BasicAuth(settings.username, settings.api_key)
@@ -85,17 +86,6 @@ class GorgiasHelpdesk(HelpdeskClient):
             # Created or not, the next attempt's look-up will tell.
             return HandoffResult(Outcome.TEMPORARY, "gorgias create: the answer carries no ticket id")
         return self._result(ticket, created=True)
-
-    def _result(self, ticket: JsonObject, *, created: bool) -> HandoffResult:
-        ticket_id = str(ticket["id"])
-        verb = "created" if created else "already exists for this hand-off"
-        return HandoffResult(
-            Outcome.SENT,
-            f"gorgias ticket {ticket_id} {verb}",
-            ticket_id=ticket_id,
-            ticket_url=f"{self._account_url}/app/ticket/{ticket_id}",
-            created=created,
-        )
 
 
 def ticket_payload(request: HandoffRequest, *, api_user: str) -> JsonObject:

@@ -65,6 +65,7 @@ class ZendeskHelpdesk(HelpdeskClient):
     fake (`httpx.MockTransport`) instead of the network."""
 
     name = "zendesk"
+    TICKET_PATH = "/agent/tickets/{id}"
 
     def __init__(self, settings: ZendeskSettings, *, transport: httpx.BaseTransport | None = None) -> None:
         auth = httpx.BasicAuth(f"{settings.email}/token", settings.api_token)
@@ -89,17 +90,6 @@ class ZendeskHelpdesk(HelpdeskClient):
             # Created or not, the next attempt's look-up will tell.
             return HandoffResult(Outcome.TEMPORARY, "zendesk create: the answer carries no ticket id")
         return self._result(ticket, created=True)
-
-    def _result(self, ticket: JsonObject, *, created: bool) -> HandoffResult:
-        ticket_id = str(ticket["id"])
-        verb = "created" if created else "already exists for this hand-off"
-        return HandoffResult(
-            Outcome.SENT,
-            f"zendesk ticket {ticket_id} {verb}",
-            ticket_id=ticket_id,
-            ticket_url=f"{self._account_url}/agent/tickets/{ticket_id}",
-            created=created,
-        )
 
 
 def ticket_payload(request: HandoffRequest) -> JsonObject:
