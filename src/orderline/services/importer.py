@@ -58,7 +58,8 @@ T = TypeVar("T")
 
 
 class OrderPages(Protocol):
-    """The platform API's paged orders (ShopifyAdminClient)."""
+    """Shopify's orders updated since a moment, in pages (ShopifyAdminClient, which reads
+    them through a bulk operation)."""
 
     def orders_updated_since(self, since: datetime, page_size: int = ...) -> Iterator[OrdersPage]: ...
 

@@ -2,9 +2,9 @@
 
 Resolving the order of a fulfillment order (hold payloads are thin) and reading the
 orders updated since a point in time through a bulk operation (backfill and
-reconciliation; `bulk` says why not cursor pages). The
-HTTP client is injected (or built from an injected transport), so tests run
-against `httpx.MockTransport` and nothing here reads the clock.
+reconciliation; `bulk` says why not cursor pages). The HTTP client is injected (or
+built from an injected transport), so tests run against `httpx.MockTransport` and
+nothing here reads the clock.
 """
 
 from __future__ import annotations
