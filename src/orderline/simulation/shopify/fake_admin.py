@@ -141,7 +141,8 @@ class FakeAdminApi:
         )
 
     def result_file(self, operation_id: int) -> list[bytes] | None:
-        """The JSONL lines of a completed operation's result; None for an unknown one."""
+        """A completed operation's result file, an entry per order (its JSONL lines); None
+        for an operation unknown or not completed."""
         operation = self.operations.get(f"{_OPERATION_GID}{operation_id}")
         if operation is None or operation.status != "COMPLETED":
             return None
@@ -187,11 +188,12 @@ class FakeAdminApi:
             else:
                 self._result_lines(operation.since)  # Shopify writes the whole file first
                 operation.status = "COMPLETED"
-        matched = len(self._selected(operation.since))
+        completed = operation.status == "COMPLETED"
+        objects = sum(entry.count(b"\n") for entry in self._result_lines(operation.since)) if completed else 0
         node: Json = {"id": operation.operation_id, "status": operation.status, "errorCode": None}
-        node["objectCount"] = str(matched if operation.status == "COMPLETED" else 0)
+        node["objectCount"] = str(objects)  # every line: orders and their connections' nodes
         number = operation.operation_id.rsplit("/", 1)[-1]
-        completed_with_file = operation.status == "COMPLETED" and matched > 0
+        completed_with_file = completed and objects > 0
         node["url"] = f"{self.base_url}/bulk/{number}.jsonl" if completed_with_file else None
         return _answer({"node": node}, self._cost(1, 1))
 
@@ -200,7 +202,7 @@ class FakeAdminApi:
         return self.orders[start:]
 
     def _result_lines(self, since: str) -> list[bytes]:
-        """The orders updated after `since` as grouped JSONL lines (built once for all)."""
+        """Per order updated after `since`, its grouped JSONL lines (built once for all)."""
         if self._jsonl is None:
             self._jsonl = [bulk_lines(orjson.loads(order.body)) for order in self.orders]
         start = len(self.orders) - len(self._selected(since))
