@@ -76,10 +76,6 @@ class LeakyBucket:
             self._available -= points
             return True
 
-    def give_back(self, points: float) -> None:
-        with self._lock:
-            self._available = min(self.size, self._refill() + points)
-
     def status(self) -> Json:
         with self._lock:
             available = self._refill()
