@@ -33,7 +33,8 @@ WRITER_CACHE_KIB = 65_536
 """SQLite page cache of the connection that writes an import (its default is 2 MiB). A
 transaction of 2,000 new orders touches ~16 MiB of pages across six B-trees; with the
 default cache their pages were read back from the file over and over (~10 µs of CPU
-per order). The cache grows only as pages are touched, and only on this connection."""
+per order). The cache grows only as pages are touched; the pooled connection keeps the
+setting for the rest of the importing process."""
 
 
 @dataclass(frozen=True, slots=True)
