@@ -13,6 +13,7 @@ from orderline.clock import system_clock
 from orderline.config import OrderlineConfig, StoreConfig
 from orderline.connectors.base import Connector
 from orderline.connectors.bigcommerce import ApiSettings, BigCommerceClient, BigCommerceConnector, RateQuota
+from orderline.connectors.retry import RetryPolicy
 from orderline.connectors.shopify import ShopifyConnector
 from orderline.connectors.woocommerce import WooCommerceConnector, WooStoreSettings
 from orderline.domain.exceptions import DEFAULT_CALENDAR
@@ -61,16 +62,29 @@ def connectors(config: OrderlineConfig, clock: Callable[[], datetime] = system_c
             }
         ),
         Platform.BIGCOMMERCE: BigCommerceConnector(
-            {s.id: bigcommerce_client(s) for s in config.stores if s.platform is Platform.BIGCOMMERCE},
+            {
+                s.id: bigcommerce_client(s, MAPPING_FETCH_RETRY)
+                for s in config.stores
+                if s.platform is Platform.BIGCOMMERCE
+            },
             clock=clock,
         ),
     }
 
 
-def bigcommerce_client(store: StoreConfig) -> BigCommerceClient:
+MAPPING_FETCH_RETRY = RetryPolicy(max_attempts=2, base_delay_s=0.5, max_delay_s=2.0)
+"""A thin delivery's fetch tries twice, then waits in the inbox (processing's own doubling
+retry): a down API costs its lane seconds, not minutes."""
+
+
+def bigcommerce_client(store: StoreConfig, retry: RetryPolicy | None = None) -> BigCommerceClient:
+    """The store's API client; `retry` as the import wants it unless given."""
     token = store.api_token.get_secret_value() if store.api_token else ""
     quota = RateQuota(requests=store.api_requests_per_30s)
-    return BigCommerceClient(ApiSettings(store.store_hash or "", token, store.api_base_url, quota=quota))
+    settings = ApiSettings(
+        store.store_hash or "", token, store.api_base_url, quota=quota, retry=retry or RetryPolicy()
+    )
+    return BigCommerceClient(settings)
 
 
 def store_endpoint(store: StoreConfig) -> StoreEndpoint:
@@ -141,7 +155,21 @@ def build_web_context(runtime: Runtime, *, processing: Background | None = None)
 
 def processing_thread(runtime: Runtime) -> ProcessingLoop:
     """In-process processing (and exception ticks), for tests and the demo."""
-    return ProcessingLoop(runtime.processor, runtime.engine, poll_s=0.2, ticker=lambda: worker_tick(runtime))
+    return processing_loop(runtime)
+
+
+def processing_loop(runtime: Runtime) -> ProcessingLoop:
+    """The processing worker's loop: one lane for the platforms whose deliveries map from
+    their stored body alone, one for those whose mapping fetches from the platform's API."""
+    fetching = {name for name, connector in runtime.connectors.items() if connector.fetches}
+    offline = set(runtime.connectors) - fetching
+    return ProcessingLoop(
+        runtime.processor.lane(offline),
+        runtime.engine,
+        poll_s=0.2,
+        ticker=lambda: worker_tick(runtime),
+        lanes=[runtime.processor.lane(fetching)] if fetching else [],
+    )
 
 
 def worker_tick(runtime: Runtime) -> scheduler.TickResult:

@@ -15,9 +15,8 @@ import signal
 import threading
 from pathlib import Path
 
-from orderline.bootstrap import build_runtime, worker_tick
+from orderline.bootstrap import build_runtime, processing_loop
 from orderline.cli.options import load_or_exit
-from orderline.services.processing_loop import ProcessingLoop
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +29,7 @@ def run_worker(config_path: Path | None, *, parent_pid: int | None = None) -> No
     runtime = build_runtime(load_or_exit(config_path))
     # Short transactions: intake waits for SQLite's single write lock while one runs.
     runtime.processor.batch_size = WORKER_BATCH
-    loop = ProcessingLoop(runtime.processor, runtime.engine, poll_s=0.2, ticker=lambda: worker_tick(runtime))
+    loop = processing_loop(runtime)
     stopped = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopped.set())

@@ -75,6 +75,9 @@ class OrderResolver(Protocol):
 
 class Connector(Protocol):
     platform: str
+    fetches: bool
+    """Mapping a delivery calls the platform's API (thin webhooks): processing runs such
+    deliveries in a lane of their own, so a slow or down API holds up no other platform."""
 
     def store_identity(self, headers: Headers, payload: Any) -> str | None:
         """The platform's own identity of the sending store (shop domain, site URL, store hash)."""

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
 from orderline.connectors.base import (
     Connector,
@@ -27,6 +28,7 @@ from orderline.connectors.base import (
     PayloadError,
     RetryLater,
 )
+from orderline.connectors.retry import RetryPolicy
 from orderline.domain.facts import Fact, HoldPlaced, HoldsReleased, fact_from_dict, fact_key_of, fact_to_dict
 from orderline.domain.fold import fold
 from orderline.domain.lifecycle import Ownership
@@ -39,6 +41,13 @@ from orderline.store.projections import FactRow, OrderKey, OrderProjection
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+TRANSIENT_STORE_ERRORS = (OperationalError, InterfaceError, DisconnectionError)
+"""The database is unreachable or busy: the whole batch is tried again later, nothing is
+set aside for it."""
+FETCH_RETRY = RetryPolicy(max_attempts=20, base_delay_s=2.0, max_delay_s=900.0)
+"""A delivery waiting for its platform's API: 2 s doubling to 15 min between tries, about
+three hours in all, then quarantined."""
 
 
 @dataclass(slots=True)
@@ -60,6 +69,22 @@ class StoredResolver:
 
 
 class Processor:
+    """Maps and folds inbox deliveries, one batch per transaction.
+
+    A delivery that cannot be processed is quarantined on its own and the rest of its
+    batch commits: a mapping error is caught where it happens; anything that fails later
+    (the fold, the database refusing a value) is found by committing the batch in halves
+    until the one delivery that fails is alone. Only the database being unreachable stops
+    a batch: it is retried whole, later.
+
+    A delivery whose mapping needs a platform API that is down (`RetryLater`) waits with
+    a doubling delay (`fetch_retry`) and is quarantined when the attempts run out; once a
+    store's API failed, that store's other deliveries wait too instead of trying again in
+    the same batch. `platforms` restricts the processor to some platforms' deliveries (a
+    lane of the processing loop: deliveries that fetch from an API never hold up those
+    that do not).
+    """
+
     def __init__(
         self,
         engine: Engine,
@@ -69,6 +94,8 @@ class Processor:
         resolver: OrderResolver | None = None,
         ownership: Ownership | None = None,
         batch_size: int = 500,
+        platforms: Collection[str] | None = None,
+        fetch_retry: RetryPolicy = FETCH_RETRY,
     ) -> None:
         self._engine = engine
         self._connectors = connectors
@@ -76,6 +103,10 @@ class Processor:
         self._resolver = resolver or StoredResolver(engine)
         self._ownership = ownership
         self.batch_size = batch_size
+        self._platforms = None if platforms is None else frozenset(platforms)
+        self._fetch_retry = fetch_retry
+        self._store_waits: dict[str, tuple[datetime, str]] = {}
+        """Store id -> until when its API is left alone, and why."""
 
     @property
     def clock(self) -> Clock:
@@ -89,29 +120,36 @@ class Processor:
         """The connector that maps `platform`'s deliveries (an import's bulk path maps with it too)."""
         return self._connectors.get(platform)
 
+    def lane(self, platforms: Collection[str]) -> Processor:
+        """A processor like this one for `platforms`' deliveries only."""
+        return Processor(
+            self._engine,
+            self._connectors,
+            self._clock,
+            resolver=self._resolver,
+            ownership=self._ownership,
+            batch_size=self.batch_size,
+            platforms=platforms,
+            fetch_retry=self._fetch_retry,
+        )
+
     def run_once(self) -> BatchResult:
         """Process one batch of pending deliveries; returns what it did."""
+        now = self._clock()
         with self._engine.connect() as connection:
-            pending = inbox_queue.fetch_pending(connection, self.batch_size)
+            pending = inbox_queue.fetch_pending(connection, self.batch_size, now, platforms=self._platforms)
         if not pending:
             return BatchResult()
-        outcomes: list[DeliveryOutcome] = []
-        failures: list[tuple[PendingDelivery, str]] = []
-        fact_rows: list[FactRow] = []
-        for delivery in pending:
-            outcome, rows = self._map(delivery)
-            outcomes.append(outcome)
-            fact_rows.extend(rows)
-            if outcome.status == "failed":
-                failures.append((delivery, outcome.error or "unknown error"))
-        touched = self._commit(outcomes, failures, fact_rows)
+        mapped = [self.map(delivery, now) for delivery in pending]
+        touched = self._commit_isolating(mapped, now)
         result = BatchResult(deliveries=len(pending), orders=touched)
-        for outcome in outcomes:
-            result.outcomes[outcome.status] = result.outcomes.get(outcome.status, 0) + 1
+        for item in mapped:
+            result.outcomes[item.outcome.status] = result.outcomes.get(item.outcome.status, 0) + 1
         return result
 
     def run_until_idle(self, progress: Callable[[int], None] | None = None) -> int:
-        """Process until nothing is pending; returns the number of deliveries handled."""
+        """Process until nothing is pending; returns the number of deliveries handled.
+        Deliveries waiting for a platform API are left for later."""
         handled = 0
         while True:
             result = self.run_once()
@@ -121,26 +159,57 @@ class Processor:
             if progress is not None:
                 progress(result.deliveries)
 
-    def _map(self, delivery: PendingDelivery) -> tuple[DeliveryOutcome, list[FactRow]]:
+    def map(self, delivery: PendingDelivery, now: datetime) -> MappedRows:
+        """One delivery's outcome and fact rows; never raises for a bad delivery."""
         connector = self._connectors.get(delivery.platform)
         if connector is None:
-            return DeliveryOutcome(
-                delivery.inbox_id, "failed", error=f"no connector for {delivery.platform}"
-            ), []
+            return _set_aside(delivery, f"no connector for {delivery.platform}")
+        waiting = self._store_waits.get(delivery.store_id)
+        if waiting is not None and waiting[0] > now:
+            return self._wait(delivery, now, waiting[1], until=waiting[0])
         try:
             mapped = connector.map_delivery(_as_delivery(delivery), self._resolver)
+            rows = _fact_rows(delivery, mapped)
         except PayloadError as error:
-            return DeliveryOutcome(delivery.inbox_id, "failed", error=str(error)), []
+            return _set_aside(delivery, str(error))
         except RetryLater as error:
-            return DeliveryOutcome(delivery.inbox_id, "unresolved", error=f"retry later: {error}"), []
-        return _outcome(delivery, mapped), _fact_rows(delivery, mapped)
+            return self._wait(delivery, now, f"retry later: {error}")
+        except Exception as error:  # a bug or a body nobody foresaw: set it aside, keep going
+            return _set_aside(delivery, describe_error(error))
+        self._store_waits.pop(delivery.store_id, None)
+        return MappedRows(delivery, _outcome(delivery, mapped), rows)
 
-    def _commit(
-        self,
-        outcomes: Sequence[DeliveryOutcome],
-        failures: Sequence[tuple[PendingDelivery, str]],
-        fact_rows: Sequence[FactRow],
-    ) -> int:
+    def _wait(
+        self, delivery: PendingDelivery, now: datetime, reason: str, *, until: datetime | None = None
+    ) -> MappedRows:
+        attempt = delivery.attempts + 1
+        if attempt >= self._fetch_retry.max_attempts:
+            return _set_aside(delivery, f"{reason} (gave up after {attempt} attempts)")
+        if until is None:
+            until = now + timedelta(seconds=self._fetch_retry.backoff_s(attempt))
+            self._store_waits[delivery.store_id] = (until, reason)
+        outcome = DeliveryOutcome(delivery.inbox_id, inbox_queue.WAITING, error=reason, next_attempt_at=until)
+        return MappedRows(delivery, outcome, [])
+
+    def _commit_isolating(self, mapped: Sequence[MappedRows], now: datetime) -> int:
+        """Commit `mapped`; when that fails for anything but the database being unreachable,
+        commit each half on its own, down to the one delivery that fails, which is set aside."""
+        try:
+            return self._commit(mapped, now)
+        except TRANSIENT_STORE_ERRORS:
+            raise
+        except Exception as error:
+            if len(mapped) == 1:
+                item = mapped[0]
+                log.warning(
+                    "inbox delivery %d quarantined: %s", item.delivery.inbox_id, describe_error(error)
+                )
+                return self._commit([_set_aside(item.delivery, describe_error(error))], now)
+            middle = len(mapped) // 2
+            return self._commit_isolating(mapped[:middle], now) + self._commit_isolating(mapped[middle:], now)
+
+    def _commit(self, mapped: Sequence[MappedRows], now: datetime) -> int:
+        fact_rows = [row for item in mapped for row in item.rows]
         keys = {(row.store_id, row.order_id) for row in fact_rows}
         # Read and fold outside the write transaction: SQLite has one write lock, and
         # intake waits for it while a transaction holds it.
@@ -151,7 +220,6 @@ class Processor:
         # Facts learned in this batch are folded as they are, not decoded back from JSON.
         fresh = {row.fact_key: row.fact for row in fact_rows if row.fact is not None}
         folded = {(p.store_id, p.order_id): p for p in self._project(stored, fresh)}
-        now = self._clock()
         with self._engine.begin() as connection:
             projections.lock_orders(connection, keys)
             projections.insert_facts(connection, fact_rows)
@@ -168,8 +236,16 @@ class Processor:
             projections.save_projections(connection, list(folded.values()))
             # Exceptions are evaluated by the scheduler; a changed order is due now.
             scheduler.enqueue_now(connection, keys, now)
-            inbox_queue.record_outcomes(connection, outcomes, now)
-            inbox_queue.dead_letter_failures(connection, failures, now)
+            inbox_queue.record_outcomes(connection, [item.outcome for item in mapped], now)
+            inbox_queue.dead_letter_quarantined(
+                connection,
+                [
+                    (item.delivery, item.outcome.error or "unknown error")
+                    for item in mapped
+                    if item.outcome.status == inbox_queue.QUARANTINED
+                ],
+                now,
+            )
         return len(keys)
 
     def record_facts(
@@ -224,6 +300,36 @@ def projection_of(order: Order, fact_count: int) -> OrderProjection:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class MappedRows:
+    """One delivery as mapping left it: its outcome, and the fact rows to store."""
+
+    delivery: PendingDelivery
+    outcome: DeliveryOutcome
+    rows: list[FactRow]
+
+
+def _set_aside(delivery: PendingDelivery, reason: str) -> MappedRows:
+    return MappedRows(delivery, DeliveryOutcome(delivery.inbox_id, inbox_queue.QUARANTINED, error=reason), [])
+
+
+MAX_ERROR_CHARS = 500
+
+
+def describe_error(error: BaseException) -> str:
+    """`Type: message (file.py:line)` of where it was raised, short enough to list."""
+    where = ""
+    trace = error.__traceback__
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    if trace is not None:
+        where = f" ({trace.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{trace.tb_lineno})"
+    text = f"{type(error).__name__}: {error}"
+    if len(text) > MAX_ERROR_CHARS:
+        text = text[: MAX_ERROR_CHARS - 1] + "…"
+    return text + where
+
+
 def _as_delivery(pending: PendingDelivery) -> Delivery:
     try:
         payload = orjson.loads(pending.body)
@@ -240,10 +346,10 @@ def _as_delivery(pending: PendingDelivery) -> Delivery:
 
 def _outcome(delivery: PendingDelivery, mapped: MappedDelivery) -> DeliveryOutcome:
     if mapped.ignored is not None:
-        return DeliveryOutcome(delivery.inbox_id, "ignored", error=mapped.ignored)
+        return DeliveryOutcome(delivery.inbox_id, inbox_queue.IGNORED, error=mapped.ignored)
     if mapped.order_id is None:
-        return DeliveryOutcome(delivery.inbox_id, "unresolved", error="order not known yet")
-    return DeliveryOutcome(delivery.inbox_id, "processed", order_id=mapped.order_id)
+        return DeliveryOutcome(delivery.inbox_id, inbox_queue.UNRESOLVED, error="order not known yet")
+    return DeliveryOutcome(delivery.inbox_id, inbox_queue.PROCESSED, order_id=mapped.order_id)
 
 
 def _fact_rows(delivery: PendingDelivery, mapped: MappedDelivery) -> list[FactRow]:

@@ -1,21 +1,238 @@
-"""Replay: rebuild facts and projections from the raw inbox (DESIGN §1.3)."""
+"""Replay: rebuild facts and projections from the raw inbox (DESIGN §1.3), with nothing
+that live processing decided lost and no reader ever seeing an order half rebuilt.
+
+What replay reproduces, and how. Orderline's own decisions are kept, not re-derived:
+holds its exception policy placed and released are facts without an inbox delivery
+(`inbox_id` NULL), and exceptions, their history, timers and message records live in
+tables of their own that replay does not touch. Re-deciding them while replaying (running
+the scheduler at each original decision moment) would need every past `now` and the
+policy as it was then, and could still differ (a policy edited since, a message the
+cadence would now time differently); keeping them is exact by construction. Replay
+therefore rebuilds only what is derived from the raw bodies: each delivery's facts, and
+the fold of the order from all its facts, Orderline's included. With an unchanged
+mapping the result equals what live processing left, at any date.
+
+How. Every delivery up to the newest one at the start is mapped again into a staging
+table (`replay_facts`); then the orders are swapped a few hundred at a time, each swap one
+transaction that replaces the orders' inbox-derived facts with the staged ones and
+rewrites the projections that changed. A reader sees the old order or the new one,
+never one without its holds. Orders whose projection changed are made due, so the next
+tick re-evaluates their exceptions at its own `now`; unchanged orders keep their timers.
+A delivery that no longer maps (quarantined, or waiting for a platform API) keeps the
+facts it gave before. Deliveries received while the replay runs belong to live processing.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
-from orderline.services.processing import Processor
-from orderline.store import inbox_queue, projections
+from orderline.domain.facts import fact_from_dict
+from orderline.domain.order import Order, order_from_dict
+from orderline.services import scheduler
+from orderline.services.processing import MappedRows, Processor, fulfillment_orders, project_facts
+from orderline.store import inbox_queue, projections, replay_staging, workers
+from orderline.store.projections import OrderKey, OrderProjection
+
+STAGE_BATCH = 500
+SWAP_BATCH = 200
+WORKER_FRESH = timedelta(seconds=15)
+
+Findings = Callable[[Order], set[str]]
+"""The exception types detectors would find for an order at the replay's `now` (for the
+dry run's diff)."""
 
 
-def replay_inbox(engine: Engine, processor: Processor, progress: Callable[[int], None] | None = None) -> int:
-    """Drop derived data, mark every verified delivery pending, and process them all again.
+class WorkerRunning(RuntimeError):
+    """A processing worker runs on the same database."""
 
-    Mapping fixes take effect this way, without touching the stored raw bodies.
-    """
+
+@dataclass(frozen=True, slots=True)
+class OrderChange:
+    """One order whose projection a replay changes (or would change)."""
+
+    store_id: str
+    order_id: str
+    differences: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class ReplayResult:
+    deliveries: int = 0
+    orders: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    changed: list[OrderChange] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def running_workers(engine: Engine, now: datetime) -> list[dict[str, object]]:
+    """Processing workers whose heartbeat is fresh at `now`."""
+    with engine.connect() as connection:
+        return workers.alive(connection, now, WORKER_FRESH)
+
+
+def replay_inbox(
+    engine: Engine,
+    processor: Processor,
+    progress: Callable[[int], None] | None = None,
+    *,
+    store_id: str | None = None,
+    dry_run: bool = False,
+    findings: Findings | None = None,
+) -> ReplayResult:
+    """Map every verified delivery again (only `store_id`'s when given) and swap the
+    orders' facts and projections; with `dry_run`, only report what would change."""
+    now = processor.clock()
+    result = ReplayResult(dry_run=dry_run)
     with engine.begin() as connection:
-        projections.clear_projections(connection)
-        inbox_queue.requeue_all(connection)
-    return processor.run_until_idle(progress)
+        replay_staging.clear(connection)
+        up_to = inbox_queue.last_id(connection)
+    kept = _stage(engine, processor, up_to, store_id, dry_run, result, progress)
+    try:
+        _swap(engine, processor, up_to, kept, store_id, dry_run, now, result, findings)
+    finally:
+        with engine.begin() as connection:
+            replay_staging.clear(connection)
+    return result
+
+
+def _stage(
+    engine: Engine,
+    processor: Processor,
+    up_to: int,
+    store_id: str | None,
+    dry_run: bool,
+    result: ReplayResult,
+    progress: Callable[[int], None] | None,
+) -> set[int]:
+    """Map the deliveries into the staging table; returns the ids whose old facts stay
+    (they did not map this time)."""
+    kept: set[int] = set()
+    after = 0
+    while True:
+        with engine.connect() as connection:
+            batch = inbox_queue.fetch_replayable(connection, after, up_to, STAGE_BATCH, store_id)
+        if not batch:
+            return kept
+        now = processor.clock()
+        mapped = [processor.map(delivery, now) for delivery in batch]
+        kept.update(item.delivery.inbox_id for item in mapped if not _remapped(item))
+        with engine.begin() as connection:
+            replay_staging.stage(connection, [row for item in mapped for row in item.rows])
+            if not dry_run:
+                _record(connection, mapped, now)
+        for item in mapped:
+            result.outcomes[item.outcome.status] = result.outcomes.get(item.outcome.status, 0) + 1
+        result.deliveries += len(batch)
+        after = batch[-1].inbox_id
+        if progress is not None:
+            progress(len(batch))
+
+
+def _remapped(item: MappedRows) -> bool:
+    return item.outcome.status in (inbox_queue.PROCESSED, inbox_queue.IGNORED)
+
+
+def _record(connection: Connection, mapped: Sequence[MappedRows], now: datetime) -> None:
+    rows = [row for item in mapped for row in item.rows]
+    projections.remember_fulfillment_orders(connection, fulfillment_orders(rows))
+    inbox_queue.reset_for_replay(connection, [item.delivery.inbox_id for item in mapped])
+    inbox_queue.record_outcomes(connection, [item.outcome for item in mapped], now)
+    inbox_queue.dead_letter_quarantined(
+        connection,
+        [
+            (item.delivery, item.outcome.error or "unknown error")
+            for item in mapped
+            if item.outcome.status == inbox_queue.QUARANTINED
+        ],
+        now,
+    )
+
+
+def _swap(
+    engine: Engine,
+    processor: Processor,
+    up_to: int,
+    kept: set[int],
+    store_id: str | None,
+    dry_run: bool,
+    now: datetime,
+    result: ReplayResult,
+    findings: Findings | None,
+) -> None:
+    with engine.connect() as connection:
+        keys = list(replay_staging.affected_orders(connection, up_to, store_id))
+    for start in range(0, len(keys), SWAP_BATCH):
+        chunk = keys[start : start + SWAP_BATCH]
+        with engine.begin() as connection:
+            projections.lock_orders(connection, chunk)
+            before = replay_staging.current_states(connection, chunk)
+            after = _fold(replay_staging.facts_after_swap(connection, chunk, up_to, kept), processor)
+            changed = [key for key in chunk if _differs(before.get(key), after.get(key))]
+            result.orders += len(chunk)
+            result.changed.extend(_change(key, before.get(key), after.get(key), findings) for key in changed)
+            if dry_run:
+                continue
+            replay_staging.swap_facts(connection, chunk, up_to, kept)
+            projections.save_projections(connection, [after[key] for key in changed if key in after])
+            replay_staging.drop_orders(connection, [key for key in changed if key not in after])
+            scheduler.enqueue_now(connection, [key for key in changed if key in after], now)
+
+
+def _fold(
+    stored: dict[OrderKey, dict[str, dict[str, Any]]], processor: Processor
+) -> dict[OrderKey, OrderProjection]:
+    folded = {}
+    for (store_id, order_id), bodies in stored.items():
+        facts = [fact_from_dict(body) for body in bodies.values()]
+        projection = project_facts(store_id, order_id, facts, processor.ownership)
+        if projection is not None:
+            folded[(store_id, order_id)] = projection
+    return folded
+
+
+def _differs(before: tuple[dict[str, Any], int] | None, after: OrderProjection | None) -> bool:
+    if before is None or after is None:
+        return before is not None or after is not None
+    return before[0] != after.state or before[1] != after.fact_count
+
+
+def _change(
+    key: OrderKey,
+    before: tuple[dict[str, Any], int] | None,
+    after: OrderProjection | None,
+    findings: Findings | None,
+) -> OrderChange:
+    old = before[0] if before is not None else None
+    new = after.state if after is not None else None
+    lines: list[str] = []
+    if old is None or new is None:
+        lines.append("order appears" if old is None else "order disappears")
+    else:
+        for name in ("status", "payment_status", "fulfillment_status", "owner"):
+            if old.get(name) != new.get(name):
+                lines.append(f"{name}: {old.get(name)} -> {new.get(name)}")
+        lines.extend(_set_diff("holds", _holds(old), _holds(new)))
+        if findings is not None:
+            lines.extend(
+                _set_diff("exceptions", findings(order_from_dict(old)), findings(order_from_dict(new)))
+            )
+        if not lines:
+            lines.append("timeline or details")
+    return OrderChange(key[0], key[1], tuple(lines))
+
+
+def _holds(state: dict[str, Any]) -> set[str]:
+    return {f"{hold['reason']} ({hold['hold_group']})" for hold in state.get("holds", [])}
+
+
+def _set_diff(name: str, old: set[str], new: set[str]) -> list[str]:
+    if old == new:
+        return []
+    gone = ", ".join(sorted(old - new)) or "-"
+    added = ", ".join(sorted(new - old)) or "-"
+    return [f"{name}: -{gone} +{added}"]

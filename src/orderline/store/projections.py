@@ -52,7 +52,7 @@ class OrderProjection:
     timeline: Sequence[dict[str, Any]]
 
 
-def _of_orders(table: Table, keys: Sequence[OrderKey]) -> ColumnElement[bool]:
+def of_orders(table: Table, keys: Sequence[OrderKey]) -> ColumnElement[bool]:
     """`(store_id, order_id) IN keys`, written so SQLite uses the index.
 
     SQLite answers a row-value IN with a full table scan (EXPLAIN QUERY PLAN: SCAN
@@ -70,7 +70,7 @@ def _of_orders(table: Table, keys: Sequence[OrderKey]) -> ColumnElement[bool]:
     )
 
 
-def _upsert(dialect_name: str, table: Any) -> Any:
+def upsert(dialect_name: str, table: Any) -> Any:
     return postgresql.insert(table) if dialect_name == "postgresql" else sqlite.insert(table)
 
 
@@ -78,7 +78,7 @@ def insert_facts(connection: Connection, rows: Sequence[FactRow]) -> None:
     """Store facts; one already known (same store, order and fact key) is skipped."""
     if not rows:
         return
-    statement = _upsert(connection.dialect.name, facts).on_conflict_do_nothing(
+    statement = upsert(connection.dialect.name, facts).on_conflict_do_nothing(
         index_elements=["store_id", "order_id", "fact_key"]
     )
     connection.execute(
@@ -106,7 +106,7 @@ def load_facts(connection: Connection, keys: Iterable[OrderKey]) -> dict[OrderKe
         chunk = key_list[start : start + 400]
         result = connection.execute(
             select(facts.c.store_id, facts.c.order_id, facts.c.fact_key, facts.c.body).where(
-                _of_orders(facts, chunk)
+                of_orders(facts, chunk)
             )
         )
         for store_id, order_id, key, body in result:
@@ -136,7 +136,7 @@ def fact_counts(connection: Connection, keys: Iterable[OrderKey]) -> dict[OrderK
         chunk = key_list[start : start + 400]
         rows = connection.execute(
             select(facts.c.store_id, facts.c.order_id, func.count())
-            .where(_of_orders(facts, chunk))
+            .where(of_orders(facts, chunk))
             .group_by(facts.c.store_id, facts.c.order_id)
         )
         counts.update(((store_id, order_id), int(n)) for store_id, order_id, n in rows)
@@ -148,7 +148,7 @@ def save_projections(connection: Connection, projections: Sequence[OrderProjecti
         return
     columns = [c.name for c in orders.columns]
     rows = [{name: getattr(p, name) for name in columns} for p in projections]
-    statement = _upsert(connection.dialect.name, orders)
+    statement = upsert(connection.dialect.name, orders)
     statement = statement.on_conflict_do_update(
         index_elements=["store_id", "order_id"],
         set_={name: statement.excluded[name] for name in columns if name not in ("store_id", "order_id")},
@@ -157,7 +157,7 @@ def save_projections(connection: Connection, projections: Sequence[OrderProjecti
     keys = [(p.store_id, p.order_id) for p in projections]
     for start in range(0, len(keys), 400):
         chunk = keys[start : start + 400]
-        connection.execute(delete(timeline).where(_of_orders(timeline, chunk)))
+        connection.execute(delete(timeline).where(of_orders(timeline, chunk)))
     entries = [
         {"store_id": p.store_id, "order_id": p.order_id, "seq": seq, **entry}
         for p in projections
@@ -171,7 +171,7 @@ def remember_fulfillment_orders(connection: Connection, rows: Sequence[tuple[str
     """(store_id, fulfillment_order_id, order_id): lets thin hold payloads find their order."""
     if not rows:
         return
-    statement = _upsert(connection.dialect.name, fulfillment_order_index).on_conflict_do_nothing(
+    statement = upsert(connection.dialect.name, fulfillment_order_index).on_conflict_do_nothing(
         index_elements=["store_id", "fulfillment_order_id"]
     )
     connection.execute(

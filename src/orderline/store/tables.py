@@ -71,12 +71,15 @@ inbox = Table(
     Column("headers", JSON, nullable=False),
     Column("body", LargeBinary, nullable=False),
     Column("verified", Boolean, nullable=False),
-    # pending -> processed | ignored | failed | unresolved (retried)
+    # pending -> processed | ignored | waiting (retried at next_attempt_at) | unresolved
+    # (retried) | quarantined (set aside with its error until retried or skipped by hand);
+    # skipped (by hand); failed (before quarantine existed)
     Column("status", String(16), nullable=False, server_default="pending"),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("error", Text),
     Column("order_id", String(64)),
     Column("processed_at", UtcDateTime()),
+    Column("next_attempt_at", UtcDateTime()),
     UniqueConstraint("store_id", "dedupe_key", name="uq_inbox_dedupe"),
 )
 Index("ix_inbox_status_id", inbox.c.status, inbox.c.id)
@@ -166,4 +169,5 @@ api_tokens = Table(
 
 # Exception handling declares its tables on this same metadata (after Id and UtcDateTime exist).
 import orderline.store.exception_tables  # noqa: E402
-import orderline.store.messaging_tables  # noqa: E402, F401
+import orderline.store.messaging_tables  # noqa: E402
+import orderline.store.processing_tables  # noqa: E402, F401

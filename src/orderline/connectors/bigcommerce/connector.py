@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from orderline.clock import system_clock
 from orderline.connectors.base import Delivery, DeliveryMeta, Headers, MappedDelivery, OrderResolver
 from orderline.connectors.bigcommerce.client import BigCommerceClient
 from orderline.connectors.bigcommerce.mapping import map_thin_delivery
@@ -17,10 +18,6 @@ from orderline.domain.vocabulary import Platform
 Clock = Callable[[], datetime]
 
 
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
-
-
 class BigCommerceConnector:
     """One instance serves every BigCommerce store.
 
@@ -30,8 +27,9 @@ class BigCommerceConnector:
     """
 
     platform: str = Platform.BIGCOMMERCE.value
+    fetches: bool = True
 
-    def __init__(self, clients: Mapping[str, BigCommerceClient], *, clock: Clock = wall_clock) -> None:
+    def __init__(self, clients: Mapping[str, BigCommerceClient], *, clock: Clock = system_clock) -> None:
         self._clients = clients
         self._clock = clock
 

@@ -18,6 +18,7 @@ class ShopifyConnector:
     """Stateless; one instance serves every Shopify store."""
 
     platform: str = Platform.SHOPIFY.value
+    fetches: bool = False
 
     def store_identity(self, headers: Headers, payload: Any) -> str | None:
         """The shop's `*.myshopify.com` domain; Shopify bodies do not carry it."""

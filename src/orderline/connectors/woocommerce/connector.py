@@ -19,6 +19,7 @@ class WooCommerceConnector:
     their settings (a store not listed maps with the defaults: no status_map)."""
 
     platform: str = Platform.WOOCOMMERCE.value
+    fetches: bool = False
 
     def __init__(self, stores: Mapping[str, WooStoreSettings] | None = None) -> None:
         self._stores: Mapping[str, WooStoreSettings] = MappingProxyType(dict(stores or {}))
