@@ -16,8 +16,9 @@ from orderline.connectors.bigcommerce import ApiSettings, BigCommerceClient, Big
 from orderline.connectors.retry import RetryPolicy
 from orderline.connectors.shopify import ShopifyConnector
 from orderline.connectors.woocommerce import WooCommerceConnector, WooStoreSettings
-from orderline.domain.exceptions import DEFAULT_CALENDAR
+from orderline.domain.exceptions import DEFAULT_CALENDAR, detect_all
 from orderline.domain.lifecycle import Ownership
+from orderline.domain.order import Order
 from orderline.domain.vocabulary import HoldReason, OrderStatus, Platform
 from orderline.outreach import Outreach, build_outreach
 from orderline.services import scheduler
@@ -150,6 +151,7 @@ def build_web_context(runtime: Runtime, *, processing: Background | None = None)
         helpdesk=runtime.config.helpdesk,
         store_ids=tuple(store.id for store in runtime.config.stores),
         message_audit=audit_settings(runtime.config),
+        max_backlog_age_s=runtime.config.server.max_backlog_age_s,
     )
 
 
@@ -197,3 +199,15 @@ def run_tick(
         max_batches=max_batches,
         after=runtime.outreach.after,
     )
+
+
+def exception_types_at(runtime: Runtime, now: datetime) -> Callable[[Order], set[str]]:
+    """The exception types the configured detectors find for an order at `now`."""
+    policy = runtime.config.exception_policy()
+    calendars = {store.id: store.business_calendar() for store in runtime.config.stores}
+
+    def types(order: Order) -> set[str]:
+        calendar = calendars.get(order.store_id, DEFAULT_CALENDAR)
+        return {finding.type.value for finding in detect_all(order, policy, now, calendar)}
+
+    return types

@@ -9,10 +9,15 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from sqlalchemy import func, select
 
-from orderline.bootstrap import SchemaNotReady, build_runtime, build_web_context, open_engine
-from orderline.cli import audit, exceptions, tickets, tokens
+from orderline.bootstrap import (
+    SchemaNotReady,
+    build_runtime,
+    build_web_context,
+    exception_types_at,
+    open_engine,
+)
+from orderline.cli import audit, exceptions, inbox, tickets, tokens
 from orderline.cli.backtest import backtest
 from orderline.cli.deliver import deliver
 from orderline.cli.demo import run_demo
@@ -23,9 +28,8 @@ from orderline.cli.tick import tick
 from orderline.cli.worker import WorkerProcess, run_worker
 from orderline.config import check_config
 from orderline.services.message_checks import template_problems
-from orderline.services.replay import replay_inbox
+from orderline.services.replay import replay_inbox, replay_size, running_workers
 from orderline.store.database import make_engine, migrate
-from orderline.store.tables import inbox
 from orderline.web.app import create_app
 
 app = typer.Typer(
@@ -37,6 +41,7 @@ app.add_typer(tokens.app, name="token")
 app.add_typer(exceptions.app, name="exceptions")
 app.add_typer(tickets.app, name="tickets")
 app.add_typer(audit.app, name="audit")
+app.add_typer(inbox.app, name="inbox")
 app.command()(deliver)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -95,15 +100,51 @@ app.command()(backtest)
 
 
 @app.command()
-def replay(config: ConfigOption = None) -> None:
-    """Rebuild every fact and projection from the raw inbox."""
+def replay(
+    config: ConfigOption = None,
+    store: Annotated[str | None, typer.Option(help="Only this store's deliveries and orders.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Change nothing; list the orders that would change, and how.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run even while a processing worker runs on the same database.")
+    ] = False,
+) -> None:
+    """Rebuild facts and projections from the raw inbox, keeping what Orderline decided
+    itself (its holds, exceptions, timers, messages). Each order is swapped whole: readers
+    see it before or after, never half rebuilt."""
     runtime = build_runtime(load_or_exit(config))
-    with runtime.engine.connect() as connection:
-        total = connection.execute(select(func.count()).select_from(inbox)).scalar_one()
+    busy = running_workers(runtime.engine, runtime.clock())
+    if busy and not force and not dry_run:
+        names = ", ".join(str(worker["worker_id"]) for worker in busy)
+        err.print(
+            f"a processing worker is running on this database ({names}); stop it "
+            "(`orderline serve` runs one) or pass --force"
+        )
+        raise typer.Exit(2)
     with _progress() as progress:
-        task = progress.add_task("replaying", total=total)
-        handled = replay_inbox(runtime.engine, runtime.processor, lambda n: progress.advance(task, n))
-    out.print(f"replayed {handled} deliveries")
+        total = replay_size(runtime.engine, store)
+        task = progress.add_task("replaying" if not dry_run else "mapping (dry run)", total=total)
+        result = replay_inbox(
+            runtime.engine,
+            runtime.processor,
+            lambda n: progress.advance(task, n),
+            store_id=store,
+            dry_run=dry_run,
+            findings=exception_types_at(runtime, runtime.clock()),
+        )
+    for change in result.changed:
+        out.print(f"{change.store_id}/{change.order_id}: " + "; ".join(change.differences), highlight=False)
+    verb = "would change" if dry_run else "changed"
+    out.print(
+        f"replayed {result.deliveries} deliveries of {result.orders} orders; "
+        f"{len(result.changed)} orders {verb}"
+        + (
+            f"; {result.outcomes.get('quarantined', 0)} quarantined"
+            if result.outcomes.get("quarantined")
+            else ""
+        )
+    )
 
 
 @app.command("check-config")

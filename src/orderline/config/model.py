@@ -67,6 +67,8 @@ class ServerConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, gt=0)
+    # /readyz says "degraded" once the oldest delivery waiting to be processed is older.
+    max_backlog_age_s: float = Field(default=300.0, gt=0)
 
 
 class StoreConfig(_Section):

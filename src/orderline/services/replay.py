@@ -75,6 +75,12 @@ def running_workers(engine: Engine, now: datetime) -> list[dict[str, object]]:
         return workers.alive(connection, now, WORKER_FRESH)
 
 
+def replay_size(engine: Engine, store_id: str | None = None) -> int:
+    """How many deliveries a replay maps (for a progress bar)."""
+    with engine.connect() as connection:
+        return inbox_queue.replayable_count(connection, store_id)
+
+
 def replay_inbox(
     engine: Engine,
     processor: Processor,

@@ -95,6 +95,15 @@ def fetch_replayable(
     return [PendingDelivery(*row) for row in rows]
 
 
+def replayable_count(connection: Connection, store_id: str | None = None) -> int:
+    query = (
+        select(func.count()).select_from(inbox).where(inbox.c.verified.is_(True), inbox.c.status != SKIPPED)
+    )
+    if store_id is not None:
+        query = query.where(inbox.c.store_id == store_id)
+    return int(connection.execute(query).scalar_one())
+
+
 def last_id(connection: Connection) -> int:
     return int(connection.execute(select(func.coalesce(func.max(inbox.c.id), 0))).scalar_one())
 

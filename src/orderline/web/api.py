@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel
 
+from orderline.services import quarantine
 from orderline.store import exception_records, order_queries
 from orderline.store.order_queries import BadCursor, OrderFilter
 from orderline.web import messaging_api
@@ -83,7 +84,10 @@ def get_order(request: Request, store_id: str, platform_order_id: str, _: Authen
                 order_queries.get_timeline(connection, store_id, platform_order_id),
                 exception_records.list_events(connection, store_id, platform_order_id),
             ),
-            messaging_api.message_entries(connection, store_id, platform_order_id),
+            [
+                *messaging_api.message_entries(connection, store_id, platform_order_id),
+                *quarantine.inbox_action_entries(connection, store_id, platform_order_id),
+            ],
         )
         state["exceptions"] = [
             _exception_view(e)

@@ -16,11 +16,12 @@ from starlette.routing import Route
 
 from orderline import __version__
 from orderline.config.messaging import HelpdeskConfig
+from orderline.services import quarantine
 from orderline.services.intake import WebhookIntake
 from orderline.services.messaging_audit import AuditSettings
 from orderline.store import order_queries
 from orderline.store.inbox import GroupCommitWriter
-from orderline.web import api, exceptions_api, helpdesk_webhooks, messaging_api, tickets_api
+from orderline.web import api, exceptions_api, helpdesk_webhooks, inbox_api, messaging_api, tickets_api
 from orderline.web.metrics import Metrics
 from orderline.web.webhooks import WebhookEndpoint, WebhookRouter
 
@@ -42,6 +43,8 @@ class WebContext:
     """The configured stores: only their orders are linked to incoming tickets."""
     message_audit: AuditSettings | None = None
     """What the messaging audit checks; None audits nothing but deliveries and contradictions."""
+    max_backlog_age_s: float = 300.0
+    """/readyz is degraded once the oldest unprocessed delivery is older."""
 
 
 def create_app(context: WebContext) -> WebhookRouter:
@@ -84,6 +87,7 @@ def create_api_app(context: WebContext) -> FastAPI:
     app.include_router(helpdesk_webhooks.router)
     app.include_router(tickets_api.router)
     app.include_router(messaging_api.router)
+    app.include_router(inbox_api.router)
     return app
 
 
@@ -91,17 +95,37 @@ async def healthz(_: Request) -> Response:
     return JSONResponse({"status": "ok", "version": __version__})
 
 
-async def readyz(request: Request) -> Response:
-    """Ready to take webhooks: the database answers. Processing is reported beside it;
-    a stopped worker does not make intake unready (the inbox keeps everything)."""
+def readyz(request: Request) -> Response:
+    """Ready to take webhooks: the database answers (else 503). Processing is reported
+    beside it and never makes intake unready (the inbox keeps everything): `status` is
+    `degraded`, with `problems`, while a delivery is quarantined, a store's platform API is
+    unreachable, or the oldest pending delivery is older than `server.max_backlog_age_s`.
+    A plain `def`: Starlette runs it in a thread, off the loop that acknowledges webhooks."""
     context: WebContext = request.app.state.context
     processing = _processing_state(context)
     try:
         with context.engine.connect() as connection:
             pending = order_queries.inbox_backlog(connection)["pending"]
+            health = quarantine.processing_health(connection, context.clock())
     except Exception as error:
         return JSONResponse({"status": "unavailable", "database": str(error)}, 503)
-    return JSONResponse({"status": "ready", "processing": processing, "inbox_pending": pending})
+    problems = health.problems(context.max_backlog_age_s)
+    if processing == "stopped":
+        problems.insert(0, "processing worker stopped")
+    return JSONResponse(
+        {
+            "status": "degraded" if problems else "ready",
+            "problems": problems,
+            "processing": processing,
+            "inbox_pending": pending,
+            "quarantined": health.quarantined,
+            "api_unreachable": {
+                store: {"waiting": count, "error": health.waiting_errors[store]}
+                for store, count in sorted(health.waiting_by_store.items())
+            },
+            "oldest_pending_age_s": health.oldest_pending_age_s,
+        }
+    )
 
 
 def _processing_state(context: WebContext) -> str:
@@ -110,7 +134,7 @@ def _processing_state(context: WebContext) -> str:
     return "running" if context.processing_running() else "stopped"
 
 
-async def metrics(request: Request) -> Response:
+def metrics(request: Request) -> Response:
     context: WebContext = request.app.state.context
     context.metrics.intake_commits.set(context.writer.batches_committed)
     if context.processing_running is not None:
@@ -118,5 +142,11 @@ async def metrics(request: Request) -> Response:
     with context.engine.connect() as connection:
         for status, count in order_queries.inbox_backlog(connection).items():
             context.metrics.inbox_rows.labels(status).set(count)
+        health = quarantine.processing_health(connection, context.clock())
+    context.metrics.quarantined.set(health.quarantined)
+    context.metrics.oldest_pending_age.set(health.oldest_pending_age_s or 0.0)
+    context.metrics.store_api_waiting.clear()
+    for store in context.store_ids:
+        context.metrics.store_api_waiting.labels(store).set(health.waiting_by_store.get(store, 0))
     context.metrics.intake_records.set(context.writer.records_committed)
     return Response(generate_latest(context.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -16,6 +16,9 @@ class Metrics:
     intake_records: Gauge
     processing_up: Gauge
     inbox_rows: Gauge
+    quarantined: Gauge
+    oldest_pending_age: Gauge
+    store_api_waiting: Gauge
 
     @classmethod
     def create(cls) -> Metrics:
@@ -49,4 +52,31 @@ class Metrics:
             ["status"],
             registry=registry,
         )
-        return cls(registry, webhooks, ack_seconds, intake_commits, intake_records, processing_up, inbox_rows)
+        quarantined = Gauge(
+            "orderline_inbox_quarantined",
+            "Deliveries set aside because they could not be processed",
+            registry=registry,
+        )
+        oldest_pending_age = Gauge(
+            "orderline_inbox_oldest_pending_age_seconds",
+            "Age of the oldest delivery waiting to be processed (0 when none)",
+            registry=registry,
+        )
+        store_api_waiting = Gauge(
+            "orderline_store_api_waiting_deliveries",
+            "Deliveries waiting for their store's platform API to answer, by store",
+            ["store"],
+            registry=registry,
+        )
+        return cls(
+            registry,
+            webhooks,
+            ack_seconds,
+            intake_commits,
+            intake_records,
+            processing_up,
+            inbox_rows,
+            quarantined,
+            oldest_pending_age,
+            store_api_waiting,
+        )

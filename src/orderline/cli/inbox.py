@@ -1,0 +1,81 @@
+"""`orderline inbox ...`: deliveries that processing set aside, retried or skipped by hand."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from orderline.bootstrap import open_engine
+from orderline.cli.options import ConfigOption, err, load_or_exit
+from orderline.clock import system_clock
+from orderline.services import quarantine
+
+app = typer.Typer(
+    help="The inbox's quarantine: deliveries that could not be processed, retried or skipped.",
+    no_args_is_help=True,
+)
+out = Console(soft_wrap=True)
+
+By = Annotated[str | None, typer.Option("--by", help="Who does it (recorded with the action).")]
+
+
+@app.command("list")
+def list_set_aside(
+    store: Annotated[str | None, typer.Option(help="Only this store's.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Quarantined deliveries with their reasons, and those waiting for a platform API."""
+    rows = quarantine.set_aside(open_engine(load_or_exit(config)), store)
+    if as_json:
+        out.print_json(json.dumps(rows, default=str))
+        return
+    table = Table("id", "store", "topic", "received", "status", "attempts", "reason")
+    for row in rows:
+        table.add_row(
+            str(row["id"]), row["store_id"], row["topic"], row["received_at"].isoformat(),
+            row["status"], str(row["attempts"]), row["error"] or "",
+        )  # fmt: skip
+    out.print(table)
+    out.print(f"{len(rows)} set aside")
+
+
+@app.command("retry")
+def retry(
+    inbox_ids: Annotated[
+        list[int] | None, typer.Argument(help="Inbox ids (see `orderline inbox list`).")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every quarantined delivery.")] = False,
+    by: By = None,
+    config: ConfigOption = None,
+) -> None:
+    """Put quarantined deliveries back in line, after a fix; the worker processes them next."""
+    if not inbox_ids and not all_:
+        err.print("name inbox ids, or --all")
+        raise typer.Exit(2)
+    engine = open_engine(load_or_exit(config))
+    changed = quarantine.release(
+        engine, quarantine.RETRY, system_clock(), inbox_ids=None if all_ else inbox_ids, actor=by
+    )
+    out.print(f"{changed} deliveries back in line")
+    raise typer.Exit(0 if changed or all_ else 1)
+
+
+@app.command("skip")
+def skip(
+    inbox_ids: Annotated[list[int], typer.Argument(help="Inbox ids (see `orderline inbox list`).")],
+    reason: Annotated[str, typer.Option(help="Why it is given up (recorded with the action).")],
+    by: By = None,
+    config: ConfigOption = None,
+) -> None:
+    """Give up on quarantined deliveries for good; their bodies stay in the inbox."""
+    engine = open_engine(load_or_exit(config))
+    changed = quarantine.release(
+        engine, quarantine.SKIP, system_clock(), inbox_ids=inbox_ids, actor=by, reason=reason
+    )
+    out.print(f"{changed} deliveries skipped")
+    raise typer.Exit(0 if changed else 1)

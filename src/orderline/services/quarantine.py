@@ -1,0 +1,105 @@
+"""The quarantine, as operators use it: what is set aside and why, retrying a delivery
+after a fix, skipping one for good, and the processing health that /readyz reports.
+
+A quarantined delivery keeps its raw body in the inbox; retrying puts it back in line
+(processed by the next batch), skipping marks it done without facts. Both are recorded
+with who did it and why, and shown on the order's timeline when the delivery names one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+
+from orderline.store import inbox_queue, workers
+from orderline.store.tables import inbox
+
+RETRY = "retry"
+SKIP = inbox_queue.SKIPPED
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessingHealth:
+    """What /readyz and /metrics say of processing."""
+
+    quarantined: int
+    waiting_by_store: dict[str, int]
+    """Deliveries waiting for their store's platform API, per store."""
+    waiting_errors: dict[str, str]
+    """The last reason each such store's API gave."""
+    oldest_pending_age_s: float | None
+    workers: int
+
+    def problems(self, max_backlog_age_s: float) -> list[str]:
+        found = []
+        if self.quarantined:
+            found.append(f"{self.quarantined} deliveries quarantined")
+        found += [f"store {store}: platform API unreachable" for store in sorted(self.waiting_by_store)]
+        if self.oldest_pending_age_s is not None and self.oldest_pending_age_s > max_backlog_age_s:
+            found.append(f"oldest pending delivery is {self.oldest_pending_age_s:.0f} s old")
+        return found
+
+
+def set_aside(engine: Engine, store_id: str | None = None, limit: int = 1_000) -> list[dict[str, Any]]:
+    """Quarantined deliveries and those waiting for a platform API, oldest first."""
+    with engine.connect() as connection:
+        return inbox_queue.set_aside(connection, store_id=store_id, limit=limit)
+
+
+def release(
+    engine: Engine,
+    action: str,
+    now: datetime,
+    *,
+    inbox_ids: Sequence[int] | None = None,
+    actor: str | None = None,
+    reason: str | None = None,
+) -> int:
+    """Retry or skip the given quarantined deliveries (every one when `inbox_ids` is None);
+    returns how many changed."""
+    with engine.begin() as connection:
+        ids = inbox_queue.quarantined_ids(connection, inbox_ids)
+        return inbox_queue.release(
+            connection, ids, action=SKIP if action == SKIP else RETRY, now=now, actor=actor, reason=reason
+        )
+
+
+def inbox_action_entries(connection: Connection, store_id: str, order_id: str) -> list[dict[str, Any]]:
+    """Timeline entries of what people did to the order's quarantined deliveries."""
+    return [
+        {
+            "at": row["at"].isoformat(),
+            "kind": f"delivery_{row['action']}",
+            "summary": f"Delivery {row['inbox_id']} {row['action']}"
+            + (f" by {row['actor']}" if row["actor"] else "")
+            + (f": {row['reason']}" if row["reason"] else ""),
+            "data": {"inbox_id": row["inbox_id"], "actor": row["actor"], "reason": row["reason"]},
+        }
+        for row in inbox_queue.actions_of_order(connection, store_id, order_id)
+    ]
+
+
+def processing_health(connection: Connection, now: datetime) -> ProcessingHealth:
+    quarantined = connection.execute(
+        select(func.count()).select_from(inbox).where(inbox.c.status.in_(inbox_queue.SET_ASIDE))
+    ).scalar_one()
+    waiting = connection.execute(
+        select(inbox.c.store_id, func.count(), func.max(inbox.c.error))
+        .where(inbox.c.status == inbox_queue.WAITING)
+        .group_by(inbox.c.store_id)
+    ).all()
+    oldest = connection.execute(
+        select(inbox.c.received_at).where(inbox.c.status == inbox_queue.PENDING).order_by(inbox.c.id).limit(1)
+    ).scalar_one_or_none()
+    alive = workers.alive(connection, now, timedelta(seconds=15))
+    return ProcessingHealth(
+        quarantined=int(quarantined),
+        waiting_by_store={store: int(n) for store, n, _ in waiting},
+        waiting_errors={store: str(error or "") for store, _, error in waiting},
+        oldest_pending_age_s=None if oldest is None else max(0.0, (now - oldest).total_seconds()),
+        workers=len(alive),
+    )
