@@ -3,6 +3,7 @@
 Every reader names where it looked (`where`, e.g. "order 450789469") so that a
 PayloadError says exactly which field of which resource was wrong. The platform
 packages' `fields` modules re-export these and add what only their platform needs.
+Bounds (dates, quantities, ids, amounts) are checked through `limits`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from orderline.connectors.base import PayloadError
+from orderline.connectors.limits import check_amount, check_moment, check_numeric_id, check_quantity, echo
 
 JsonObject = Mapping[str, Any]
 
@@ -39,20 +41,24 @@ def object_list(obj: JsonObject, key: str, where: str) -> list[JsonObject]:
 
 
 def required_digits(obj: JsonObject, key: str, where: str) -> str:
-    """A numeric id (int or digit string) as a string, digits as sent."""
+    """A numeric id (int or ASCII digit string) as a string, digits as sent."""
     value = obj.get(key)
     if value is None:
         raise PayloadError(f"{where}: {key} is missing")
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise PayloadError(f"{where}: {key} must be a numeric id, got {value!r}")
-    return str(value)
+    return check_numeric_id(value, f"{where}: {key}")
 
 
 def required_int(obj: JsonObject, key: str, where: str) -> int:
+    """An integer code (a status id); quantities are read by `required_quantity`."""
     value = obj.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise PayloadError(f"{where}: {key} must be an integer, got {value!r}")
+        raise PayloadError(f"{where}: {key} must be an integer, got {echo(value)}")
     return value
+
+
+def required_quantity(obj: JsonObject, key: str, where: str) -> int:
+    """A number of units, 0 to `limits.MAX_QUANTITY`."""
+    return check_quantity(obj.get(key), f"{where}: {key}")
 
 
 def required_str(obj: JsonObject, key: str, where: str) -> str:
@@ -73,14 +79,31 @@ def optional_str(obj: JsonObject, key: str, where: str) -> str | None:
 
 
 def parse_iso_datetime(value: Any, where: str) -> datetime:
-    """An ISO 8601 date-time, offset kept; one without an offset is taken as UTC."""
+    """An ISO 8601 date-time within the accepted range, offset kept; one without an
+    offset is taken as UTC."""
     if not isinstance(value, str):
-        raise PayloadError(f"{where}: expected an ISO 8601 date-time, got {value!r}")
+        raise PayloadError(f"{where}: expected an ISO 8601 date-time, got {echo(value)}")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise PayloadError(f"{where}: {value!r} is not an ISO 8601 date-time") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+        raise PayloadError(f"{where}: {echo(value)} is not an ISO 8601 date-time") from None
+    return check_moment(aware(parsed), value, where)
+
+
+def parse_unix_datetime(value: Any, where: str) -> datetime:
+    """A Unix timestamp in seconds (int or float) within the accepted range, in UTC."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PayloadError(f"{where}: expected a Unix timestamp, got {echo(value)}")
+    try:
+        moment = datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise PayloadError(f"{where}: {echo(value)} is out of range for a Unix timestamp") from None
+    return check_moment(moment, value, where)
+
+
+def aware(moment: datetime) -> datetime:
+    """A date-time without an offset is taken as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def required_iso_datetime(obj: JsonObject, key: str, where: str) -> datetime:
@@ -103,11 +126,9 @@ def money(obj: JsonObject, key: str, where: str, *, blank_is_zero: bool = False)
     if value is None or (blank_is_zero and value == ""):
         return Decimal("0")
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise PayloadError(f"{where}: {key} must be a decimal amount, got {value!r}")
+        raise PayloadError(f"{where}: {key} must be a decimal amount, got {echo(value)}")
     try:
         amount = Decimal(str(value))
-    except InvalidOperation:
-        raise PayloadError(f"{where}: {key} {value!r} is not a decimal amount") from None
-    if not amount.is_finite():
-        raise PayloadError(f"{where}: {key} {value!r} is not a finite amount")
-    return amount
+    except (InvalidOperation, ValueError):
+        raise PayloadError(f"{where}: {key} {echo(value)} is not a decimal amount") from None
+    return check_amount(amount, value, f"{where}: {key}")

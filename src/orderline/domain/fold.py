@@ -331,9 +331,12 @@ def _quantity_anomalies(snapshot: OrderSnapshot, replay: _Replay, quantities: Qu
         found.append(Anomaly(AnomalyKind.UNMAPPED_STATUS, detail, snapshot.updated_at))
     for line in snapshot.lines:
         shipped = quantities.shipped.get(line.line_id, 0)
-        if shipped > line.quantity:
+        # A line is over-shipped only by units some active shipment carried: an ordered
+        # quantity below zero (connectors refuse one, old facts may hold it) is not news.
+        shipped_at = last_shipped_at.get(line.line_id)
+        if shipped > line.quantity and shipped_at is not None:
             detail = f"Line {line.line_id} shipped {shipped} of {line.quantity} ordered"
-            found.append(Anomaly(AnomalyKind.OVER_SHIPPED, detail, last_shipped_at[line.line_id]))
+            found.append(Anomaly(AnomalyKind.OVER_SHIPPED, detail, shipped_at))
     return found
 
 

@@ -77,5 +77,7 @@ class Quantities:
 
 
 def _add(counts: dict[str, int], lines: tuple[LineQuantity, ...]) -> None:
+    # A negative count of units moves nothing (connectors refuse one; stored facts from
+    # before they did may still carry it), so it counts as zero rather than un-shipping.
     for lq in lines:
-        counts[lq.line_id] = counts.get(lq.line_id, 0) + lq.quantity
+        counts[lq.line_id] = counts.get(lq.line_id, 0) + max(lq.quantity, 0)

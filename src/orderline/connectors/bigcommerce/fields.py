@@ -9,13 +9,23 @@ RFC 3339 dates and money as JSON numbers. Both read here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from orderline.connectors.base import PayloadError
-from orderline.connectors.payload import JsonObject, as_object, optional_str, required_int, type_name
+from orderline.connectors.limits import check_moment, check_numeric_id, echo
+from orderline.connectors.payload import (
+    JsonObject,
+    as_object,
+    aware,
+    optional_str,
+    parse_unix_datetime,
+    required_int,
+    required_quantity,
+    type_name,
+)
 from orderline.connectors.payload import money as _money
 
 __all__ = [
@@ -27,6 +37,7 @@ __all__ = [
     "optional_str",
     "required_id",
     "required_int",
+    "required_quantity",
     "required_rfc2822_datetime",
     "rfc2822_datetime",
     "unix_datetime",
@@ -44,12 +55,7 @@ def object_list(value: Any, where: str) -> list[JsonObject]:
 
 def required_id(obj: JsonObject, key: str, where: str) -> int:
     """A positive integer id; BigCommerce sends ids as JSON numbers (a digit string is accepted)."""
-    value = obj.get(key)
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise PayloadError(f"{where}: {key} must be a numeric id, got {value!r}")
-    return value
+    return int(check_numeric_id(obj.get(key), f"{where}: {key}"))
 
 
 def money(obj: JsonObject, key: str, where: str) -> Decimal:
@@ -76,12 +82,7 @@ def iso_datetime(obj: JsonObject, key: str, where: str) -> datetime | None:
 
 def unix_datetime(value: Any, where: str) -> datetime:
     """A Unix timestamp in seconds (webhook `created_at`)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise PayloadError(f"{where}: expected a Unix timestamp, got {value!r}")
-    try:
-        return datetime.fromtimestamp(value, UTC)
-    except (OverflowError, OSError, ValueError):
-        raise PayloadError(f"{where}: {value!r} is out of range for a Unix timestamp") from None
+    return parse_unix_datetime(value, where)
 
 
 def _optional_date(
@@ -93,9 +94,9 @@ def _optional_date(
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise PayloadError(f"{where}: {key} must be an {kind}, got {value!r}")
+        raise PayloadError(f"{where}: {key} must be an {kind}, got {echo(value)}")
     try:
         parsed = parse(value)
-    except (TypeError, ValueError):
-        raise PayloadError(f"{where}: {key} {value!r} is not an {kind}") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError):
+        raise PayloadError(f"{where}: {key} {echo(value)} is not an {kind}") from None
+    return check_moment(aware(parsed), value, f"{where}: {key}")

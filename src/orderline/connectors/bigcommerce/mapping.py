@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orderline.connectors.base import MappedDelivery
+from orderline.connectors.base import MappedDelivery, PayloadError
 from orderline.connectors.bigcommerce.client import BigCommerceClient, JsonDict
 from orderline.connectors.bigcommerce.fields import JsonObject, money, object_list, required_id
 from orderline.connectors.bigcommerce.orders import map_snapshot, status_holds, status_id_of
@@ -96,6 +96,10 @@ def shipment_touch(payload: ThinPayload) -> ShipmentTouch | None:
 def fetch_order(client: BigCommerceClient, order_id: int) -> FetchedOrder | None:
     """The order and its sub-resources; None while it is Incomplete. Raises NotFound."""
     order = client.order(order_id)
+    answered = required_id(order, "id", f"GET /v2/orders/{order_id}: order")
+    if answered != order_id:
+        # Facts of another order must not be filed under this one.
+        raise PayloadError(f"GET /v2/orders/{order_id} answered with order {answered}")
     if status_id_of(order) == INCOMPLETE:
         return None
     products = client.order_products(order_id)

@@ -14,6 +14,7 @@ from orderline.connectors.bigcommerce.fields import (
     optional_str,
     required_id,
     required_int,
+    required_quantity,
     required_rfc2822_datetime,
 )
 from orderline.connectors.bigcommerce.statuses import HOLD_GROUP, STATUSES, UNMAPPED_PAYMENT
@@ -22,7 +23,7 @@ from orderline.domain.vocabulary import FulfillmentStatus
 
 
 def status_id_of(order: JsonObject) -> int:
-    return required_int(order, "status_id", f"order {order.get('id')}")
+    return required_int(order, "status_id", f"order {required_id(order, 'id', 'order')}")
 
 
 def map_snapshot(order: JsonObject, products: list[JsonObject]) -> OrderSnapshot:
@@ -38,7 +39,7 @@ def map_snapshot(order: JsonObject, products: list[JsonObject]) -> OrderSnapshot
         updated_at=modified_at,
         placed_at=required_rfc2822_datetime(order, "date_created", where),
         payment_status=(meaning.payment if meaning else UNMAPPED_PAYMENT)(payment_field),
-        lines=tuple(_line(row, f"{where}: product row {row.get('id')}") for row in products),
+        lines=tuple(_line(row, where) for row in products),
         # BigCommerce shows the order id as the order number.
         order_number=str(order_id),
         email=_email(order, where),
@@ -87,10 +88,12 @@ def status_holds(snapshot: OrderSnapshot, status_id: int) -> list[Fact]:
 
 def _line(row: JsonObject, where: str) -> LineItem:
     # The product row id is what shipments (order_product_id) and refunds (item_id) name.
+    line_id = str(required_id(row, "id", f"{where}: product row"))
+    where = f"{where}: product row {line_id}"
     return LineItem(
-        line_id=str(required_id(row, "id", where)),
+        line_id=line_id,
         title=optional_str(row, "name", where) or "",
-        quantity=required_int(row, "quantity", where),
+        quantity=required_quantity(row, "quantity", where),
         unit_price=money(row, "price_inc_tax", where),
         sku=optional_str(row, "sku", where),
     )

@@ -71,7 +71,7 @@ def store_hash(payload: Any) -> str | None:
 def read_delivery_meta(headers: Headers, body: bytes) -> DeliveryMeta:
     try:
         parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise PayloadError("body is not valid JSON") from None
     payload = read_payload(parsed)
     webhook_id = (headers.get(WEBHOOK_ID) or "").strip()

@@ -21,7 +21,7 @@ from orderline.connectors.bigcommerce.fields import (
     object_list,
     optional_str,
     required_id,
-    required_int,
+    required_quantity,
 )
 from orderline.domain.facts import LineQuantity, RefundRecorded
 
@@ -55,7 +55,7 @@ def _refund(row: JsonObject, order_id: str, modified_at: datetime) -> RefundReco
         created_at=iso_datetime(row, "created", where) or modified_at,
         amount=money(row, "total_amount", where),
         lines=tuple(
-            LineQuantity(str(required_id(item, "item_id", where)), required_int(item, "quantity", where))
+            LineQuantity(str(required_id(item, "item_id", where)), required_quantity(item, "quantity", where))
             for item in object_list(row.get("items"), f"{where}: items")
             # Only PRODUCT items carry a quantity of an order line (item_id = product row id).
             if item.get("item_type") == "PRODUCT" and item.get("quantity")

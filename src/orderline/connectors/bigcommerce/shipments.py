@@ -26,7 +26,7 @@ from orderline.connectors.bigcommerce.fields import (
     object_list,
     optional_str,
     required_id,
-    required_int,
+    required_quantity,
     required_rfc2822_datetime,
 )
 from orderline.domain.facts import DeliveryEvent, LineQuantity, ShipmentRecorded
@@ -94,7 +94,7 @@ def completion_events(shipments: Sequence[ShipmentRecorded], at: datetime) -> li
 def _item(item: JsonObject, where: str) -> LineQuantity:
     return LineQuantity(
         line_id=str(required_id(item, "order_product_id", where)),
-        quantity=required_int(item, "quantity", where),
+        quantity=required_quantity(item, "quantity", where),
     )
 
 

@@ -7,13 +7,15 @@ an Order's `fulfillments[]`.
 from __future__ import annotations
 
 from orderline.connectors.base import PayloadError
+from orderline.connectors.limits import echo
 from orderline.connectors.shopify.fields import (
     JsonObject,
     object_list,
     optional_str,
     required_datetime,
     required_id,
-    required_int,
+    required_quantity,
+    type_name,
 )
 from orderline.connectors.shopify.statuses import FULFILLMENT_STATE, SHIPMENT_STATUS
 from orderline.domain.facts import LineQuantity, ShipmentRecorded
@@ -42,7 +44,7 @@ def _shipped_lines(body: JsonObject, where: str) -> tuple[LineQuantity, ...]:
     return tuple(
         LineQuantity(
             line_id=required_id(item, "id", f"{where}: line_items[{i}]"),
-            quantity=required_int(item, "quantity", f"{where}: line_items[{i}]"),
+            quantity=required_quantity(item, "quantity", f"{where}: line_items[{i}]"),
         )
         for i, item in enumerate(object_list(body, "line_items", where))
     )
@@ -54,7 +56,7 @@ def _state(body: JsonObject, where: str) -> ShipmentState:
         raise PayloadError(f"{where}: status is missing")
     state = FULFILLMENT_STATE.get(status.lower())
     if state is None:
-        raise PayloadError(f"{where}: unknown fulfillment status {status!r}")
+        raise PayloadError(f"{where}: unknown fulfillment status {echo(status)}")
     return state
 
 
@@ -68,7 +70,12 @@ def _delivery_status(body: JsonObject, where: str) -> DeliveryStatus | None:
 def _tracking_numbers(body: JsonObject, where: str) -> tuple[str, ...]:
     numbers = body.get("tracking_numbers")
     if isinstance(numbers, list) and numbers:
-        return tuple(str(n) for n in numbers if n)
+        for i, number in enumerate(numbers):
+            if number is not None and not isinstance(number, str):
+                raise PayloadError(
+                    f"{where}: tracking_numbers[{i}] must be a string, got {type_name(number)}"
+                )
+        return tuple(n for n in numbers if n)
     single = optional_str(body, "tracking_number", where)
     return (single,) if single else ()
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from orderline.connectors.base import PayloadError
+from orderline.connectors.limits import echo
 from orderline.connectors.shopify.fields import (
     JsonObject,
     as_object,
@@ -24,7 +25,8 @@ from orderline.connectors.shopify.fields import (
     optional_datetime,
     optional_str,
     required_datetime,
-    required_int,
+    required_quantity,
+    type_name,
 )
 from orderline.connectors.shopify.orders import GRAPHQL_ADDRESS, map_address, platform_fulfillment
 from orderline.connectors.shopify.statuses import (
@@ -154,7 +156,7 @@ def _line(item: JsonObject, where: str) -> LineItem:
     return LineItem(
         line_id=line_id,
         title=optional_str(item, "title", where) or optional_str(item, "name", where) or "",
-        quantity=required_int(item, "quantity", where),
+        quantity=required_quantity(item, "quantity", where),
         unit_price=_shop_money(item, "originalUnitPriceSet", where),
         sku=optional_str(item, "sku", where),
     )
@@ -164,7 +166,7 @@ def _shipment(fulfillment: JsonObject, order_id: str) -> ShipmentRecorded:
     shipment_id = gid_tail(fulfillment.get("id"), "Fulfillment", f"order {order_id}: fulfillment id")
     where = f"fulfillment {shipment_id}"
     tracking = _items(fulfillment, "trackingInfo", where)
-    numbers = tuple(str(t["number"]) for t in tracking if t.get("number"))
+    numbers = tuple(number for t in tracking if (number := optional_str(t, "number", where)))
     return ShipmentRecorded(
         order_id=order_id,
         shipment_id=shipment_id,
@@ -187,7 +189,7 @@ def _shipment_state(fulfillment: JsonObject, where: str) -> ShipmentState:
         raise PayloadError(f"{where}: status is missing")
     state = FULFILLMENT_STATE.get(status.lower())
     if state is None:
-        raise PayloadError(f"{where}: unknown fulfillment status {status!r}")
+        raise PayloadError(f"{where}: unknown fulfillment status {echo(status)}")
     return state
 
 
@@ -209,7 +211,7 @@ def _refund(refund: JsonObject, order_id: str) -> RefundRecorded:
         created_at=required_datetime(refund, "createdAt", where),
         amount=_shop_money(refund, "totalRefundedSet", where),
         lines=tuple(_line_quantity(item, where) for item in items),
-        restock=any(item.get("restockType") in _RESTOCKING_TYPES for item in items),
+        restock=any(optional_str(item, "restockType", where) in _RESTOCKING_TYPES for item in items),
         note=optional_str(refund, "note", where),
     )
 
@@ -218,7 +220,7 @@ def _line_quantity(item: JsonObject, where: str) -> LineQuantity:
     line = as_object(item.get("lineItem"), f"{where}: lineItem")
     return LineQuantity(
         line_id=gid_tail(line.get("id"), "LineItem", f"{where}: lineItem.id"),
-        quantity=required_int(item, "quantity", where),
+        quantity=required_quantity(item, "quantity", where),
     )
 
 
@@ -250,7 +252,7 @@ def _tags(node: JsonObject, where: str) -> tuple[str, ...]:
     if tags is None:
         return ()
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
-        raise PayloadError(f"{where}: tags must be a list of strings, got {tags!r}")
+        raise PayloadError(f"{where}: tags must be a list of strings, got {echo(tags)}")
     return tuple(tag.strip() for tag in tags if tag.strip())
 
 
@@ -271,10 +273,13 @@ def _items(obj: JsonObject, key: str, where: str) -> list[JsonObject]:
     if isinstance(value, dict):
         nodes = value.get("nodes")
         if nodes is None:
-            nodes = [as_object(edge, f"{where}: {key} edge").get("node") for edge in value.get("edges") or []]
+            edges = value.get("edges") or []
+            if not isinstance(edges, list):
+                raise PayloadError(f"{where}: {key}.edges must be a list, got {type_name(edges)}")
+            nodes = [as_object(edge, f"{where}: {key} edge").get("node") for edge in edges]
         value = nodes
     if not isinstance(value, list):
-        raise PayloadError(f"{where}: {key} must be a list or a connection, got {type(value).__name__}")
+        raise PayloadError(f"{where}: {key} must be a list or a connection, got {type_name(value)}")
     if all(type(item) is dict for item in value):  # parsed JSON: skip the per-item checks
         return value
     return [as_object(item, f"{where}: {key}[{i}]") for i, item in enumerate(value)]

@@ -8,9 +8,11 @@ header is looked up under both spellings.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 
 from orderline.connectors.base import DeliveryMeta, Headers, PayloadError
+from orderline.connectors.limits import is_in_range
+from orderline.connectors.payload import aware
 
 TOPIC = "topic"
 HMAC = "hmac-sha256"
@@ -60,7 +62,7 @@ def _parse_triggered_at(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = aware(datetime.fromisoformat(value))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return parsed if is_in_range(parsed) else None

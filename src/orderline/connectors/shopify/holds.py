@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from orderline.connectors.base import Delivery, MappedDelivery, OrderResolver
-from orderline.connectors.shopify.fields import JsonObject, as_object, gid_tail, object_list, optional_str
+from orderline.connectors.shopify.fields import (
+    JsonObject,
+    as_object,
+    delivery_time,
+    gid_tail,
+    object_list,
+    optional_str,
+)
 from orderline.connectors.shopify.statuses import hold_reason
 from orderline.domain.facts import Fact, HoldPlaced, HoldsReleased
 
@@ -41,7 +48,7 @@ def map_hold_delivery(delivery: Delivery, body: JsonObject, resolver: OrderResol
         order_id = resolver.order_for_fulfillment_order(delivery.store_id, fo_id)
     if order_id is None:
         return MappedDelivery(order_id=None, facts=())
-    at = delivery.triggered_at or delivery.received_at
+    at = delivery_time(delivery)
     facts: list[Fact]
     if delivery.topic == PLACED_ON_HOLD:
         facts = _holds_placed(body, fulfillment_order, order_id, fo_id, at)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from orderline.connectors.base import PayloadError
+from orderline.connectors.limits import check_numeric_id
 from orderline.connectors.shopify.fields import (
     JsonObject,
     as_object,
@@ -18,7 +19,7 @@ from orderline.connectors.shopify.fields import (
     optional_datetime,
     optional_str,
     required_id,
-    required_int,
+    required_quantity,
 )
 from orderline.connectors.shopify.fulfillments import map_fulfillment
 from orderline.connectors.shopify.refunds import map_refund
@@ -111,14 +112,16 @@ def _order_number(body: JsonObject, where: str) -> str:
     if name is not None:
         return name
     number = body.get("order_number")
-    return "" if number is None else str(number)
+    if number is None:
+        return ""
+    return number if isinstance(number, str) else check_numeric_id(number, f"{where}: order_number")
 
 
 def _line(item: JsonObject, where: str) -> LineItem:
     return LineItem(
         line_id=required_id(item, "id", where),
         title=optional_str(item, "title", where) or optional_str(item, "name", where) or "",
-        quantity=required_int(item, "quantity", where),
+        quantity=required_quantity(item, "quantity", where),
         unit_price=money(item, "price", where),
         sku=optional_str(item, "sku", where),
     )

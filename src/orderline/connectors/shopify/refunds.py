@@ -17,7 +17,7 @@ from orderline.connectors.shopify.fields import (
     optional_str,
     required_datetime,
     required_id,
-    required_int,
+    required_quantity,
 )
 from orderline.domain.facts import LineQuantity, RefundRecorded
 
@@ -48,7 +48,7 @@ def map_refund(body: JsonObject, order_id: str | None = None) -> RefundRecorded:
 def _refunded_line(item: JsonObject, where: str) -> LineQuantity:
     return LineQuantity(
         line_id=required_id(item, "line_item_id", where),
-        quantity=required_int(item, "quantity", where),
+        quantity=required_quantity(item, "quantity", where),
     )
 
 

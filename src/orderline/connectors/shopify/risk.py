@@ -13,7 +13,8 @@ Payload (VERIFY against a live store; the Risk Assessments API replaced Order Ri
 from __future__ import annotations
 
 from orderline.connectors.base import Delivery, MappedDelivery, PayloadError
-from orderline.connectors.shopify.fields import JsonObject, optional_datetime, optional_str
+from orderline.connectors.limits import is_numeric_id
+from orderline.connectors.shopify.fields import JsonObject, delivery_time, optional_datetime, optional_str
 from orderline.domain.facts import HoldPlaced, HoldsReleased
 from orderline.domain.vocabulary import HoldReason
 
@@ -28,7 +29,7 @@ def map_risk_assessment(delivery: Delivery, body: JsonObject) -> MappedDelivery:
     level = (optional_str(body, "risk_level", where) or "").lower()
     if not level:
         raise PayloadError(f"{where}: risk_level is missing")
-    at = optional_datetime(body, "created_at", where) or delivery.triggered_at or delivery.received_at
+    at = optional_datetime(body, "created_at", where) or delivery_time(delivery)
     if level in HOLDING_LEVELS:
         provider = optional_str(body, "provider_title", where) or "Shopify"
         note = f"{provider} assessed the order's risk as {level}"
@@ -41,9 +42,9 @@ def map_risk_assessment(delivery: Delivery, body: JsonObject) -> MappedDelivery:
 
 def _order_id(body: JsonObject, where: str) -> str:
     raw = body.get("order_id")
-    if isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit()):
+    if is_numeric_id(raw):
         return str(raw)
     gid = optional_str(body, "admin_graphql_api_order_id", where)
-    if gid and gid.rsplit("/", 1)[-1].isdigit():
+    if gid and is_numeric_id(gid.rsplit("/", 1)[-1]):
         return gid.rsplit("/", 1)[-1]
     raise PayloadError(f"{where}: neither order_id nor admin_graphql_api_order_id names the order")

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from orderline.connectors.base import PayloadError
+from orderline.connectors.limits import check_amount, echo
 from orderline.connectors.payload import (
     JsonObject,
     as_object,
@@ -21,8 +22,8 @@ from orderline.connectors.payload import (
     optional_str,
     parse_iso_datetime,
     required_digits,
-    required_int,
     required_iso_datetime,
+    required_quantity,
     required_str,
     type_name,
 )
@@ -40,7 +41,7 @@ __all__ = [
     "parse_gmt",
     "required_gmt",
     "required_id",
-    "required_int",
+    "required_quantity",
     "required_str",
     "type_name",
 ]
@@ -71,14 +72,12 @@ def optional_gmt(obj: JsonObject, key: str, where: str) -> datetime | None:
 def decimal_value(value: Any, where: str) -> Decimal:
     """A money or quantity value: Woo sends strings ("29.35") and, for `price`, numbers."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise PayloadError(f"{where}: expected a decimal amount, got {value!r}")
+        raise PayloadError(f"{where}: expected a decimal amount, got {echo(value)}")
     try:
         amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise PayloadError(f"{where}: {value!r} is not a decimal amount") from None
-    if not amount.is_finite():
-        raise PayloadError(f"{where}: {value!r} is not a finite amount")
-    return amount
+    except (InvalidOperation, ValueError):
+        raise PayloadError(f"{where}: {echo(value)} is not a decimal amount") from None
+    return check_amount(amount, value, where)
 
 
 def money(obj: JsonObject, key: str, where: str) -> Decimal:

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from orderline.connectors.base import DeliveryMeta, Headers, PayloadError
+from orderline.connectors.limits import is_numeric_id
 from orderline.connectors.woocommerce.fields import parse_gmt
 from orderline.connectors.woocommerce.signature import ping_webhook_id
 
@@ -60,7 +61,7 @@ def read_delivery_meta(headers: Headers, body: bytes) -> DeliveryMeta:
 def _json_object(body: bytes) -> dict[str, Any] | None:
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return payload if isinstance(payload, dict) else None
 
@@ -70,7 +71,7 @@ def _identity(payload: dict[str, Any] | None) -> tuple[str | None, str | None]:
     if payload is None:
         return None, None
     raw_id = payload.get("id")
-    if isinstance(raw_id, bool) or not isinstance(raw_id, int | str) or not str(raw_id).isdigit():
+    if not is_numeric_id(raw_id):
         return None, None
     modified = payload.get("date_modified_gmt")
     return str(int(raw_id)), modified if isinstance(modified, str) and modified else None

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from orderline.connectors.base import PayloadError
+from orderline.connectors.limits import check_quantity, echo
 from orderline.connectors.woocommerce.fields import (
     JsonObject,
     decimal_value,
@@ -23,7 +24,7 @@ from orderline.connectors.woocommerce.fields import (
     optional_str,
     required_gmt,
     required_id,
-    required_int,
+    required_quantity,
     required_str,
 )
 from orderline.connectors.woocommerce.settings import WooStoreSettings
@@ -75,7 +76,7 @@ def read_order_view(body: JsonObject, settings: WooStoreSettings) -> OrderView:
 
 
 def _line(item: JsonObject, where: str) -> LineItem:
-    quantity = required_int(item, "quantity", where)
+    quantity = required_quantity(item, "quantity", where)
     return LineItem(
         line_id=required_id(item, "id", where),
         # REST names keep HTML entities ("Ship Your Idea &ndash; Color: Black").
@@ -102,9 +103,10 @@ def _backordered(items: list[JsonObject], meta_key: str, where: str) -> dict[str
         value = meta_value(item, meta_key, line_where)
         if value is None or value == "":
             continue
-        quantity = decimal_value(value, f"{line_where}: meta {meta_key!r}")
+        field = f"{line_where}: meta {meta_key!r}"
+        quantity = decimal_value(value, field)
         if quantity != quantity.to_integral_value() or quantity < 0:
-            raise PayloadError(f"{line_where}: meta {meta_key!r} must be a whole quantity, got {value!r}")
+            raise PayloadError(f"{field} must be a whole quantity, got {echo(value)}")
         if quantity > 0:
-            found[required_id(item, "id", line_where)] = int(quantity)
+            found[required_id(item, "id", line_where)] = check_quantity(int(quantity), field)
     return found

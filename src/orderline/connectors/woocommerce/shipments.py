@@ -34,6 +34,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from orderline.connectors.base import PayloadError
+from orderline.connectors.limits import check_moment, check_quantity, check_string_id, echo, is_numeric_id
+from orderline.connectors.payload import parse_unix_datetime
 from orderline.connectors.woocommerce.fields import (
     JsonObject,
     as_object,
@@ -116,6 +118,7 @@ def _tracking_shipment(
     tracking_id = optional_str(item, "tracking_id", where) or number
     if tracking_id is None:
         raise PayloadError(f"{where}: has neither tracking_id nor tracking_number")
+    tracking_id = check_string_id(tracking_id, f"{where}: tracking_id")
     shipped_at = _moment(item.get("date_shipped"), f"{where}: date_shipped") or order.updated_at
     # A date-only `date_shipped` can fall before the order was placed (midnight).
     stable_at = max(shipped_at, order.placed_at)
@@ -141,16 +144,16 @@ def _moment(value: Any, where: str) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, int) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
-    if isinstance(value, str) and value.strip().isdigit():
-        return datetime.fromtimestamp(int(value.strip()), UTC)
+        return parse_unix_datetime(value, where)
+    if isinstance(value, str) and is_numeric_id(value.strip()):
+        return parse_unix_datetime(int(value.strip()), where)
     if isinstance(value, str):
         try:
             day = date.fromisoformat(value.strip())
         except ValueError:
             return parse_gmt(value, where)
-        return datetime(day.year, day.month, day.day, tzinfo=UTC)
-    raise PayloadError(f"{where}: expected a Unix timestamp or a date, got {value!r}")
+        return check_moment(datetime(day.year, day.month, day.day, tzinfo=UTC), value, where)
+    raise PayloadError(f"{where}: expected a Unix timestamp or a date, got {echo(value)}")
 
 
 # --- the status claim ------------------------------------------------------------------
@@ -230,7 +233,7 @@ def map_fulfillment(body: JsonObject, order_id: str | None = None) -> ShipmentRe
 def _entity_order_id(body: JsonObject, where: str) -> str:
     entity_type = optional_str(body, "entity_type", where)
     if entity_type not in (None, "WC_Order"):
-        raise PayloadError(f"{where}: entity_type {entity_type!r} is not an order")
+        raise PayloadError(f"{where}: entity_type {echo(entity_type)} is not an order")
     return required_id(body, "entity_id", where)
 
 
@@ -243,9 +246,7 @@ def _allocated_lines(body: JsonObject, where: str) -> tuple[LineQuantity, ...]:
     lines = []
     for i, raw in enumerate(items):
         item = as_object(raw, f"{where}: _items[{i}]")
-        quantity = item.get("qty")
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
-            raise PayloadError(f"{where}: _items[{i}]: qty must be a whole quantity, got {quantity!r}")
+        quantity = check_quantity(item.get("qty"), f"{where}: _items[{i}]: qty")
         lines.append(LineQuantity(required_id(item, "item_id", f"{where}: _items[{i}]"), quantity))
     return tuple(lines)
 

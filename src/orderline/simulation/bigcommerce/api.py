@@ -87,6 +87,8 @@ class FakeBigCommerce:
         self._quota = _Quota(quota, window_s, clock)
         self.requests: list[str] = []
         """`GET /v2/orders/1` for every request answered (throttled ones too)."""
+        self.is_down = False
+        """While True every request is answered 503, as during a platform outage."""
 
     @property
     def store_hash(self) -> str:
@@ -97,6 +99,8 @@ class FakeBigCommerce:
     ) -> FakeResponse:
         with self.state.lock:
             self.requests.append(f"{method} {path}")
+            if self.is_down:
+                return self._json(503, {"status": 503, "title": "Service Unavailable"})
             if {k.lower(): v for k, v in headers.items()}.get("x-auth-token") != self.api_token:
                 return self._json(
                     401, {"status": 401, "title": "You are not authorized to access this resource."}
