@@ -204,7 +204,9 @@ class Processor:
                 log.warning(
                     "inbox delivery %d quarantined: %s", item.delivery.inbox_id, describe_error(error)
                 )
-                return self._commit([_set_aside(item.delivery, describe_error(error))], now)
+                return self._commit(
+                    [_set_aside(item.delivery, describe_error(error), item.outcome.order_id)], now
+                )
             middle = len(mapped) // 2
             return self._commit_isolating(mapped[:middle], now) + self._commit_isolating(mapped[middle:], now)
 
@@ -309,8 +311,10 @@ class MappedRows:
     rows: list[FactRow]
 
 
-def _set_aside(delivery: PendingDelivery, reason: str) -> MappedRows:
-    return MappedRows(delivery, DeliveryOutcome(delivery.inbox_id, inbox_queue.QUARANTINED, error=reason), [])
+def _set_aside(delivery: PendingDelivery, reason: str, order_id: str | None = None) -> MappedRows:
+    """The delivery quarantined with `reason`; `order_id` when mapping named its order."""
+    outcome = DeliveryOutcome(delivery.inbox_id, inbox_queue.QUARANTINED, order_id=order_id, error=reason)
+    return MappedRows(delivery, outcome, [])
 
 
 MAX_ERROR_CHARS = 500
