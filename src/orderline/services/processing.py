@@ -238,16 +238,7 @@ class Processor:
             projections.save_projections(connection, list(folded.values()))
             # Exceptions are evaluated by the scheduler; a changed order is due now.
             scheduler.enqueue_now(connection, keys, now)
-            inbox_queue.record_outcomes(connection, [item.outcome for item in mapped], now)
-            inbox_queue.dead_letter_quarantined(
-                connection,
-                [
-                    (item.delivery, item.outcome.error or "unknown error")
-                    for item in mapped
-                    if item.outcome.status == inbox_queue.QUARANTINED
-                ],
-                now,
-            )
+            record_outcomes(connection, mapped, now)
         return len(keys)
 
     def record_facts(
@@ -309,6 +300,20 @@ class MappedRows:
     delivery: PendingDelivery
     outcome: DeliveryOutcome
     rows: list[FactRow]
+
+
+def record_outcomes(connection: Connection, mapped: Sequence[MappedRows], now: datetime) -> None:
+    """Each delivery's outcome; quarantined ones are listed with the dead letters too."""
+    inbox_queue.record_outcomes(connection, [item.outcome for item in mapped], now)
+    inbox_queue.dead_letter_quarantined(
+        connection,
+        [
+            (item.delivery, item.outcome.error or "unknown error")
+            for item in mapped
+            if item.outcome.status == inbox_queue.QUARANTINED
+        ],
+        now,
+    )
 
 
 def _set_aside(delivery: PendingDelivery, reason: str, order_id: str | None = None) -> MappedRows:

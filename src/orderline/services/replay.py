@@ -34,8 +34,15 @@ from sqlalchemy import Connection, Engine
 from orderline.domain.facts import fact_from_dict
 from orderline.domain.order import Order, order_from_dict
 from orderline.services import scheduler
-from orderline.services.processing import MappedRows, Processor, fulfillment_orders, project_facts
+from orderline.services.processing import (
+    MappedRows,
+    Processor,
+    fulfillment_orders,
+    project_facts,
+    record_outcomes,
+)
 from orderline.store import inbox_queue, projections, replay_staging, workers
+from orderline.store.processing_tables import replay_facts
 from orderline.store.projections import OrderKey, OrderProjection
 
 STAGE_BATCH = 500
@@ -128,7 +135,7 @@ def _stage(
         mapped = [processor.map(delivery, now) for delivery in batch]
         kept.update(item.delivery.inbox_id for item in mapped if not _remapped(item))
         with engine.begin() as connection:
-            replay_staging.stage(connection, [row for item in mapped for row in item.rows])
+            projections.insert_facts(connection, [row for item in mapped for row in item.rows], replay_facts)
             if not dry_run:
                 _record(connection, mapped, now)
         for item in mapped:
@@ -147,16 +154,7 @@ def _record(connection: Connection, mapped: Sequence[MappedRows], now: datetime)
     rows = [row for item in mapped for row in item.rows]
     projections.remember_fulfillment_orders(connection, fulfillment_orders(rows))
     inbox_queue.reset_for_replay(connection, [item.delivery.inbox_id for item in mapped])
-    inbox_queue.record_outcomes(connection, [item.outcome for item in mapped], now)
-    inbox_queue.dead_letter_quarantined(
-        connection,
-        [
-            (item.delivery, item.outcome.error or "unknown error")
-            for item in mapped
-            if item.outcome.status == inbox_queue.QUARANTINED
-        ],
-        now,
-    )
+    record_outcomes(connection, mapped, now)
 
 
 def _swap(

@@ -14,21 +14,14 @@ the schema test compares them with the migrations too.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Text, UniqueConstraint
 
-from orderline.store.tables import Id, UtcDateTime, metadata
+from orderline.store.tables import Id, UtcDateTime, fact_columns, metadata
 
 replay_facts = Table(
     "replay_facts",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("store_id", String(64), nullable=False),
-    Column("order_id", String(64), nullable=False),
-    Column("fact_key", String(64), nullable=False),
-    Column("fact_type", String(32), nullable=False),
-    Column("occurred_at", UtcDateTime(), nullable=False),
-    Column("body", JSON, nullable=False),
-    Column("inbox_id", BigInteger),
+    *fact_columns(),
     UniqueConstraint("store_id", "order_id", "fact_key", name="uq_replay_facts_identity"),
 )
 

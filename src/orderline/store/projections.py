@@ -74,11 +74,12 @@ def upsert(dialect_name: str, table: Any) -> Any:
     return postgresql.insert(table) if dialect_name == "postgresql" else sqlite.insert(table)
 
 
-def insert_facts(connection: Connection, rows: Sequence[FactRow]) -> None:
-    """Store facts; one already known (same store, order and fact key) is skipped."""
+def insert_facts(connection: Connection, rows: Sequence[FactRow], table: Table = facts) -> None:
+    """Store facts; one already known (same store, order and fact key) is skipped.
+    `table`: `facts`, or a replay's staging table of the same shape."""
     if not rows:
         return
-    statement = upsert(connection.dialect.name, facts).on_conflict_do_nothing(
+    statement = upsert(connection.dialect.name, table).on_conflict_do_nothing(
         index_elements=["store_id", "order_id", "fact_key"]
     )
     connection.execute(

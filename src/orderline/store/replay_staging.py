@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, or_, select, union
 
 from orderline.store.processing_tables import replay_facts
-from orderline.store.projections import FactRow, OrderKey, of_orders, upsert
+from orderline.store.projections import OrderKey, of_orders, upsert
 from orderline.store.tables import facts, orders, timeline
 
 CHUNK = 400
@@ -25,29 +25,6 @@ def clear(connection: Connection, store_id: str | None = None) -> None:
     if store_id is not None:
         statement = statement.where(replay_facts.c.store_id == store_id)
     connection.execute(statement)
-
-
-def stage(connection: Connection, rows: Sequence[FactRow]) -> None:
-    if not rows:
-        return
-    statement = upsert(connection.dialect.name, replay_facts).on_conflict_do_nothing(
-        index_elements=["store_id", "order_id", "fact_key"]
-    )
-    connection.execute(
-        statement,
-        [
-            {
-                "store_id": r.store_id,
-                "order_id": r.order_id,
-                "fact_key": r.fact_key,
-                "fact_type": r.fact_type,
-                "occurred_at": r.occurred_at,
-                "body": r.body,
-                "inbox_id": r.inbox_id,
-            }
-            for r in rows
-        ],
-    )
 
 
 def affected_orders(connection: Connection, up_to_id: int, store_id: str | None) -> list[OrderKey]:

@@ -99,17 +99,25 @@ dead_letters = Table(
     Column("inbox_id", BigInteger),
 )
 
+
+def fact_columns() -> list[Column[Any]]:
+    """The columns of a fact row (new objects each call: a Column belongs to one table)."""
+    return [
+        Column("id", Id, primary_key=True, autoincrement=True),
+        Column("store_id", String(64), nullable=False),
+        Column("order_id", String(64), nullable=False),
+        Column("fact_key", String(64), nullable=False),
+        Column("fact_type", String(32), nullable=False),
+        Column("occurred_at", UtcDateTime(), nullable=False),
+        Column("body", JSON, nullable=False),
+        Column("inbox_id", BigInteger),
+    ]
+
+
 facts = Table(
     "facts",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("store_id", String(64), nullable=False),
-    Column("order_id", String(64), nullable=False),
-    Column("fact_key", String(64), nullable=False),
-    Column("fact_type", String(32), nullable=False),
-    Column("occurred_at", UtcDateTime(), nullable=False),
-    Column("body", JSON, nullable=False),
-    Column("inbox_id", BigInteger),
+    *fact_columns(),
     UniqueConstraint("store_id", "order_id", "fact_key", name="uq_facts_identity"),
 )
 
