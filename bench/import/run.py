@@ -108,7 +108,7 @@ def raw_inserts(pages: list[list[tuple[str, bytes]]], directory: Path) -> float:
         "CREATE TABLE inbox (id INTEGER PRIMARY KEY, store_id TEXT, dedupe_key TEXT, received_at TEXT,"
         " body BLOB, UNIQUE (store_id, dedupe_key))"
     )
-    received_at = datetime.now(UTC).isoformat()
+    received_at = system_clock().isoformat()
     started = time.perf_counter()
     for page in pages:
         connection.execute("BEGIN")
@@ -143,7 +143,7 @@ def store_and_process(
 
 def _first_records(pages: list[list[tuple[str, bytes]]], orders: int) -> list[list[InboxRecord]]:
     """The first `orders` node bodies as the import stores them, page by page."""
-    received_at = datetime.now(UTC)
+    received_at = system_clock()
     records: list[list[InboxRecord]] = []
     for page in pages:
         left = orders - sum(len(done) for done in records)

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from orderline.clock import system_clock
+from orderline.clock import clock_offset, system_clock
 from orderline.config import OrderlineConfig, StoreConfig
 from orderline.connectors.base import Connector
 from orderline.connectors.bigcommerce import ApiSettings, BigCommerceClient, BigCommerceConnector, RateQuota
@@ -121,6 +121,7 @@ def open_engine(config: OrderlineConfig) -> Engine:
 
 
 def build_runtime(config: OrderlineConfig, clock: Callable[[], datetime] = system_clock) -> Runtime:
+    clock_offset()  # a bad ORDERLINE_CLOCK_OFFSET stops the start, not every later clock read
     engine = open_engine(config)
     platform_connectors = connectors(config, clock)
     processor = Processor(engine, platform_connectors, clock, ownership=domain_ownership(config))

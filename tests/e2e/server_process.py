@@ -3,6 +3,9 @@
 In the embedded mode the server spawns its processing worker (and multiprocessing's
 resource tracker) as child processes. They are tracked here by pid *and* start time,
 so a pid the kernel has since reused is never signalled. Linux only (reads /proc).
+
+The server inherits this process's environment, ORDERLINE_CLOCK_OFFSET included, so a
+test run with a moved clock moves the server's clock too.
 """
 
 from __future__ import annotations

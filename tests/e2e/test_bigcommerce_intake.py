@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from orderline.bootstrap import build_runtime, build_web_context
+from orderline.clock import system_clock
 from orderline.config import load_config
 from orderline.simulation.bigcommerce import BigCommerceSimulator, FakeBigCommerce, FakeBigCommerceServer
 from orderline.store.database import make_engine, migrate
@@ -50,7 +50,7 @@ def service(tmp_path: Path, database_url: str, bigcommerce: FakeBigCommerceServe
 def test_a_split_shipment_order_arrives_through_thin_webhooks(
     service: Service, bigcommerce: FakeBigCommerceServer
 ) -> None:
-    sim = BigCommerceSimulator(random.Random(3), "abc123", api=bigcommerce.api, start=datetime.now(UTC))
+    sim = BigCommerceSimulator(random.Random(3), "abc123", api=bigcommerce.api, start=system_clock())
     order_id, hooks = sim.place_order(status_id=11, payment_status="captured", line_count=2)
     first = sim.order(order_id).products[0]
     hooks += sim.ship(order_id, [(first.id, first.quantity)])
@@ -80,7 +80,7 @@ def test_a_split_shipment_order_arrives_through_thin_webhooks(
 def test_a_webhook_signed_with_another_secret_is_refused(
     service: Service, bigcommerce: FakeBigCommerceServer
 ) -> None:
-    sim = BigCommerceSimulator(random.Random(4), "abc123", api=bigcommerce.api, start=datetime.now(UTC))
+    sim = BigCommerceSimulator(random.Random(4), "abc123", api=bigcommerce.api, start=system_clock())
     _, hooks = sim.place_order(status_id=11, payment_status="captured", line_count=1)
 
     response = service.client.post(

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from orderline.bootstrap import build_runtime
+from orderline.clock import system_clock
 from orderline.config import load_config
 from orderline.services.replay import replay_inbox
 from orderline.simulation.shopify import ShopifyWebhook, generate_order_history
@@ -41,6 +42,8 @@ from tests.e2e.server_process import ProcessId, ServerProcess, wait_gone
 ORDER_COUNT = 200
 CONCURRENCY = 16
 SEED = 20261127
+TRAFFIC_DAYS_AGO = 5
+"""Histories span up to ~17 days: most of the load is past, with timers due; the rest lies ahead."""
 KILL_AFTER_ACKED = 0.40
 """Kill once this share of the load is acknowledged and enough requests are in flight..."""
 KILL_MIN_IN_FLIGHT = CONCURRENCY // 2
@@ -52,10 +55,9 @@ ORPHAN_TIMEOUT_S = 30.0
 """The worker notices its server is gone within a second, then finishes its batch (<= 10 s)."""
 
 
-def _load(seed: int) -> list[ShopifyWebhook]:
+def _load(seed: int, start: datetime) -> list[ShopifyWebhook]:
     """Every webhook of ORDER_COUNT order histories, in the order the platform triggers them."""
     rng = random.Random(seed)
-    start = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     webhooks: list[ShopifyWebhook] = []
     for n in range(ORDER_COUNT):
         webhooks.extend(
@@ -63,6 +65,14 @@ def _load(seed: int) -> list[ShopifyWebhook]:
         )
     webhooks.sort(key=lambda w: w.triggered_at)
     return webhooks
+
+
+def _traffic_start() -> datetime:
+    """09:00 UTC TRAFFIC_DAYS_AGO days before `now` on the server's clock (both honour
+    ORDERLINE_CLOCK_OFFSET), so the load sits where it does whatever today's date."""
+    return (system_clock() - timedelta(days=TRAFFIC_DAYS_AGO)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
 
 
 @dataclass
@@ -205,6 +215,7 @@ def _first_difference(live: list[tuple[Any, ...]], replayed: list[tuple[Any, ...
 
 
 @pytest.mark.slow
+@pytest.mark.replay_at_any_date
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the server's worker in /proc")
 @pytest.mark.parametrize("killed", ["server", "service"])
 def test_sigkill_mid_load_loses_nothing_acknowledged_and_projections_equal_a_replay(
@@ -213,7 +224,7 @@ def test_sigkill_mid_load_loses_nothing_acknowledged_and_projections_equal_a_rep
     started = time.monotonic()
     database = tmp_path / "orderline.db"
     config = write_config(tmp_path, f"sqlite:///{database}")
-    webhooks = _load(SEED)
+    webhooks = _load(SEED, _traffic_start())
     by_id = {w.webhook_id: w for w in webhooks}
     assert len(by_id) == len(webhooks), "the simulator gave two deliveries one webhook id"
 

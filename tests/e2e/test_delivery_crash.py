@@ -19,7 +19,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -29,6 +29,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import Engine
 
+from orderline.clock import system_clock
 from orderline.store import message_records as outbox
 from orderline.store.database import make_engine, migrate
 from tests.e2e.server_process import free_port, orderline_command
@@ -104,7 +105,7 @@ def seeded(tmp_path: Path) -> Iterator[Engine]:
                 recipient="ann@example.com",
                 covers=["confirmed"],
                 topic={},
-                decided_at=datetime.now(UTC) - timedelta(seconds=1),
+                decided_at=system_clock() - timedelta(seconds=1),
                 state=outbox.QUEUED,
                 subject="Your order #7001 is confirmed",
                 body_text="Thank you, Ann.",

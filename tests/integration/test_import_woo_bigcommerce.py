@@ -231,7 +231,7 @@ def webhook_record(webhook: Any) -> InboxRecord:
         topic=webhook.topic,
         dedupe_key=f"sha256:{webhook.topic}:{webhook.triggered_at.isoformat()}:{len(webhook.body)}",
         event_id=None,
-        received_at=datetime.now(UTC),
+        received_at=system_clock(),
         triggered_at=webhook.triggered_at,
         headers=webhook.headers("secret", SITE, 1),
         body=webhook.body,

@@ -38,6 +38,10 @@ class NoResolver:
         raise AssertionError("WooCommerce bodies carry their own order")
 
 
+RECEIVED = datetime(2017, 3, 23, 10, 1, tzinfo=UTC)
+"""When the deliveries arrive; the mapping does not read it."""
+
+
 def order_body(
     status: str, *, paid: str | None = PAID, modified: str = "2017-03-23T10:00:00", **extra: Any
 ) -> Any:
@@ -52,9 +56,7 @@ def order_body(
 def facts_of(body: Any, settings: WooStoreSettings | None = None) -> list[Fact]:
     connector = WooCommerceConnector({"store-1": settings or WooStoreSettings(status_map=PLUGIN_STATUSES)})
     return list(
-        connector.map_delivery(
-            Delivery("store-1", "order.updated", body, datetime.now(UTC)), NoResolver()
-        ).facts
+        connector.map_delivery(Delivery("store-1", "order.updated", body, RECEIVED), NoResolver()).facts
     )
 
 

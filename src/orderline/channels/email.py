@@ -29,13 +29,13 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from typing import Literal, Protocol
 
 from orderline.channels.delivery import DeliveryResult, Outcome, OutgoingMessage
+from orderline.clock import system_clock
 
 Security = Literal["none", "starttls", "tls"]
 
@@ -108,7 +108,7 @@ def compose(message: OutgoingMessage, settings: SenderIdentity) -> EmailMessage:
     mime = EmailMessage(policy=_POLICY)
     mime["Message-ID"] = message_id_for(message.idempotency_key, settings.message_id_domain)
     mime["X-Orderline-Idempotency-Key"] = message.idempotency_key
-    mime["Date"] = datetime.now(UTC)
+    mime["Date"] = system_clock()
     mime["From"] = Address(settings.sender_name or "", addr_spec=settings.sender)
     mime["To"] = message.recipient
     mime["Subject"] = message.subject

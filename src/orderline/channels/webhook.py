@@ -28,6 +28,7 @@ from types import TracebackType
 import httpx
 
 from orderline.channels.delivery import DeliveryResult, Outcome, OutgoingMessage
+from orderline.clock import system_clock
 
 SIGNATURE_HEADER = "X-Orderline-Signature"
 
@@ -90,7 +91,7 @@ class WebhookChannel:
         self._client = (
             client if client is not None else httpx.Client(transport=transport, timeout=settings.timeout_s)
         )
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock or system_clock
 
     def send(self, message: OutgoingMessage) -> DeliveryResult:
         body = encode_body(message)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -22,6 +22,7 @@ from rich.console import Console
 from orderline.bootstrap import build_runtime, build_web_context, processing_thread
 from orderline.cli.feeder import TrafficFeeder
 from orderline.cli.options import load_or_exit
+from orderline.clock import system_clock
 from orderline.simulation.bigcommerce import FakeBigCommerce, FakeBigCommerceServer
 from orderline.simulation.traffic import FAKE_QUOTA, MultiStoreTraffic, SimulatedStores
 from orderline.store import tokens as token_store
@@ -89,14 +90,14 @@ async def _feed(
     while not server.started:
         await asyncio.sleep(0.05)
     base = f"http://127.0.0.1:{port}"
-    start = datetime.now(UTC) - timedelta(days=HISTORY_DAYS)
+    start = system_clock() - timedelta(days=HISTORY_DAYS)
     spacing = timedelta(days=HISTORY_DAYS) / max(order_count, 1)
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         feeder = TrafficFeeder(client, traffic)
         await feeder.history(order_count, start, spacing)
         out.print(f"loaded {order_count} orders per store ({feeder.counts.posted} webhooks accepted)")
         _print_where_to_look(base, token)
-        await feeder.live(orders_per_minute=20, now=lambda: datetime.now(UTC))
+        await feeder.live(orders_per_minute=20, now=system_clock)
 
 
 def _print_where_to_look(base: str, token: str) -> None:

@@ -26,6 +26,7 @@ from orderline.cli.options import ConfigOption, err, load_or_exit
 from orderline.cli.simulate import simulate
 from orderline.cli.tick import tick
 from orderline.cli.worker import WorkerProcess, run_worker
+from orderline.clock import ClockOffsetError
 from orderline.config import check_config
 from orderline.services.message_checks import template_problems
 from orderline.services.replay import replay_inbox, replay_size, running_workers
@@ -61,7 +62,7 @@ def serve(
     settings = load_or_exit(config)
     try:
         runtime = build_runtime(settings)
-    except SchemaNotReady as error:
+    except (SchemaNotReady, ClockOffsetError) as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from error
     worker = WorkerProcess(config) if processing else None

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import random
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 
 from orderline.cli.feeder import TrafficFeeder
+from orderline.clock import system_clock
 from orderline.simulation.bigcommerce import FakeBigCommerce, FakeBigCommerceServer
 from orderline.simulation.traffic import FAKE_QUOTA, MultiStoreTraffic, SimulatedStores
 
@@ -58,12 +59,12 @@ async def _run(url: str, traffic: MultiStoreTraffic, rate: float, history: int, 
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
         await _wait_ready(client)
         feeder = TrafficFeeder(client, traffic)
-        start = datetime.now(UTC) - timedelta(days=21)
+        start = system_clock() - timedelta(days=21)
         await feeder.history(history, start, timedelta(days=21) / max(history, 1))
         out.print(
             f"history posted: {feeder.counts.posted} accepted, refused {feeder.counts.refused or 'none'}"
         )
-        live = feeder.live(rate, now=lambda: datetime.now(UTC))
+        live = feeder.live(rate, now=system_clock)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(live, timeout=duration_s or None)
         out.print(f"done: {feeder.counts.posted} accepted, refused {feeder.counts.refused or 'none'}")
