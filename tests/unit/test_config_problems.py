@@ -91,7 +91,10 @@ BROKEN_CONFIGS = [
     ),
     pytest.param(
         "server:\n  colour: blue\n",
-        ["orderline.yaml: server.colour: unknown key; expected one of: host, port, max_body_bytes, max_backlog_age_s"],
+        [
+            "orderline.yaml: server.colour: unknown key; expected one of: "
+            "host, port, max_body_bytes, max_backlog_age_s"
+        ],
         id="unknown-key-without-suggestion",
     ),
     pytest.param(
