@@ -29,7 +29,7 @@ from orderline.cli.worker import WorkerProcess, run_worker
 from orderline.clock import ClockOffsetError
 from orderline.config import check_config
 from orderline.services.message_checks import template_problems
-from orderline.services.replay import replay_inbox, replay_size, running_workers
+from orderline.services.replay import ReplayRunning, replay_inbox, replay_size, running_workers
 from orderline.store.database import make_engine, migrate
 from orderline.web.app import create_app
 
@@ -126,14 +126,18 @@ def replay(
     with _progress() as progress:
         total = replay_size(runtime.engine, store)
         task = progress.add_task("replaying" if not dry_run else "mapping (dry run)", total=total)
-        result = replay_inbox(
-            runtime.engine,
-            runtime.processor,
-            lambda n: progress.advance(task, n),
-            store_id=store,
-            dry_run=dry_run,
-            findings=exception_types_at(runtime, runtime.clock()),
-        )
+        try:
+            result = replay_inbox(
+                runtime.engine,
+                runtime.processor,
+                lambda n: progress.advance(task, n),
+                store_id=store,
+                dry_run=dry_run,
+                findings=exception_types_at(runtime, runtime.clock()),
+            )
+        except ReplayRunning as error:
+            err.print(str(error))
+            raise typer.Exit(2) from error
     for change in result.changed:
         out.print(f"{change.store_id}/{change.order_id}: " + "; ".join(change.differences), highlight=False)
     verb = "would change" if dry_run else "changed"

@@ -24,6 +24,9 @@ facts it gave before. Deliveries received while the replay runs belong to live p
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -54,8 +57,12 @@ Findings = Callable[[Order], set[str]]
 dry run's diff)."""
 
 
-class WorkerRunning(RuntimeError):
-    """A processing worker runs on the same database."""
+REPLAY_PREFIX = "replay:"
+"""Heartbeat ids of running replays (in the workers table, beside processing workers)."""
+
+
+class ReplayRunning(RuntimeError):
+    """Another replay runs on the same database: two would empty each other's staging."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +86,8 @@ class ReplayResult:
 def running_workers(engine: Engine, now: datetime) -> list[dict[str, object]]:
     """Processing workers whose heartbeat is fresh at `now`."""
     with engine.connect() as connection:
-        return workers.alive(connection, now, WORKER_FRESH)
+        alive = workers.alive(connection, now, WORKER_FRESH)
+    return [worker for worker in alive if not str(worker["worker_id"]).startswith(REPLAY_PREFIX)]
 
 
 def replay_size(engine: Engine, store_id: str | None = None) -> int:
@@ -98,52 +106,109 @@ def replay_inbox(
     findings: Findings | None = None,
 ) -> ReplayResult:
     """Map every verified delivery again (only `store_id`'s when given) and swap the
-    orders' facts and projections; with `dry_run`, only report what would change."""
-    now = processor.clock()
-    result = ReplayResult(dry_run=dry_run)
-    with engine.begin() as connection:
-        replay_staging.clear(connection)
-        up_to = inbox_queue.last_id(connection)
-    kept = _stage(engine, processor, up_to, store_id, dry_run, result, progress)
+    orders' facts and projections; with `dry_run`, only report what would change.
+    Raises ReplayRunning when another replay runs on the same database."""
+    run = _Run(engine, processor, store_id, ReplayResult(dry_run=dry_run), findings)
+    run.start()
     try:
-        _swap(engine, processor, up_to, kept, store_id, dry_run, now, result, findings)
+        kept = run.stage(progress)
+        run.swap(kept)
     finally:
-        with engine.begin() as connection:
+        run.finish()
+    return run.result
+
+
+@dataclass(slots=True)
+class _Run:
+    """One replay: its heartbeat (so a second replay refuses to start and empty this one's
+    staging), the inbox boundary it covers, and what it found."""
+
+    engine: Engine
+    processor: Processor
+    store_id: str | None
+    result: ReplayResult
+    findings: Findings | None
+    worker_id: str = field(
+        default_factory=lambda: f"{REPLAY_PREFIX}{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    )
+    up_to: int = 0
+    now: datetime | None = None
+
+    def start(self) -> None:
+        self.now = self.processor.clock()
+        with self.engine.begin() as connection:
+            alive = workers.alive(connection, self.now, WORKER_FRESH)
+            others = [w["worker_id"] for w in alive if str(w["worker_id"]).startswith(REPLAY_PREFIX)]
+            if others:
+                raise ReplayRunning(f"another replay is running on this database ({others[0]})")
+            self._beat(connection)
             replay_staging.clear(connection)
-    return result
+            self.up_to = inbox_queue.last_id(connection)
 
+    def finish(self) -> None:
+        with self.engine.begin() as connection:
+            replay_staging.clear(connection)
+            workers.leave(connection, self.worker_id)
 
-def _stage(
-    engine: Engine,
-    processor: Processor,
-    up_to: int,
-    store_id: str | None,
-    dry_run: bool,
-    result: ReplayResult,
-    progress: Callable[[int], None] | None,
-) -> set[int]:
-    """Map the deliveries into the staging table; returns the ids whose old facts stay
-    (they did not map this time)."""
-    kept: set[int] = set()
-    after = 0
-    while True:
-        with engine.connect() as connection:
-            batch = inbox_queue.fetch_replayable(connection, after, up_to, STAGE_BATCH, store_id)
-        if not batch:
-            return kept
-        now = processor.clock()
-        mapped = [processor.map(delivery, now) for delivery in batch]
-        kept.update(item.delivery.inbox_id for item in mapped if not _remapped(item))
-        with engine.begin() as connection:
-            projections.insert_facts(connection, [row for item in mapped for row in item.rows], replay_facts)
-            if not dry_run:
-                _record(connection, mapped, now)
-        for item in mapped:
-            result.outcomes[item.outcome.status] = result.outcomes.get(item.outcome.status, 0) + 1
-        result.deliveries += len(batch)
-        after = batch[-1].inbox_id
-        if progress is not None:
-            progress(len(batch))
+    def _beat(self, connection: Connection) -> None:
+        workers.beat(connection, self.worker_id, socket.gethostname(), os.getpid(), self.processor.clock())
+
+    def stage(self, progress: Callable[[int], None] | None) -> set[int]:
+        """Map the deliveries into the staging table; returns the ids whose old facts stay
+        (they did not map this time)."""
+        kept: set[int] = set()
+        after = 0
+        while True:
+            with self.engine.connect() as connection:
+                batch = inbox_queue.fetch_replayable(
+                    connection, after, self.up_to, STAGE_BATCH, self.store_id
+                )
+            if not batch:
+                return kept
+            now = self.processor.clock()
+            mapped = [self.processor.map(delivery, now) for delivery in batch]
+            kept.update(item.delivery.inbox_id for item in mapped if not _remapped(item))
+            with self.engine.begin() as connection:
+                self._beat(connection)
+                rows = [row for item in mapped for row in item.rows]
+                projections.insert_facts(connection, rows, replay_facts)
+                if not self.result.dry_run:
+                    _record(connection, mapped, now)
+            for item in mapped:
+                self.result.outcomes[item.outcome.status] = (
+                    self.result.outcomes.get(item.outcome.status, 0) + 1
+                )
+            self.result.deliveries += len(batch)
+            after = batch[-1].inbox_id
+            if progress is not None:
+                progress(len(batch))
+
+    def swap(self, kept: set[int]) -> None:
+        """Each chunk of orders in one transaction: facts swapped, changed projections saved."""
+        with self.engine.connect() as connection:
+            keys = list(replay_staging.affected_orders(connection, self.up_to, self.store_id))
+        for start in range(0, len(keys), SWAP_BATCH):
+            chunk = keys[start : start + SWAP_BATCH]
+            with self.engine.begin() as connection:
+                self._beat(connection)
+                self._swap_chunk(connection, chunk, kept)
+
+    def _swap_chunk(self, connection: Connection, chunk: list[OrderKey], kept: set[int]) -> None:
+        projections.lock_orders(connection, chunk)
+        before = replay_staging.current_states(connection, chunk)
+        after = _fold(replay_staging.facts_after_swap(connection, chunk, self.up_to, kept), self.processor)
+        changed = [key for key in chunk if _differs(before.get(key), after.get(key))]
+        self.result.orders += len(chunk)
+        self.result.changed.extend(
+            _change(key, before.get(key), after.get(key), self.findings) for key in changed
+        )
+        if self.result.dry_run:
+            return
+        replay_staging.swap_facts(connection, chunk, self.up_to, kept)
+        projections.save_projections(connection, [after[key] for key in changed if key in after])
+        replay_staging.drop_orders(connection, [key for key in changed if key not in after])
+        assert self.now is not None
+        scheduler.enqueue_now(connection, [key for key in changed if key in after], self.now)
 
 
 def _remapped(item: MappedRows) -> bool:
@@ -155,36 +220,6 @@ def _record(connection: Connection, mapped: Sequence[MappedRows], now: datetime)
     projections.remember_fulfillment_orders(connection, fulfillment_orders(rows))
     inbox_queue.reset_for_replay(connection, [item.delivery.inbox_id for item in mapped])
     record_outcomes(connection, mapped, now)
-
-
-def _swap(
-    engine: Engine,
-    processor: Processor,
-    up_to: int,
-    kept: set[int],
-    store_id: str | None,
-    dry_run: bool,
-    now: datetime,
-    result: ReplayResult,
-    findings: Findings | None,
-) -> None:
-    with engine.connect() as connection:
-        keys = list(replay_staging.affected_orders(connection, up_to, store_id))
-    for start in range(0, len(keys), SWAP_BATCH):
-        chunk = keys[start : start + SWAP_BATCH]
-        with engine.begin() as connection:
-            projections.lock_orders(connection, chunk)
-            before = replay_staging.current_states(connection, chunk)
-            after = _fold(replay_staging.facts_after_swap(connection, chunk, up_to, kept), processor)
-            changed = [key for key in chunk if _differs(before.get(key), after.get(key))]
-            result.orders += len(chunk)
-            result.changed.extend(_change(key, before.get(key), after.get(key), findings) for key in changed)
-            if dry_run:
-                continue
-            replay_staging.swap_facts(connection, chunk, up_to, kept)
-            projections.save_projections(connection, [after[key] for key in changed if key in after])
-            replay_staging.drop_orders(connection, [key for key in changed if key not in after])
-            scheduler.enqueue_now(connection, [key for key in changed if key in after], now)
 
 
 def _fold(
