@@ -11,40 +11,70 @@ end of a coalescing wait and the silence reminder all come back by themselves.
 A message that does not render is recorded `failed` with the reason, never queued half
 built; one for a buyer without an e-mail address is `failed` too. Both show in the
 timeline and the messaging audit.
+
+The go-live guard needs to know how Orderline learned each order (`news_provenance`):
+every fact remembers the inbox delivery that first brought it, and the delivery when it
+arrived and whether an import brought it (its dedupe key starts `import:`). The planner
+turns that into what is history (`domain.messaging.provenance`); facts Orderline
+established itself have no delivery and say nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 
 from orderline.channels.templates.context import Branding, MessageTopic, message_context
 from orderline.channels.templates.rendering import TemplateRenderError, TemplateSet
 from orderline.domain.messaging import (
+    Arrival,
     Cadence,
     CadencePolicy,
     Decision,
     ExceptionView,
     MessagePlan,
     PastMessage,
+    Provenance,
     Situation,
     order_triggers,
     plan_step,
 )
 from orderline.domain.messaging.buyer_zone import buyer_zone
+from orderline.domain.messaging.cadence import SEARCH_DAYS
 from orderline.domain.messaging.kinds import MessageKind
 from orderline.domain.order import Order
+from orderline.services.importer import IMPORT_KEY_PREFIX
 from orderline.store import exception_records
 from orderline.store import message_records as outbox
+from orderline.store.tables import UtcDateTime, facts, inbox
 
 MAX_DECISIONS_PER_EVALUATION = 20
 """Each decision covers new news or starts a silence period; the bound guards a bug."""
 GUARD_DELAY = timedelta(minutes=1)
+NEWS_WAIT = timedelta(days=SEARCH_DAYS)
+"""News waits its turn at most this long: the cadence finds no moment for it beyond."""
 RENDER_FAILED = "render_failed"
+ORDERS_PER_QUERY = 400
+"""Orders per query when many are read at once (the audit)."""
+OrderKey = tuple[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +109,13 @@ class MessagePlanner:
             return None  # most evaluations: history long past, nothing open; skip the outbox
         history = outbox.load_messages(connection, order.store_id, order.order_id)
         past = [_past(m) for m in history]
+        provenance = news_provenance(connection, order.store_id, order.order_id, now)
         zone = buyer_zone(order.shipping_address, settings.zone)
         cadence = Cadence(settings.policy, zone, settings.is_working_day)
         for _ in range(MAX_DECISIONS_PER_EVALUATION):
             notified = frozenset(key for p in past for key in p.covers)
-            situation = Situation(order_triggers(order, views, notified), views, past, settings.plan, cadence)
+            triggers = order_triggers(order, views, notified)
+            situation = Situation(triggers, views, past, settings.plan, cadence, provenance)
             step = plan_step(situation, now)
             if step.decision is None:
                 return step.next_due_at
@@ -94,12 +126,72 @@ class MessagePlanner:
 
 def _may_have_news(order: Order, views: list[ExceptionView], policy: CadencePolicy, now: datetime) -> bool:
     """Whether the plan could decide anything now or later: an open buyer-facing exception
-    (reminders), or any trigger recent enough to be news. Triggers are taken as if every
+    (reminders), or any trigger recent enough to be news, or to have been news when the
+    plan first saw it and still be waiting its turn. Triggers are taken as if every
     exception had been announced, a superset of what the plan will see."""
     if any(view.is_open for view in views):
         return True
     every_notice = frozenset(view.notice_key for view in views)
-    return any(now - t.at <= policy.stale_after for t in order_triggers(order, views, every_notice))
+    recent = policy.stale_after + NEWS_WAIT
+    return any(now - t.at <= recent for t in order_triggers(order, views, every_notice))
+
+
+def _arrivals(of_orders: ColumnElement[bool]) -> Select[Any]:
+    """Per order, one row per inbox delivery that first brought some of its facts, received
+    by the bound `now`: when it arrived, its dedupe key, its newest fact's platform time."""
+    f, i = facts.c, inbox.c
+    newest = type_coerce(func.max(f.occurred_at), UtcDateTime()).label("newest_at")
+    return (
+        select(f.store_id, f.order_id, i.received_at, i.dedupe_key, newest)
+        .select_from(facts.join(inbox, i.id == f.inbox_id))
+        .where(of_orders, i.received_at <= bindparam("now", type_=UtcDateTime()))
+        .group_by(f.store_id, f.order_id, f.inbox_id, i.received_at, i.dedupe_key)
+    )
+
+
+# Built once: the planner reads an order's provenance on every evaluation with news.
+_ORDER_ARRIVALS = _arrivals(
+    and_(facts.c.store_id == bindparam("store_id"), facts.c.order_id == bindparam("order_id"))
+)
+
+
+def news_provenance(connection: Connection, store_id: str, order_id: str, now: datetime) -> Provenance:
+    """How Orderline had learned one order by `now` (see `news_provenances`)."""
+    rows = connection.execute(_ORDER_ARRIVALS, {"store_id": store_id, "order_id": order_id, "now": now})
+    return Provenance(tuple(_arrival(row) for row in rows))
+
+
+def news_provenances(
+    connection: Connection, keys: Iterable[OrderKey], now: datetime
+) -> dict[OrderKey, Provenance]:
+    """How Orderline had learned each order by `now`: an `Arrival` per inbox delivery that
+    first brought some of its facts. Orders without any are left out."""
+    found: dict[OrderKey, list[Arrival]] = defaultdict(list)
+    ordered = sorted(set(keys))
+    for start in range(0, len(ordered), ORDERS_PER_QUERY):
+        chunk = of_orders(facts, ordered[start : start + ORDERS_PER_QUERY])
+        for row in connection.execute(_arrivals(chunk), {"now": now}):
+            found[(row.store_id, row.order_id)].append(_arrival(row))
+    return {key: Provenance(tuple(arrivals)) for key, arrivals in found.items()}
+
+
+def of_orders(table: Table, keys: Iterable[OrderKey]) -> ColumnElement[bool]:
+    """`(store_id, order_id) IN keys` as `store_id = ? AND order_id IN (...)` per store,
+    which SQLite answers from the index (a row-value IN scans the table)."""
+    by_store: dict[str, list[str]] = defaultdict(list)
+    for store_id, order_id in keys:
+        by_store[store_id].append(order_id)
+    return or_(
+        *(
+            and_(table.c.store_id == store, table.c.order_id.in_(ids))
+            for store, ids in sorted(by_store.items())
+        )
+    )
+
+
+def _arrival(row: Row[Any]) -> Arrival:
+    is_import = str(row.dedupe_key).startswith(IMPORT_KEY_PREFIX)
+    return Arrival(row.received_at, row.newest_at, is_import)
 
 
 def buyer_facing(connection: Connection, order: Order, types: frozenset[str]) -> list[ExceptionView]:

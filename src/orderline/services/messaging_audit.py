@@ -6,7 +6,12 @@ It finds three things, each with an owner:
   (a message sent, or one the platform sends itself) for longer than the store's maximum
   silence. Silence is counted from the later of the last contact and the start of the
   open period (exceptions that follow one another without a break are one period, as the
-  cadence counts them), in wall-clock time;
+  cadence counts them), in wall-clock time. An exception the buyer was never told of
+  whose news was history when Orderline learned it (an import brought it, or it was old
+  when it arrived: the go-live guard) owes the buyer nothing: it is left out of the
+  periods and only counted (`unannounced_history`), never reported silent. One learned
+  as news but never announced (its notice failed; messaging was switched on after it
+  opened, so the plan met it as old news) is still silent: that buyer heard nothing;
 - **contradictions**: a message sent whose content the order's history now contradicts: a
   parcel announced that the order does not have or that was cancelled or failed, a
   delivery announced for an order neither delivered nor with a delivered parcel, a
@@ -19,6 +24,7 @@ All three are owned by support: support owns what the buyer is told (DESIGN §2)
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,16 +32,20 @@ from enum import StrEnum
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from orderline.config import OrderlineConfig
-from orderline.domain.messaging.kinds import MessageKind
+from orderline.domain.messaging import CadencePolicy, MessageKind, Provenance, notice_key
 from orderline.domain.vocabulary import DeliveryStatus, OrderStatus, ShipmentState
 from orderline.services.delivery import FAILED_DELIVERY_OWNER
+from orderline.services.messaging import ORDERS_PER_QUERY, OrderKey, news_provenances, of_orders
 from orderline.store import message_queries
 from orderline.store.message_queries import BuyerFacingException, FailedMessage, SentMessage
+from orderline.store.messaging_tables import messages
 
 BUYER_OWNER = "support"
+REMINDED = frozenset({MessageKind.EXCEPTION_NOTICE, MessageKind.EXCEPTION_UPDATE})
+"""The kinds a plan must send to promise a buyer word at least every `max_silence`."""
 CHECKED_KINDS = (
     MessageKind.SHIPMENT_SENT,
     MessageKind.ORDER_DELIVERED,
@@ -44,6 +54,9 @@ CHECKED_KINDS = (
 )
 MaxSilenceFor = Callable[[str], "timedelta | None"]
 """A store's maximum silence; None where the store sends no messages (nothing to audit)."""
+StaleAfterFor = Callable[[str], timedelta]
+"""A store's `stale_after`: older news was history when Orderline learned it."""
+DEFAULT_STALE_AFTER = CadencePolicy().stale_after
 
 
 class FindingKind(StrEnum):
@@ -81,6 +94,9 @@ class AuditFinding:
 class AuditReport:
     now: datetime
     findings: tuple[AuditFinding, ...] = ()
+    unannounced_history: int = 0
+    """Open buyer-facing exceptions never announced because their news was history when
+    Orderline learned it: not findings (no buyer was promised word), counted to be seen."""
 
     @property
     def is_clean(self) -> bool:
@@ -98,6 +114,7 @@ class AuditReport:
             "clean": self.is_clean,
             "counts": self.counts(),
             "findings": [f.as_dict() for f in self.findings],
+            "unannounced_history": self.unannounced_history,
         }
 
 
@@ -108,6 +125,7 @@ class AuditSettings:
 
     types_by_store: dict[str, frozenset[str]] = field(default_factory=dict)
     silences: dict[str, timedelta] = field(default_factory=dict)
+    stale_afters: dict[str, timedelta] = field(default_factory=dict)
 
     @property
     def types(self) -> frozenset[str]:
@@ -119,21 +137,26 @@ class AuditSettings:
     def max_silence_for(self, store_id: str) -> timedelta | None:
         return self.silences.get(store_id)
 
+    def stale_after_for(self, store_id: str) -> timedelta:
+        return self.stale_afters.get(store_id, DEFAULT_STALE_AFTER)
+
 
 def audit_settings(config: OrderlineConfig) -> AuditSettings:
     messaging = config.messaging
     if messaging is None:  # nothing is sent, so no buyer is owed a message
         return AuditSettings()
-    types, silences = {}, {}
+    types, silences, stale_afters = {}, {}, {}
     for store in config.stores:
         own = store.messaging
         if not own.enabled:
             continue
         types[store.id] = frozenset(str(t) for t in own.exception_types or messaging.exception_types)
-        # A plan without reminders makes no promise about silence (the planner sends none).
-        if MessageKind.EXCEPTION_UPDATE in (own.send or messaging.send):
+        stale_afters[store.id] = messaging.cadence.stale_after
+        # A plan without reminders makes no promise about silence (the planner sends none),
+        # nor does one without notices: reminders follow only an exception the buyer was told of.
+        if frozenset(own.send or messaging.send) >= REMINDED:
             silences[store.id] = messaging.cadence.max_silence
-    return AuditSettings(types, silences)
+    return AuditSettings(types, silences, stale_afters)
 
 
 def audit_messages(
@@ -143,30 +166,86 @@ def audit_messages(
     max_silence_for: MaxSilenceFor,
     *,
     types_for: Callable[[str], Collection[str]] | None = None,
+    stale_after_for: StaleAfterFor | None = None,
 ) -> AuditReport:
     """Every finding at `now`: silent orders, then contradictions, then failed deliveries.
-    `types` are the buyer-facing exception types; `types_for` narrows them per store."""
+    `types` are the buyer-facing exception types; `types_for` narrows them per store;
+    `stale_after_for` says which news was history (default: the cadence's default)."""
     exceptions = message_queries.buyer_facing_exceptions(connection, types, now) if types else []
     if types_for is not None:
         exceptions = [e for e in exceptions if e.type in types_for(e.store_id)]
+    exceptions = [e for e in exceptions if max_silence_for(e.store_id) is not None]
+    owed, history = owed_exceptions(connection, exceptions, now, stale_after_for or _default_stale_after)
     sent = message_queries.sent_messages(connection, [k.value for k in CHECKED_KINDS], now)
     failed = message_queries.failed_messages(connection, now)
     findings = [
-        *silent_orders(exceptions, now, max_silence_for),
+        *silent_orders(owed, now, max_silence_for),
         *(f for message in sent if (f := contradiction_finding(message)) is not None),
         *(failed_delivery(message) for message in failed),
     ]
-    return AuditReport(now, tuple(findings))
+    return AuditReport(now, tuple(findings), history)
+
+
+def _default_stale_after(_store_id: str) -> timedelta:
+    return DEFAULT_STALE_AFTER
 
 
 def audit(connection: Connection, now: datetime, settings: AuditSettings) -> AuditReport:
     """`audit_messages` with the configured settings."""
     return audit_messages(
-        connection, now, settings.types, settings.max_silence_for, types_for=settings.types_for
+        connection,
+        now,
+        settings.types,
+        settings.max_silence_for,
+        types_for=settings.types_for,
+        stale_after_for=settings.stale_after_for,
     )
 
 
 # --- silent orders ---------------------------------------------------------------------
+
+
+def owed_exceptions(
+    connection: Connection,
+    exceptions: Sequence[BuyerFacingException],
+    now: datetime,
+    stale_after_for: StaleAfterFor,
+) -> tuple[list[BuyerFacingException], int]:
+    """The exceptions the buyer is owed word about, in the same order, and how many open
+    ones are not. Those are never announced (no message covers their notice, whatever
+    became of it) and were history when Orderline learned them: the plan never announces
+    them and sends no reminder, so there is no silence to break."""
+    announced = _covered_keys(connection, {(e.store_id, e.order_id) for e in exceptions}, now)
+    unannounced = [
+        e for e in exceptions if notice_key(e.key, e.opened_at) not in announced.get(_order(e), ())
+    ]
+    provenance = news_provenances(connection, {_order(e) for e in unannounced}, now)
+    history = {
+        e
+        for e in unannounced
+        if provenance.get(_order(e), Provenance()).is_history(e.opened_at, stale_after_for(e.store_id))
+    }
+    owed = [e for e in exceptions if e not in history]
+    return owed, sum(1 for e in history if e.resolved_at is None)
+
+
+def _order(exception: BuyerFacingException) -> OrderKey:
+    return exception.store_id, exception.order_id
+
+
+def _covered_keys(
+    connection: Connection, keys: Collection[OrderKey], now: datetime
+) -> dict[OrderKey, set[str]]:
+    """Per order, the trigger keys its messages decided by `now` cover (any state)."""
+    covered: dict[OrderKey, set[str]] = defaultdict(set)
+    ordered = sorted(keys)
+    m = messages.c
+    for start in range(0, len(ordered), ORDERS_PER_QUERY):
+        chunk = of_orders(messages, ordered[start : start + ORDERS_PER_QUERY])
+        rows = connection.execute(select(m.store_id, m.order_id, m.covers).where(chunk, m.decided_at <= now))
+        for store_id, order_id, covers in rows:
+            covered[(store_id, order_id)].update(covers)
+    return covered
 
 
 def silent_orders(

@@ -230,6 +230,9 @@ class AuditReportOut(BaseModel):
     clean: bool
     counts: dict[str, int]
     findings: list[AuditFindingOut]
+    unannounced_history: int = 0
+    """Open exceptions never announced because their news was history when Orderline
+    learned it (an import, old orders re-sent at go-live): not silent, still in the queue."""
 
 
 @router.get("/audit/messages", response_model=AuditReportOut, tags=["audit"])

@@ -10,20 +10,25 @@ from orderline.domain.messaging.planner import (
     Situation,
     plan_step,
 )
-from orderline.domain.messaging.triggers import ExceptionView, Trigger, order_triggers
+from orderline.domain.messaging.provenance import Arrival, FirstSight, Provenance
+from orderline.domain.messaging.triggers import ExceptionView, Trigger, notice_key, order_triggers
 
 __all__ = [
+    "Arrival",
     "Cadence",
     "CadencePolicy",
     "Decision",
     "ExceptionView",
+    "FirstSight",
     "MessageKind",
     "MessagePlan",
     "PastMessage",
     "PlanStep",
+    "Provenance",
     "QuietHours",
     "Situation",
     "Trigger",
+    "notice_key",
     "order_triggers",
     "plan_step",
 ]

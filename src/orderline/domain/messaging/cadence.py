@@ -78,8 +78,12 @@ class CadencePolicy:
     coalesce: timedelta = timedelta(minutes=10)
     """A fresh trigger waits this long, so a burst of updates becomes one message."""
     stale_after: timedelta = timedelta(hours=72)
-    """A trigger older than this when first seen is history (an import, a long outage),
-    not news: it is not announced."""
+    """News older than this when Orderline first sees it (old orders re-sent when a store
+    connects, a long outage) is history, not news: nothing announces it, and no reminder
+    follows an exception whose notice was history. What an import brings is history
+    whatever its age (see `provenance`). When the plan first sees news, its age is counted
+    as silence is (working days only with `business_days_only`); how late a delivery
+    arrived is wall-clock time."""
 
     def check(self) -> list[str]:
         """What makes the rules contradict each other; empty when they fit."""
@@ -177,9 +181,18 @@ class Cadence:
 
     def silence_deadline(self, start: datetime) -> datetime:
         """The moment at which `max_silence` has accrued since `start`."""
+        return self.accrued(start, self.policy.max_silence)
+
+    def stale_from(self, start: datetime) -> datetime:
+        """The moment after which news of `start` is stale: `stale_after` has accrued, counted
+        as silence is, so a long weekend does not age news that could not go out anyway."""
+        return self.accrued(start, self.policy.stale_after)
+
+    def accrued(self, start: datetime, span: timedelta) -> datetime:
+        """The moment at which `span` of silence has accrued since `start`."""
         if not self.policy.business_days_only:
-            return start + self.policy.max_silence
-        remaining, moment = self.policy.max_silence, start.astimezone(self.zone)
+            return start + span
+        remaining, moment = span, start.astimezone(self.zone)
         for _ in range(SEARCH_DAYS * 12):
             boundary = _next_midnight(moment)
             if self._working(moment.date()):

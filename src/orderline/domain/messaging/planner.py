@@ -13,11 +13,15 @@ How news becomes messages:
   them all) and every pending trigger its kind supersedes (a delivery message says the
   parcel shipped; a cancellation says the refund);
 - the most important pending kind goes first (PRECEDENCE); the rest wait their turn;
-- while a buyer-facing exception is open, a message must go by the silence deadline: the
-  pending news if any, else an `exception_update` reminder;
+- while a buyer-facing exception the buyer was told of is open, a message must go by the
+  silence deadline: the pending news if any, else an `exception_update` reminder. An
+  exception never announced (its news was history, or its notice is still waiting its
+  turn) has no silence to break: no reminder ever goes out for it;
 - kinds the platform already sends itself are recorded as suppressed at the trigger's own
   time: they count as the buyer hearing from the store, and never go out twice;
-- triggers older than `stale_after` are history, not news, and are never announced.
+- history is never announced (the go-live guard): news that was history when Orderline
+  learned it (an import brought it, or it was already old when it arrived), and news
+  older than `stale_after` when the plan first saw it (see `provenance.FirstSight`).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from datetime import datetime
 
 from orderline.domain.messaging.cadence import Cadence
 from orderline.domain.messaging.kinds import MessageKind
+from orderline.domain.messaging.provenance import FirstSight, Provenance
 from orderline.domain.messaging.triggers import ExceptionView, Trigger
 
 K = MessageKind
@@ -103,34 +108,56 @@ class Situation:
     history: Sequence[PastMessage]
     plan: MessagePlan
     cadence: Cadence
+    provenance: Provenance = field(default_factory=Provenance)
+    """How Orderline learned the order; what an import brought is never news."""
     notified: frozenset[str] = field(init=False)
+    """Trigger keys a past message covered, whatever became of it."""
+    told: frozenset[str] = field(init=False)
+    """Trigger keys the buyer heard of: covered by a message not failed (sent, on its way,
+    or one the platform sends itself)."""
+    first_sight: FirstSight = field(init=False)
 
     def __post_init__(self) -> None:
         covered = frozenset(key for past in self.history for key in past.covers)
         object.__setattr__(self, "notified", covered)
+        told = frozenset(key for past in self.history if past.contact for key in past.covers)
+        object.__setattr__(self, "told", told)
+        # Suppressed messages carry their trigger's time, not an evaluation's: not a sight.
+        decided = tuple(sorted(past.at for past in self.history if past.paced))
+        sight = FirstSight(self.provenance, decided, self.cadence)
+        object.__setattr__(self, "first_sight", sight)
+
+    def is_news(self, trigger: Trigger, now: datetime) -> bool:
+        """Whether `trigger` is news at `now`, not history (see `FirstSight`)."""
+        return self.first_sight.is_news(trigger.at, now)
+
+    @property
+    def announced(self) -> list[ExceptionView]:
+        """The exceptions whose notice the buyer heard: the only ones reminders follow."""
+        return [e for e in self.exceptions if e.notice_key in self.told]
 
     @property
     def open_exceptions(self) -> list[ExceptionView]:
-        return [e for e in self.exceptions if e.is_open]
+        """The announced exceptions still open."""
+        return [e for e in self.announced if e.is_open]
 
     def open_since(self) -> datetime | None:
-        """Since when some buyer-facing exception has been open without a break; None if
-        none is open. Exceptions that follow one another leave the buyer waiting throughout."""
-        if not self.open_exceptions:
+        """Since when some announced exception has been open without a break; None if none
+        is open. Exceptions that follow one another leave the buyer waiting throughout."""
+        open_now = self.open_exceptions
+        if not open_now:
             return None
-        start = min(e.opened_at for e in self.open_exceptions)
-        for exc in sorted(self.exceptions, key=lambda e: e.opened_at, reverse=True):
+        start = min(e.opened_at for e in open_now)
+        for exc in sorted(self.announced, key=lambda e: e.opened_at, reverse=True):
             if exc.opened_at < start and exc.resolved_at is not None and exc.resolved_at >= start:
                 start = exc.opened_at
         return start
 
 
 def plan_step(situation: Situation, now: datetime) -> PlanStep:
-    s, policy = situation, situation.cadence.policy
+    s = situation
     pending = [
-        t
-        for t in s.triggers
-        if t.key not in s.notified and t.kind in s.plan.kinds and now - t.at <= policy.stale_after
+        t for t in s.triggers if t.key not in s.notified and t.kind in s.plan.kinds and s.is_news(t, now)
     ]
     suppressed = [t for t in pending if t.kind in s.plan.suppressed]
     if suppressed:
@@ -159,7 +186,7 @@ def _news_time(s: Situation, pending: list[Trigger], paced: list[datetime]) -> d
 
 
 def _reminder_time(s: Situation, paced: list[datetime]) -> datetime | None:
-    """The last allowed moment before the silence deadline, while an exception is open."""
+    """The last allowed moment before the silence deadline, while an announced exception is open."""
     opened = s.open_since()
     if opened is None or K.EXCEPTION_UPDATE not in s.plan.kinds:
         return None

@@ -51,7 +51,13 @@ class ExceptionView:
 
     @property
     def notice_key(self) -> str:
-        return f"exception:{self.key}:{self.opened_at.isoformat()}"
+        return notice_key(self.key, self.opened_at)
+
+
+def notice_key(exception_key: str, opened_at: datetime) -> str:
+    """The trigger key of the notice of an exception opened at `opened_at` (a reopening
+    with a new `opened_at` is news again)."""
+    return f"exception:{exception_key}:{opened_at.isoformat()}"
 
 
 @dataclass(frozen=True, slots=True)
