@@ -216,6 +216,9 @@ def _remapped(item: MappedRows) -> bool:
 
 
 def _record(connection: Connection, mapped: Sequence[MappedRows], now: datetime) -> None:
+    # A delivery whose platform API is down now keeps its outcome as well as its facts:
+    # it was mapped before, and nothing is gained by sending it through the wait again.
+    mapped = [item for item in mapped if item.outcome.status != inbox_queue.WAITING]
     rows = [row for item in mapped for row in item.rows]
     projections.remember_fulfillment_orders(connection, fulfillment_orders(rows))
     inbox_queue.reset_for_replay(connection, [item.delivery.inbox_id for item in mapped])
