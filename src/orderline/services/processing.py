@@ -4,7 +4,8 @@ Runs off the request path. Each batch reads pending deliveries, maps them throug
 their connector, stores the new facts, refolds every touched order from *all* its
 stored facts (so arrival order never matters) and records each delivery's outcome,
 all in one transaction: a crash leaves the batch pending, and doing it again is
-harmless because facts are a set.
+harmless because facts are a set. A delivery that cannot be processed is quarantined on
+its own and the rest of the batch commits (see `Processor`, and docs/processing.md).
 """
 
 from __future__ import annotations

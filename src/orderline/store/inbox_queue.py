@@ -272,13 +272,3 @@ def reset_for_replay(connection: Connection, inbox_ids: Sequence[int]) -> None:
     if they still fail."""
     if inbox_ids:
         connection.execute(delete(dead_letters).where(dead_letters.c.inbox_id.in_(sorted(inbox_ids))))
-
-
-def requeue_all(connection: Connection) -> int:
-    """Every verified delivery is processed again from its raw body (a full re-run)."""
-    result = connection.execute(
-        update(inbox)
-        .where(inbox.c.verified.is_(True), inbox.c.status != SKIPPED)
-        .values(status=PENDING, error=None, order_id=None, next_attempt_at=None)
-    )
-    return result.rowcount

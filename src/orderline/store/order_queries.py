@@ -138,7 +138,7 @@ def count_orders(connection: Connection) -> int:
     return int(connection.execute(select(func.count()).select_from(orders)).scalar_one())
 
 
-BACKLOG_STATUSES = ("pending", "unresolved", "failed")
+BACKLOG_STATUSES = ("pending", "waiting", "unresolved", "quarantined", "failed")
 
 
 def inbox_backlog(connection: Connection) -> dict[str, int]:
