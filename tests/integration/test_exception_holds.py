@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from orderline.domain.exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY, ExceptionPolicy
+from orderline.domain.exceptions import BACKORDER, DEFAULT_CALENDAR, DEFAULT_POLICY, ExceptionPolicy
 from orderline.domain.facts import Address, Fact, HoldPlaced, HoldsReleased, LineItem, OrderSnapshot
 from orderline.domain.vocabulary import HoldReason, PaymentStatus
 from orderline.services.exceptions import CAUSE_CLEARED, evaluate_order
@@ -189,8 +189,8 @@ def test_findings_that_come_from_a_platform_hold_get_no_second_hold(engine: Engi
     fraud = HoldPlaced(ORDER, "fo-1", HoldReason.FRAUD_REVIEW, at(1), "risk: high")
     stock = HoldPlaced(ORDER, "fo-2", HoldReason.BACKORDER, at(1), "restock expected 2027-03-09")
     learn(engine, at(1), snapshot(0, GOOD), fraud, stock)
-    holding_backorders = replace(
-        DEFAULT_POLICY, backorder=replace(DEFAULT_POLICY.backorder, places_hold=True)
+    holding_backorders = DEFAULT_POLICY.with_rules(
+        {"backorder": replace(DEFAULT_POLICY.rule(BACKORDER), places_hold=True)}
     )
 
     result = run_tick(engine, at(1), holding_backorders)

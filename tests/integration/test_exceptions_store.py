@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import IntegrityError
 
-from orderline.domain.exceptions import DEFAULT_POLICY, Finding
-from orderline.domain.vocabulary import HoldReason
+from orderline.domain.exceptions import ADDRESS_INVALID, DEFAULT_POLICY, FRAUD_REVIEW, Finding
 from orderline.store import exception_records as records
 from orderline.store.database import migrate
 from orderline.store.exception_records import QueueFilter
@@ -20,11 +19,11 @@ SOON = timedelta(minutes=60)
 
 
 def address_finding(opened_at: datetime = T0) -> Finding:
-    return DEFAULT_POLICY.address_invalid.finding("postal_code", opened_at, "bad ZIP", HoldReason.ADDRESS)
+    return ADDRESS_INVALID.finding(DEFAULT_POLICY.rule(ADDRESS_INVALID), "postal_code", opened_at, "bad ZIP")
 
 
 def fraud_finding(opened_at: datetime = T0) -> Finding:
-    return DEFAULT_POLICY.fraud_review.finding("order", opened_at, "risk: high", HoldReason.FRAUD_REVIEW)
+    return FRAUD_REVIEW.finding(DEFAULT_POLICY.rule(FRAUD_REVIEW), "order", opened_at, "risk: high")
 
 
 def test_an_opened_exception_reads_back_exactly(engine: Engine) -> None:

@@ -9,7 +9,17 @@ import pytest
 
 from orderline.config import ConfigError, OrderlineConfig, check_config, load_config, parse_config
 from orderline.config.durations import format_duration, parse_duration
-from orderline.domain.exceptions import DEFAULT_POLICY, BusinessCalendar, EscalationLevel
+from orderline.domain.exceptions import (
+    ADDRESS_INVALID,
+    BACKORDER,
+    DEFAULT_POLICY,
+    FRAUD_REVIEW,
+    FULFILLMENT_DELAYED,
+    PAYMENT_FAILED,
+    SPLIT_SHIPMENT,
+    BusinessCalendar,
+    EscalationLevel,
+)
 
 EXAMPLE_FILE = Path(__file__).parents[2] / "examples" / "orderline.example.yaml"
 EXAMPLE_ENV = {
@@ -94,15 +104,15 @@ exceptions:
 
     policy = parse_config(text, env={}).exception_policy()
 
-    assert policy.payment_failed.pending_after == timedelta(hours=12)
-    assert policy.payment_failed.escalation == (
+    assert policy.rule(PAYMENT_FAILED).pending_after == timedelta(hours=12)
+    assert policy.rule(PAYMENT_FAILED).escalation == (
         EscalationLevel(timedelta(hours=4), "support"),
         EscalationLevel(timedelta(days=1), "ops-lead@example.com"),
         EscalationLevel(timedelta(days=2), "https://hooks.example/escalate"),
     )
-    assert policy.fulfillment_delayed.sla_business_hours == 16.0
-    assert policy.split_shipment.enabled is False
-    assert policy.address_invalid == DEFAULT_POLICY.address_invalid
+    assert policy.rule(FULFILLMENT_DELAYED).sla_business_hours == 16.0
+    assert policy.rule(SPLIT_SHIPMENT).enabled is False
+    assert policy.rule(ADDRESS_INVALID) == DEFAULT_POLICY.rule(ADDRESS_INVALID)
 
 
 def test_no_exceptions_section_gives_the_default_policy() -> None:
@@ -119,8 +129,8 @@ def test_the_owner_table_is_the_one_source_of_policy_owners() -> None:
     config = parse_config(text, env={})
     policy, owners = config.exception_policy(), config.ownership.resolve()
 
-    assert (policy.fraud_review.owner, owners.owner_of_exception("fraud_review")) == ("risk", "risk")
-    assert (policy.backorder.owner, owners.owner_of_exception("backorder")) == ("warehouse", "warehouse")
+    assert (policy.rule(FRAUD_REVIEW).owner, owners.exception_owner("fraud_review")) == ("risk", "risk")
+    assert (policy.rule(BACKORDER).owner, owners.exception_owner("backorder")) == ("warehouse", "warehouse")
 
 
 OWNERSHIP_GAPS = [
@@ -374,7 +384,7 @@ def test_a_bad_calendar_is_a_precise_problem(calendar: str, expected: str) -> No
 def test_the_example_file_loads_with_its_policy_and_calendars() -> None:
     config = load_config(EXAMPLE_FILE, env=EXAMPLE_ENV)
 
-    assert config.exception_policy().payment_failed.escalation[-1].target.startswith("https://")
+    assert config.exception_policy().rule(PAYMENT_FAILED).escalation[-1].target.startswith("https://")
     assert config.store("acme-eu").business_calendar().timezone == "Europe/Berlin"
     assert config.store("acme-eu").business_calendar().opens_at == time(8)
 

@@ -59,10 +59,10 @@ ownership:
 
     assert ownership.owner_of_status(OrderStatus.READY_TO_FULFILL) == "warehouse"
     assert ownership.owner_of_status(OrderStatus.PARTIALLY_SHIPPED) == "operations"
-    assert ownership.owner_of_hold(HoldReason.FRAUD_REVIEW) == "risk"
-    assert ownership.owner_of_hold(HoldReason.PAYMENT) == "support"
-    assert ownership.owner_of_exception(ExceptionType.SPLIT_SHIPMENT) == "warehouse"
-    assert ownership.owner_of_exception(ExceptionType.STATE_DRIFT) == "operations"
+    assert ownership.hold_owner(HoldReason.FRAUD_REVIEW) == "risk"
+    assert ownership.hold_owner(HoldReason.PAYMENT) == "support"
+    assert ownership.exception_owner(ExceptionType.SPLIT_SHIPMENT) == "warehouse"
+    assert ownership.exception_owner(ExceptionType.STATE_DRIFT) == "operations"
 
 
 def test_as_mapping_holds_plain_strings_only() -> None:
@@ -81,10 +81,13 @@ def test_on_hold_has_no_owner_of_its_own() -> None:
 
 
 def test_an_ownership_table_with_a_gap_is_rejected() -> None:
-    defaults = Ownership.with_overrides()
-    statuses: dict[OrderStatus, str] = {
-        status: team for status, team in defaults.statuses.items() if status is not OrderStatus.SHIPPED
-    }
-
+    # Overrides only replace defaults, so a gap can only be an override naming no team.
     with pytest.raises(ValueError, match="no owner for: status shipped"):
-        Ownership(statuses=statuses, holds=defaults.holds, exceptions=defaults.exceptions)
+        Ownership(statuses={OrderStatus.SHIPPED: " "})
+
+
+def test_an_owner_for_on_hold_or_for_an_unknown_exception_type_is_rejected() -> None:
+    with pytest.raises(ValueError, match="on_hold is owned by the hold reason"):
+        Ownership(statuses={OrderStatus.ON_HOLD: "support"})
+    with pytest.raises(ValueError, match="unknown exception type"):
+        Ownership(exceptions={"paymnet_failed": "support"})

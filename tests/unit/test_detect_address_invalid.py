@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from orderline.domain.exceptions import (
+    ADDRESS_INVALID,
     DEFAULT_POLICY,
     AddressProblem,
     AddressVerifier,
@@ -239,7 +240,7 @@ def test_a_verifier_result_becomes_findings_like_the_local_checks() -> None:
     assert order.shipping_address is not None
 
     result = verifier.verify(order.shipping_address)
-    (finding,) = address_findings(order, DEFAULT_POLICY.address_invalid, result.problems)
+    (finding,) = address_findings(order, DEFAULT_POLICY.rule(ADDRESS_INVALID), result.problems)
 
     assert finding.key == "address_invalid:verifier:undeliverable"
     assert finding.hold is HoldReason.ADDRESS

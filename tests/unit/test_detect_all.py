@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from orderline.domain.exceptions import (
     DEFAULT_POLICY,
-    DETECTORS,
+    EXCEPTION_TYPES,
     EscalationDue,
     Finding,
     detect_all,
@@ -31,7 +31,8 @@ def troubled_order() -> Order:
 
 
 def test_every_exception_type_has_a_detector() -> None:
-    assert set(DETECTORS) == set(ExceptionType)
+    assert {spec.type for spec in EXCEPTION_TYPES} == set(ExceptionType)
+    assert all(callable(spec.detect) for spec in EXCEPTION_TYPES)
 
 
 def test_findings_are_sorted_by_opened_at_then_type_then_key() -> None:

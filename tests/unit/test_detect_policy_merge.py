@@ -8,9 +8,15 @@ from datetime import timedelta
 import pytest
 
 from orderline.domain.exceptions import (
+    ADDRESS_INVALID,
     DEFAULT_POLICY,
+    DELIVERY_EXCEPTION,
+    EXCEPTION_TYPES,
+    FRAUD_REVIEW,
+    FULFILLMENT_DELAYED,
+    PAYMENT_FAILED,
+    STALE_ORDER,
     EscalationLevel,
-    ExceptionPolicy,
     PolicyError,
     TargetKind,
     merge,
@@ -35,9 +41,10 @@ HOUR = timedelta(hours=1)
     ],
 )
 def test_default_owners_are_those_of_the_design(exception_type: ExceptionType, owner: str) -> None:
-    rule = DEFAULT_POLICY.rule(exception_type)
+    spec = EXCEPTION_TYPES[exception_type]
+    rule = DEFAULT_POLICY.rule(spec)
 
-    assert rule.exception_type is exception_type
+    assert spec.type is exception_type
     assert rule.owner == owner
     assert rule.enabled is True
     assert rule.escalation, "every exception type has an escalation path"
@@ -46,14 +53,14 @@ def test_default_owners_are_those_of_the_design(exception_type: ExceptionType, o
 def test_default_thresholds() -> None:
     policy = DEFAULT_POLICY
 
-    assert policy.payment_failed.pending_after == 24 * HOUR
-    assert policy.payment_failed.authorization_validity == 7 * 24 * HOUR
-    assert policy.payment_failed.authorization_warning == 24 * HOUR
-    assert policy.fulfillment_delayed.sla_business_hours == 48
-    assert policy.stale_order.no_progress_for == 72 * HOUR
-    assert policy.delivery_exception.grace == timedelta(0)
-    assert policy.address_invalid.label_line_max_chars == 35
-    assert policy.fraud_review.escalation == (
+    assert policy.rule(PAYMENT_FAILED).pending_after == 24 * HOUR
+    assert policy.rule(PAYMENT_FAILED).authorization_validity == 7 * 24 * HOUR
+    assert policy.rule(PAYMENT_FAILED).authorization_warning == 24 * HOUR
+    assert policy.rule(FULFILLMENT_DELAYED).sla_business_hours == 48
+    assert policy.rule(STALE_ORDER).no_progress_for == 72 * HOUR
+    assert policy.rule(DELIVERY_EXCEPTION).grace == timedelta(0)
+    assert policy.rule(ADDRESS_INVALID).label_line_max_chars == 35
+    assert policy.rule(FRAUD_REVIEW).escalation == (
         EscalationLevel(4 * HOUR, "operations"),
         EscalationLevel(24 * HOUR, "operations"),
     )
@@ -62,19 +69,20 @@ def test_default_thresholds() -> None:
 def test_merge_overrides_only_what_it_names() -> None:
     merged = merge(DEFAULT_POLICY, {"payment_failed": {"pending_after": 12 * HOUR}})
 
-    assert merged.payment_failed.pending_after == 12 * HOUR
-    for field in fields(ExceptionPolicy):
-        if field.name != "payment_failed":
-            assert getattr(merged, field.name) == getattr(DEFAULT_POLICY, field.name)
-    unchanged = [f.name for f in fields(merged.payment_failed) if f.name != "pending_after"]
+    assert merged.rule(PAYMENT_FAILED).pending_after == 12 * HOUR
+    for spec in EXCEPTION_TYPES:
+        if spec is not PAYMENT_FAILED:
+            assert merged.rule(spec) == DEFAULT_POLICY.rule(spec)
+    rule, default = merged.rule(PAYMENT_FAILED), DEFAULT_POLICY.rule(PAYMENT_FAILED)
+    unchanged = [f.name for f in fields(rule) if f.name != "pending_after"]
     for name in unchanged:
-        assert getattr(merged.payment_failed, name) == getattr(DEFAULT_POLICY.payment_failed, name)
+        assert getattr(rule, name) == getattr(default, name)
 
 
 def test_merge_leaves_the_base_policy_as_it_was() -> None:
     merge(DEFAULT_POLICY, {"stale_order": {"enabled": False}})
 
-    assert DEFAULT_POLICY.stale_order.enabled is True
+    assert DEFAULT_POLICY.rule(STALE_ORDER).enabled is True
 
 
 def test_an_empty_override_is_the_base() -> None:
@@ -85,7 +93,8 @@ def test_merging_twice_layers_the_overrides() -> None:
     once = merge(DEFAULT_POLICY, {"stale_order": {"no_progress_for": 48 * HOUR}})
     twice = merge(once, {"stale_order": {"owner": "warehouse"}})
 
-    assert (twice.stale_order.no_progress_for, twice.stale_order.owner) == (48 * HOUR, "warehouse")
+    rule = twice.rule(STALE_ORDER)
+    assert (rule.no_progress_for, rule.owner) == (48 * HOUR, "warehouse")
 
 
 def test_an_escalation_override_replaces_the_whole_ladder() -> None:
@@ -97,7 +106,7 @@ def test_an_escalation_override_replaces_the_whole_ladder() -> None:
 
     merged = merge(DEFAULT_POLICY, {"delivery_exception": {"escalation": ladder}})
 
-    levels = merged.delivery_exception.escalation
+    levels = merged.rule(DELIVERY_EXCEPTION).escalation
     assert [(level.after, level.target) for level in levels] == [
         (2 * HOUR, "support"),
         (8 * HOUR, "lead@example.com"),
@@ -116,9 +125,9 @@ def test_lists_and_numbers_are_converted() -> None:
         },
     )
 
-    assert merged.delivery_exception.statuses == frozenset({DeliveryStatus.EXCEPTION})
-    assert merged.fulfillment_delayed.sla_business_hours == 16.0
-    assert merged.address_invalid.required_fields == frozenset({"address1", "country_code"})
+    assert merged.rule(DELIVERY_EXCEPTION).statuses == frozenset({DeliveryStatus.EXCEPTION})
+    assert merged.rule(FULFILLMENT_DELAYED).sla_business_hours == 16.0
+    assert merged.rule(ADDRESS_INVALID).required_fields == frozenset({"address1", "country_code"})
 
 
 @pytest.mark.parametrize(

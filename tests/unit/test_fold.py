@@ -402,10 +402,7 @@ def test_on_hold_owner_follows_priority_and_configured_owners() -> None:
     facts: list[Fact] = [snapshot(), hold(5, HoldReason.BACKORDER), hold(5, HoldReason.ADDRESS)]
 
     assert fold_order(*facts).owner == "support"
-    assert (
-        fold_order(*facts, owners=Ownership(hold_reasons={HoldReason.ADDRESS: "logistics"})).owner
-        == "logistics"
-    )
+    assert fold_order(*facts, owners=Ownership(holds={HoldReason.ADDRESS: "logistics"})).owner == "logistics"
 
 
 # --- refunds and payment ----------------------------------------------------------------

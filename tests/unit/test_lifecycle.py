@@ -224,9 +224,7 @@ def test_hold_priority_puts_fraud_review_first() -> None:
 
 
 def test_ownership_overrides_replace_only_what_they_name() -> None:
-    ownership = Ownership(
-        statuses={S.SHIPPED: "carrier-desk"}, hold_reasons={HoldReason.ADDRESS: "logistics"}
-    )
+    ownership = Ownership(statuses={S.SHIPPED: "carrier-desk"}, holds={HoldReason.ADDRESS: "logistics"})
 
     assert ownership.status_owner(S.SHIPPED) == "carrier-desk"
     assert ownership.status_owner(S.DELIVERED) == "support"

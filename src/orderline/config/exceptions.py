@@ -4,7 +4,8 @@ Each exception type's mapping overrides `DEFAULT_POLICY` setting by setting
 (`orderline.domain.exceptions.merge`). Durations are written `30m`, `4h`, `2d`, `1d12h`
 and become timedeltas here. Owners have one source of truth, the resolved owner table:
 `exceptions.<type>.owner` and `ownership.exceptions.<type>` name the same thing, and
-naming two different teams is a problem (see policy_lint).
+naming two different teams is a problem (see policy_lint). The types, their settings and
+their holds come from the registry (`EXCEPTION_TYPES`).
 """
 
 from __future__ import annotations
@@ -13,32 +14,35 @@ import typing
 from collections.abc import Mapping
 from dataclasses import fields
 from datetime import timedelta
-from functools import cache
 
 from orderline.config.durations import parse_duration
 from orderline.config.ownership import Ownership
-from orderline.domain.exceptions import DEFAULT_POLICY, ExceptionPolicy, merge
-from orderline.domain.vocabulary import ExceptionType, HoldReason
-
-HOLD_PLACED_BY: Mapping[HoldReason, ExceptionType] = {
-    HoldReason.PAYMENT: ExceptionType.PAYMENT_FAILED,
-    HoldReason.FRAUD_REVIEW: ExceptionType.FRAUD_REVIEW,
-    HoldReason.ADDRESS: ExceptionType.ADDRESS_INVALID,
-    HoldReason.BACKORDER: ExceptionType.BACKORDER,
-}
-"""The exception type whose detector places each hold reason; the others are placed by hand
-or by the platform and have no escalation path of their own."""
+from orderline.domain.exceptions import (
+    DEFAULT_POLICY,
+    EXCEPTION_TYPES,
+    AnySpec,
+    DetectorPolicy,
+    ExceptionPolicy,
+    merge,
+)
 
 
-@cache
-def duration_settings(exception_type: ExceptionType) -> frozenset[str]:
+def duration_settings(exception_type: str) -> frozenset[str]:
     """The settings of `exception_type` that are durations (`pending_after`, `grace`, ...)."""
-    cls = type(DEFAULT_POLICY.rule(exception_type))
-    hints = typing.get_type_hints(cls)
-    return frozenset(f.name for f in fields(cls) if hints[f.name] is timedelta)
+    return _durations_of(EXCEPTION_TYPES[exception_type].settings)
 
 
-def converted_setting(exception_type: ExceptionType, key: str, value: object) -> object:
+_DURATIONS: dict[type[DetectorPolicy], frozenset[str]] = {}
+
+
+def _durations_of(settings: type[DetectorPolicy]) -> frozenset[str]:
+    if settings not in _DURATIONS:
+        hints = typing.get_type_hints(settings)
+        _DURATIONS[settings] = frozenset(f.name for f in fields(settings) if hints[f.name] is timedelta)
+    return _DURATIONS[settings]
+
+
+def converted_setting(exception_type: str, key: str, value: object) -> object:
     """`value` as `merge` takes it: durations parsed, escalation `after`s parsed.
 
     Raises ValueError for a duration that does not parse; anything else passes through
@@ -57,7 +61,7 @@ def _converted_level(level: object) -> object:
     return level
 
 
-def policy_overrides(sections: Mapping[ExceptionType, Mapping[str, object]]) -> dict[str, dict[str, object]]:
+def policy_overrides(sections: Mapping[str, Mapping[str, object]]) -> dict[str, dict[str, object]]:
     """The `exceptions:` section as `merge` overrides (the file must have been validated)."""
     return {
         str(kind): {key: converted_setting(kind, key, value) for key, value in section.items()}
@@ -66,15 +70,16 @@ def policy_overrides(sections: Mapping[ExceptionType, Mapping[str, object]]) -> 
 
 
 def build_exception_policy(
-    sections: Mapping[ExceptionType, Mapping[str, object]], ownership: Ownership
+    sections: Mapping[str, Mapping[str, object]], ownership: Ownership
 ) -> ExceptionPolicy:
     """`DEFAULT_POLICY` with the file's overrides, every owner taken from the owner table."""
     overrides = policy_overrides(sections)
-    for kind in ExceptionType:
-        overrides.setdefault(str(kind), {})["owner"] = ownership.owner_of_exception(kind)
+    for spec in EXCEPTION_TYPES:
+        overrides.setdefault(str(spec.type), {})["owner"] = ownership.exception_owner(spec.type)
     return merge(DEFAULT_POLICY, overrides)
 
 
-def places_hold(policy: ExceptionPolicy, exception_type: ExceptionType) -> bool:
-    rule = policy.rule(exception_type)
-    return rule.enabled and bool(getattr(rule, "places_hold", False))
+def places_hold(policy: ExceptionPolicy, spec: AnySpec) -> bool:
+    """Whether `spec`'s type, under `policy`, holds fulfilment when it finds something."""
+    rule = policy.rule(spec)
+    return rule.enabled and spec.hold_for(rule) is not None

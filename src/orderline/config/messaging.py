@@ -53,6 +53,7 @@ from pydantic_core import PydanticCustomError
 from orderline.config.calendar import ClockTime
 from orderline.config.durations import parse_duration
 from orderline.config.fields import ExceptionTypeName, HttpUrlText
+from orderline.domain.exceptions import EXCEPTION_TYPES
 from orderline.domain.messaging import CadencePolicy, MessageKind, QuietHours
 from orderline.domain.vocabulary import ExceptionType
 
@@ -79,13 +80,12 @@ def _kind(value: object) -> MessageKind:
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 MessageKindName = Annotated[MessageKind, BeforeValidator(_kind)]
-DEFAULT_EXCEPTION_TYPES = (
-    ExceptionType.ADDRESS_INVALID,
-    ExceptionType.PAYMENT_FAILED,
-    ExceptionType.BACKORDER,
-    ExceptionType.FULFILLMENT_DELAYED,
-    ExceptionType.DELIVERY_EXCEPTION,
-)
+
+
+def default_exception_types() -> list[str]:
+    """The exception types buyers hear of unless the file says otherwise: those whose
+    spec is `buyer_facing`, in registry order."""
+    return [spec.type for spec in EXCEPTION_TYPES if spec.buyer_facing]
 
 
 class _Section(BaseModel):
@@ -167,7 +167,7 @@ class MessagingConfig(_Section):
     pickup: PickupConfig | None = None
     cadence: CadenceConfig = Field(default_factory=CadenceConfig)
     send: list[MessageKindName] = Field(default_factory=lambda: list(MessageKind))
-    exception_types: list[ExceptionTypeName] = Field(default_factory=lambda: list(DEFAULT_EXCEPTION_TYPES))
+    exception_types: list[ExceptionTypeName] = Field(default_factory=default_exception_types)
     templates: Path | None = None
     retry: RetryConfig = Field(default_factory=RetryConfig)
     lease: Duration = timedelta(minutes=5)

@@ -13,11 +13,10 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from orderline.config.durations import format_duration
-from orderline.config.exceptions import HOLD_PLACED_BY
 from orderline.config.model import OrderlineConfig
 from orderline.config.ownership import OWNED_STATUSES
-from orderline.domain.exceptions import EscalationLevel, ExceptionPolicy, TargetKind
-from orderline.domain.vocabulary import ExceptionType, HoldReason, OrderStatus
+from orderline.domain.exceptions import EXCEPTION_TYPES, AnySpec, EscalationLevel, ExceptionPolicy, TargetKind
+from orderline.domain.vocabulary import HoldReason, OrderStatus
 
 HOLD_OWNER_OF_STATUS = "(owner of the hold reason)"
 
@@ -30,7 +29,7 @@ class OwnershipRow(NamedTuple):
 
 
 def ownership_rows(config: OrderlineConfig) -> list[OwnershipRow]:
-    """One row per status, hold reason and exception type, in vocabulary order."""
+    """One row per status, hold reason and exception type, in vocabulary (and registry) order."""
     ownership = config.ownership.resolve()
     policy = config.exception_policy()
     rows = [
@@ -40,14 +39,14 @@ def ownership_rows(config: OrderlineConfig) -> list[OwnershipRow]:
         for status in OrderStatus
     ]
     rows += [
-        OwnershipRow("hold", reason, ownership.owner_of_hold(reason), _hold_escalation(policy, reason))
+        OwnershipRow("hold", reason, ownership.hold_owner(reason), _hold_escalation(policy, reason))
         for reason in HoldReason
     ]
     rows += [
         OwnershipRow(
-            "exception", kind, ownership.owner_of_exception(kind), _exception_escalation(policy, kind)
+            "exception", spec.type, ownership.exception_owner(spec.type), _exception_escalation(policy, spec)
         )
-        for kind in ExceptionType
+        for spec in EXCEPTION_TYPES
     ]
     return rows
 
@@ -75,13 +74,13 @@ def _shown_target(level: EscalationLevel) -> str:
     return f"{parts.scheme}://{parts.hostname}{parts.path}"
 
 
-def _exception_escalation(policy: ExceptionPolicy, kind: ExceptionType) -> str:
-    rule = policy.rule(kind)
+def _exception_escalation(policy: ExceptionPolicy, spec: AnySpec) -> str:
+    rule = policy.rule(spec)
     return levels_text(rule.escalation) if rule.enabled else "(detector disabled)"
 
 
 def _hold_escalation(policy: ExceptionPolicy, reason: HoldReason) -> str:
-    placer = HOLD_PLACED_BY.get(reason)
+    placer = EXCEPTION_TYPES.placing(reason)
     if placer is None:
         return "(no escalation: placed by hand or by the platform)"
-    return f"{_exception_escalation(policy, placer)} (as {placer})"
+    return f"{_exception_escalation(policy, placer)} (as {placer.type})"

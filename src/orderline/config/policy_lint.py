@@ -16,13 +16,19 @@ from urllib.parse import urlsplit
 
 from orderline.config.durations import format_duration, parse_duration
 from orderline.config.errors import Loc, closest_match
-from orderline.config.exceptions import HOLD_PLACED_BY, converted_setting, places_hold
+from orderline.config.exceptions import converted_setting, places_hold
 from orderline.config.teams import declared_teams, undeclared_team_message
-from orderline.domain.exceptions import DEFAULT_POLICY, PolicyError, TargetKind, merge, target_kind
-from orderline.domain.vocabulary import ExceptionType
+from orderline.domain.exceptions import (
+    DEFAULT_POLICY,
+    EXCEPTION_TYPES,
+    AnySpec,
+    PolicyError,
+    TargetKind,
+    merge,
+    target_kind,
+)
 
 Problems = list[tuple[Loc, str]]
-_TYPES = {str(kind): kind for kind in ExceptionType}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _LEVEL_KEYS = ("after", "target")
@@ -37,9 +43,9 @@ def exception_problems(tree: Mapping[str, object]) -> Problems:
     listed = _listed_owners(tree.get("ownership"))
     problems: Problems = []
     for name, section in sections.items():
-        kind = _TYPES.get(name) if isinstance(name, str) else None
-        if kind is not None and isinstance(section, Mapping):
-            problems += _section_problems(kind, section, teams, listed.get(str(kind)))
+        spec = EXCEPTION_TYPES.get(name) if isinstance(name, str) else None
+        if spec is not None and isinstance(section, Mapping):
+            problems += _section_problems(spec, section, teams, listed.get(str(spec.type)))
     return problems
 
 
@@ -49,9 +55,10 @@ def _listed_owners(ownership: object) -> Mapping[str, object]:
 
 
 def _section_problems(
-    kind: ExceptionType, section: Mapping[str, object], teams: list[str], listed_owner: object
+    spec: AnySpec, section: Mapping[str, object], teams: list[str], listed_owner: object
 ) -> Problems:
-    loc: Loc = ("exceptions", str(kind))
+    kind = str(spec.type)
+    loc: Loc = ("exceptions", kind)
     problems: Problems = []
     overrides: dict[str, object] = {}
     for key, value in section.items():
@@ -60,15 +67,15 @@ def _section_problems(
             setting_problems = _owner_conflict(kind, value, listed_owner)
         if not setting_problems:
             converted = converted_setting(kind, str(key), value)
-            setting_problems = _merge_problems({str(kind): {str(key): converted}}, at_key=str(key))
+            setting_problems = _merge_problems({kind: {str(key): converted}}, at_key=str(key))
             overrides[str(key)] = converted
         problems += setting_problems
     if problems:
         return problems
-    return _merge_problems({str(kind): overrides}) or _gap_problems(kind, overrides, loc)
+    return _merge_problems({kind: overrides}) or _gap_problems(spec, overrides, loc)
 
 
-def _setting_problems(kind: ExceptionType, key: str, value: object, teams: list[str]) -> Problems:
+def _setting_problems(kind: str, key: str, value: object, teams: list[str]) -> Problems:
     loc: Loc = ("exceptions", str(kind), key)
     if key == "owner":
         return _owner_problems(kind, value, teams, loc)
@@ -81,7 +88,7 @@ def _setting_problems(kind: ExceptionType, key: str, value: object, teams: list[
     return []
 
 
-def _owner_problems(kind: ExceptionType, value: object, teams: list[str], loc: Loc) -> Problems:
+def _owner_problems(kind: str, value: object, teams: list[str], loc: Loc) -> Problems:
     if value is None or (isinstance(value, str) and not value.strip()):
         return [(loc, f"leaves exception type {kind} unowned; name the team that owns it")]
     if isinstance(value, str) and value not in teams:
@@ -89,7 +96,7 @@ def _owner_problems(kind: ExceptionType, value: object, teams: list[str], loc: L
     return []
 
 
-def _owner_conflict(kind: ExceptionType, owner: object, listed_owner: object) -> Problems:
+def _owner_conflict(kind: str, owner: object, listed_owner: object) -> Problems:
     if isinstance(listed_owner, str) and listed_owner != owner:
         message = (
             f"owner '{owner}' conflicts with ownership.exceptions.{kind} ('{listed_owner}'); "
@@ -195,13 +202,15 @@ def _located(message: str) -> tuple[Loc, str]:
     return ("exceptions", *loc), text
 
 
-def _gap_problems(kind: ExceptionType, overrides: Mapping[str, object], loc: Loc) -> Problems:
-    policy = merge(DEFAULT_POLICY, {str(kind): overrides})
-    rule = policy.rule(kind)
+def _gap_problems(spec: AnySpec, overrides: Mapping[str, object], loc: Loc) -> Problems:
+    kind = spec.type
+    policy = merge(DEFAULT_POLICY, {kind: overrides})
+    rule = policy.rule(spec)
     if not rule.enabled or rule.escalation:
         return []
     where: Loc = (*loc, "escalation") if "escalation" in overrides else loc
-    if places_hold(policy, kind):
-        hold = next(reason for reason, placer in HOLD_PLACED_BY.items() if placer is kind)
-        return [(where, f"{kind} places a {hold} hold but has no escalation path; list at least one level")]
+    if places_hold(policy, spec):
+        return [
+            (where, f"{kind} places a {spec.hold} hold but has no escalation path; list at least one level")
+        ]
     return [(where, f"{kind} has no escalation path; list at least one level, or set enabled: false")]

@@ -1,5 +1,6 @@
-"""The order lifecycle as data: statuses, their owners, the moves between them, and the
-one function that derives the headline status from an order's axes.
+"""The order lifecycle as data: statuses, their owners, the moves between them, the
+owner table (`Ownership`), and the one function that derives the headline status from an
+order's axes.
 
 `LIFECYCLE` is the table of DESIGN §2. The fold never refuses a move (the facts are the
 truth); a move the table does not allow is applied and recorded as an anomaly. Services
@@ -19,8 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
+from orderline.domain.exceptions.registry import EXCEPTION_TYPES
 from orderline.domain.vocabulary import (
     DEFAULT_HOLD_OWNERS,
     FulfillmentStatus,
@@ -31,6 +33,7 @@ from orderline.domain.vocabulary import (
 )
 
 _S = OrderStatus
+K = TypeVar("K")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,28 +143,90 @@ HOLD_PRIORITY: tuple[HoldReason, ...] = (
 HOLD_RANK: Mapping[HoldReason, int] = MappingProxyType({r: i for i, r in enumerate(HOLD_PRIORITY)})
 
 
+OWNED_STATUSES: tuple[OrderStatus, ...] = tuple(s for s in OrderStatus if LIFECYCLE[s].owner is not None)
+"""Every status with an owner of its own (all but `on_hold`, owned by its hold reason)."""
+
+
+def _plain_teams(table: Mapping[K, str]) -> Mapping[K, str]:
+    # str() turns Team members into plain strings, so lookups and as_mapping() never leak enums.
+    return MappingProxyType({key: str(team) for key, team in table.items()})
+
+
 @dataclass(frozen=True, slots=True)
 class Ownership:
-    """Owner overrides from configuration; anything not named keeps its default owner."""
+    """Who owns each status, hold reason and exception type: the default owner table with
+    the configuration's overrides (`statuses`, `holds`, `exceptions`; anything not named
+    keeps its default).
+
+    The defaults are written once each: a status's in `LIFECYCLE`, a hold reason's in
+    `DEFAULT_HOLD_OWNERS`, an exception type's in its settings class (its spec's
+    `default_owner`), so a type registered later has its owner here too.
+    """
 
     statuses: Mapping[OrderStatus, str] = field(default_factory=dict)
-    hold_reasons: Mapping[HoldReason, str] = field(default_factory=dict)
+    holds: Mapping[HoldReason, str] = field(default_factory=dict)
+    exceptions: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if OrderStatus.ON_HOLD in self.statuses:
+            raise ValueError("on_hold is owned by the hold reason, not by a team of its own")
+        unknown = [name for name in self.exceptions if name not in EXCEPTION_TYPES]
+        if unknown:
+            raise ValueError(f"unknown exception type(s): {', '.join(map(str, unknown))}")
+        unowned = [
+            *(f"status {s}" for s, team in self.statuses.items() if not str(team).strip()),
+            *(f"hold {r}" for r, team in self.holds.items() if not str(team).strip()),
+            *(f"exception {t}" for t, team in self.exceptions.items() if not str(team).strip()),
+        ]
+        if unowned:
+            raise ValueError(f"no owner for: {', '.join(unowned)}")
+        object.__setattr__(self, "statuses", _plain_teams(self.statuses))
+        object.__setattr__(self, "holds", _plain_teams(self.holds))
+        object.__setattr__(self, "exceptions", _plain_teams(self.exceptions))
+
+    @classmethod
+    def with_overrides(
+        cls,
+        statuses: Mapping[OrderStatus, str] | None = None,
+        holds: Mapping[HoldReason, str] | None = None,
+        exceptions: Mapping[str, str] | None = None,
+    ) -> Ownership:
+        """The default owners with the given entries replaced (None: none replaced)."""
+        return cls(statuses or {}, holds or {}, exceptions or {})
+
+    def owner_of_status(self, status: OrderStatus) -> str:
+        """The team owning orders in `status`; `on_hold` has none (ask `status_owner`)."""
+        default = LIFECYCLE[status].owner
+        if default is None:
+            raise ValueError(f"{status} is owned by the hold reason; use hold_owner")
+        return self.statuses.get(status) or str(default)
 
     def hold_owner(self, reason: HoldReason) -> str:
-        return self.hold_reasons.get(reason) or DEFAULT_HOLD_OWNERS[reason]
+        return self.holds.get(reason) or str(DEFAULT_HOLD_OWNERS[reason])
+
+    def exception_owner(self, exception_type: str) -> str:
+        return self.exceptions.get(exception_type) or str(EXCEPTION_TYPES[exception_type].default_owner)
 
     def status_owner(self, status: OrderStatus, open_holds: tuple[HoldReason, ...] = ()) -> str:
         """The team that owns an order in `status` with `open_holds`."""
-        if status is OrderStatus.ON_HOLD and open_holds:
+        if status is not OrderStatus.ON_HOLD:
+            return self.owner_of_status(status)
+        if open_holds:
             return self.hold_owner(min(open_holds, key=HOLD_RANK.__getitem__))
-        override = self.statuses.get(status)
-        if override:
-            return override
         # on_hold without an open hold cannot be derived; operations is the safe catch-all.
-        return LIFECYCLE[status].owner or Team.OPERATIONS
+        return Team.OPERATIONS.value
+
+    def as_mapping(self) -> dict[str, dict[str, str]]:
+        """The whole table in plain strings, in vocabulary and registry order."""
+        return {
+            "statuses": {str(s): self.owner_of_status(s) for s in OWNED_STATUSES},
+            "holds": {str(r): self.hold_owner(r) for r in HoldReason},
+            "exceptions": {str(spec.type): self.exception_owner(spec.type) for spec in EXCEPTION_TYPES},
+        }
 
 
 DEFAULT_OWNERSHIP = Ownership()
+"""The default owner table (no overrides)."""
 
 
 class TransitionNotAllowed(ValueError):

@@ -71,6 +71,10 @@ class HoldReason(StrEnum):
 
 
 class ExceptionType(StrEnum):
+    """The built-in exception types, by name. Everything else about a type is its spec in
+    `orderline.domain.exceptions.registry.BUILT_IN` (same types, same order: a test checks
+    it); a type registered at start-up names itself with a StrEnum of its own."""
+
     ADDRESS_INVALID = "address_invalid"
     PAYMENT_FAILED = "payment_failed"
     FRAUD_REVIEW = "fraud_review"

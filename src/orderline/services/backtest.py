@@ -30,18 +30,23 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, and_, select
 
-from orderline.domain.exceptions import BusinessCalendar, ExceptionPolicy, Finding, detect_all
+from orderline.domain.exceptions import (
+    EXCEPTION_TYPES,
+    BusinessCalendar,
+    ExceptionPolicy,
+    Finding,
+    detect_all,
+)
 from orderline.domain.exceptions.findings import utc
 from orderline.domain.facts import Fact, fact_from_dict
 from orderline.domain.fold import fold
 from orderline.domain.lifecycle import Ownership
 from orderline.domain.order import Order
-from orderline.domain.vocabulary import ExceptionType
 from orderline.store.exception_tables import order_exceptions
 from orderline.store.tables import facts, orders
 
@@ -122,7 +127,7 @@ def run_backtest(
             for outcome in replay_order(store_id, order_id, order_facts, policy, calendar, ownership):
                 would[(outcome.type, outcome.owner)].add(outcome.held, outcome.level_reached)
         actual = _actual(connection, since)
-    levels = max([len(policy.rule(kind).escalation) for kind in ExceptionType] + _levels_seen(actual))
+    levels = max([len(policy.rule(spec).escalation) for spec in EXCEPTION_TYPES] + _levels_seen(actual))
     return BacktestReport(since, replayed, dict(would), actual, levels)
 
 
@@ -158,18 +163,12 @@ def replay_order(
 
 
 def replay_end(policy: ExceptionPolicy, calendar: BusinessCalendar, last_fact_at: datetime) -> datetime:
-    """Last fact + the policy's longest threshold + its longest escalation ladder."""
-    rules = [policy.rule(kind) for kind in ExceptionType if policy.rule(kind).enabled]
-    durations = [
-        value
-        for rule in rules
-        for spec in fields(rule)
-        if isinstance(value := getattr(rule, spec.name), timedelta)
-    ]
-    threshold_end = last_fact_at + max(durations, default=timedelta(0))
-    sla_end = calendar.add_business_hours(last_fact_at, policy.fulfillment_delayed.sla_business_hours)
+    """The latest moment any enabled detector can fire after the last fact, plus the
+    policy's longest escalation ladder."""
+    rules = [rule for spec in EXCEPTION_TYPES if (rule := policy.rule(spec)).enabled]
+    fires_by = max((rule.latest_firing(last_fact_at, calendar) for rule in rules), default=last_fact_at)
     ladder = max((level.after for rule in rules for level in rule.escalation), default=timedelta(0))
-    return utc(max(threshold_end, sla_end)) + ladder
+    return utc(fires_by) + ladder
 
 
 def _remember(seen: dict[str, Outcome], finding: Finding, moment: datetime) -> None:

@@ -38,12 +38,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from orderline.domain.exceptions import BusinessCalendar, ExceptionPolicy, Finding, detect_all
+from orderline.domain.exceptions import (
+    EXCEPTION_TYPES,
+    BusinessCalendar,
+    ExceptionPolicy,
+    Finding,
+    detect_all,
+)
 from orderline.domain.exceptions.findings import utc
 from orderline.domain.exceptions.order_state import datum
 from orderline.domain.facts import Fact, HoldPlaced, HoldsReleased
 from orderline.domain.order import Order, order_from_dict
-from orderline.domain.vocabulary import ExceptionType
 from orderline.store import exception_records as records
 from orderline.store import order_queries
 from orderline.store.exception_records import ExceptionEvent, StoredException
@@ -63,13 +68,6 @@ RecordFacts = Callable[[Connection, str, str, Sequence[Fact]], None]
 (`Processor.record_facts`)."""
 
 HOLD_GROUP_PREFIX = "orderline:"
-PLATFORM_HOLD_TYPES: frozenset[ExceptionType] = frozenset(
-    {ExceptionType.FRAUD_REVIEW, ExceptionType.BACKORDER}
-)
-"""Exception types whose findings come from holds already in the order: the platform's
-fraud-review and out-of-stock holds (their detectors read `order.holds`). The platform
-hold already blocks fulfilment and its release clears the finding, so Orderline places no
-second hold for them; one would also feed its own detector and never clear."""
 MAX_HOLD_PASSES = 3
 """Hold changes and re-detection settle in one pass (a placed hold never removes the
 finding that asked for it); the bound only guards against a detector that would flap."""
@@ -233,9 +231,16 @@ def hold_group(key: str) -> str:
 
 
 def places_hold(finding: Finding, row: StoredException | None = None) -> bool:
-    """Whether `finding` should be held by an Orderline hold (see PLATFORM_HOLD_TYPES)."""
+    """Whether `finding` should be held by an Orderline hold.
+
+    Not when its type's spec says `hold_from_platform`: the finding comes from the
+    platform's own hold (fraud review, out of stock), which already blocks fulfilment and
+    whose release clears the finding; a second hold would feed its own detector and never
+    clear. Nor when a person resolved this very finding."""
     return (
-        finding.hold is not None and finding.type not in PLATFORM_HOLD_TYPES and not _overruled(finding, row)
+        finding.hold is not None
+        and not EXCEPTION_TYPES[finding.type].hold_from_platform
+        and not _overruled(finding, row)
     )
 
 

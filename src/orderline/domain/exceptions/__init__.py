@@ -1,7 +1,10 @@
-"""Exception detection: policy, detectors and what they report (DESIGN §2, issue 4).
+"""Exception detection: the registry of exception types, their policy, detectors and what
+they report (DESIGN §2, issue 4).
 
 Pure domain: a detector is a function of (order, policy, now, calendar) and reads no
 clock. The service layer turns findings into open exceptions, holds and escalation timers.
+Each type is one spec (spec.py) in one module (detectors/<type>.py), listed in
+registry.py; everything else that lists types derives from `EXCEPTION_TYPES`.
 """
 
 from orderline.domain.exceptions.address import (
@@ -11,41 +14,79 @@ from orderline.domain.exceptions.address import (
     check_address,
 )
 from orderline.domain.exceptions.business_calendar import DEFAULT_CALENDAR, BusinessCalendar
-from orderline.domain.exceptions.detection import DETECTORS, Detector, detect_all
-from orderline.domain.exceptions.detectors.address_invalid import address_findings, detect_address_invalid
-from orderline.domain.exceptions.detectors.backorder import detect_backorder, promise_date
-from orderline.domain.exceptions.detectors.delivery_exception import detect_delivery_exception
-from orderline.domain.exceptions.detectors.fraud_review import detect_fraud_review
-from orderline.domain.exceptions.detectors.fulfillment_delayed import detect_fulfillment_delayed
-from orderline.domain.exceptions.detectors.payment_failed import detect_payment_failed
-from orderline.domain.exceptions.detectors.split_shipment import detect_split_shipment
-from orderline.domain.exceptions.detectors.stale_order import detect_stale_order
-from orderline.domain.exceptions.detectors.state_drift import detect_state_drift
+from orderline.domain.exceptions.detection import detect_all
+from orderline.domain.exceptions.detectors.address_invalid import (
+    ADDRESS_INVALID,
+    AddressPolicy,
+    address_findings,
+    detect_address_invalid,
+)
+from orderline.domain.exceptions.detectors.backorder import (
+    BACKORDER,
+    BackorderPolicy,
+    detect_backorder,
+    promise_date,
+)
+from orderline.domain.exceptions.detectors.delivery_exception import (
+    DELIVERY_EXCEPTION,
+    DeliveryExceptionPolicy,
+    detect_delivery_exception,
+)
+from orderline.domain.exceptions.detectors.fraud_review import (
+    FRAUD_REVIEW,
+    FraudReviewPolicy,
+    detect_fraud_review,
+)
+from orderline.domain.exceptions.detectors.fulfillment_delayed import (
+    FULFILLMENT_DELAYED,
+    FulfillmentDelayPolicy,
+    detect_fulfillment_delayed,
+)
+from orderline.domain.exceptions.detectors.payment_failed import (
+    PAYMENT_FAILED,
+    PaymentPolicy,
+    detect_payment_failed,
+)
+from orderline.domain.exceptions.detectors.split_shipment import (
+    SPLIT_SHIPMENT,
+    SplitShipmentPolicy,
+    detect_split_shipment,
+)
+from orderline.domain.exceptions.detectors.stale_order import (
+    STALE_ORDER,
+    StaleOrderPolicy,
+    detect_stale_order,
+)
+from orderline.domain.exceptions.detectors.state_drift import (
+    STATE_DRIFT,
+    StateDriftPolicy,
+    detect_state_drift,
+)
 from orderline.domain.exceptions.escalation import EscalationDue, EscalationLevel, TargetKind, target_kind
 from orderline.domain.exceptions.findings import Finding
-from orderline.domain.exceptions.policy import (
-    DEFAULT_POLICY,
-    AddressPolicy,
-    BackorderPolicy,
-    DeliveryExceptionPolicy,
-    DetectorPolicy,
-    ExceptionPolicy,
-    FraudReviewPolicy,
-    FulfillmentDelayPolicy,
-    PaymentPolicy,
-    SplitShipmentPolicy,
-    StaleOrderPolicy,
-    StateDriftPolicy,
-)
+from orderline.domain.exceptions.policy import DEFAULT_POLICY, DetectorPolicy, ExceptionPolicy, HoldingPolicy
 from orderline.domain.exceptions.policy_merge import PolicyError, merge
+from orderline.domain.exceptions.registry import BUILT_IN, EXCEPTION_TYPES, AnySpec, ExceptionTypes
+from orderline.domain.exceptions.spec import Detector, ExceptionSpec
 
 __all__ = [
+    "ADDRESS_INVALID",
+    "BACKORDER",
+    "BUILT_IN",
     "DEFAULT_CALENDAR",
     "DEFAULT_POLICY",
-    "DETECTORS",
+    "DELIVERY_EXCEPTION",
+    "EXCEPTION_TYPES",
+    "FRAUD_REVIEW",
+    "FULFILLMENT_DELAYED",
+    "PAYMENT_FAILED",
+    "SPLIT_SHIPMENT",
+    "STALE_ORDER",
+    "STATE_DRIFT",
     "AddressPolicy",
     "AddressProblem",
     "AddressVerifier",
+    "AnySpec",
     "BackorderPolicy",
     "BusinessCalendar",
     "DeliveryExceptionPolicy",
@@ -54,9 +95,12 @@ __all__ = [
     "EscalationDue",
     "EscalationLevel",
     "ExceptionPolicy",
+    "ExceptionSpec",
+    "ExceptionTypes",
     "Finding",
     "FraudReviewPolicy",
     "FulfillmentDelayPolicy",
+    "HoldingPolicy",
     "PaymentPolicy",
     "PolicyError",
     "SplitShipmentPolicy",

@@ -13,15 +13,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from orderline.domain.exceptions.countries import (
     COUNTRY_CODES,
     POSTAL_CODE_NOT_REQUIRED,
     is_postal_code_valid,
 )
-from orderline.domain.exceptions.policy import AddressPolicy
 from orderline.domain.facts import Address
+
+if TYPE_CHECKING:
+    from orderline.domain.exceptions.detectors.address_invalid import AddressPolicy
 
 FIELD_LABELS: dict[str, str] = {
     "name": "recipient name",
@@ -34,6 +36,8 @@ FIELD_LABELS: dict[str, str] = {
     "country_code": "country",
     "phone": "phone number",
 }
+ADDRESS_FIELDS = frozenset(FIELD_LABELS)
+"""The fields an address has, as `required_fields` names them."""
 LABEL_FIELDS = ("name", "company", "address1", "address2", "city")
 """Fields printed on a carrier label, each on a line of its own."""
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from orderline.domain.exceptions.escalation import EscalationDue
-from orderline.domain.vocabulary import ExceptionType, HoldReason
+from orderline.domain.vocabulary import HoldReason
 
 FindingData = tuple[tuple[str, str], ...]
 
@@ -21,12 +22,13 @@ FindingData = tuple[tuple[str, str], ...]
 class Finding:
     """One exception on one order.
 
+    `type` is its exception type (an `ExceptionType` member for the built-in types);
     `key` is its stable identity within the order ("address_invalid:postal_code");
     `hold` is the hold reason it asks for when it should block fulfilment, else None;
     `due_levels` is its escalation ladder; `data` pairs are sorted by key.
     """
 
-    type: ExceptionType
+    type: StrEnum
     key: str
     opened_at: datetime
     owner: str

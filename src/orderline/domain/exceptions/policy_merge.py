@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from orderline.domain.exceptions.escalation import EscalationLevel
 from orderline.domain.exceptions.policy import DetectorPolicy, ExceptionPolicy
-from orderline.domain.vocabulary import ExceptionType
+from orderline.domain.exceptions.registry import EXCEPTION_TYPES, AnySpec, ExceptionTypes
 
 P = TypeVar("P", bound=DetectorPolicy)
 
@@ -31,13 +31,15 @@ class PolicyError(ValueError):
     """An override that does not fit the policy; the message names the key path."""
 
 
-def merge(base: ExceptionPolicy, overrides: Mapping[str, object]) -> ExceptionPolicy:
+def merge(
+    base: ExceptionPolicy, overrides: Mapping[str, object], types: ExceptionTypes = EXCEPTION_TYPES
+) -> ExceptionPolicy:
     """`base` with the settings named in `overrides` replaced, and nothing else."""
-    changes: dict[str, Any] = {}  # field name -> that field's policy type
+    changes: dict[str, DetectorPolicy] = {}
     for name, section in overrides.items():
-        exception_type = _exception_type(name)
-        changes[exception_type.value] = merge_rule(base.rule(exception_type), section, name)
-    return replace(base, **changes)
+        spec = _spec(name, types)
+        changes[spec.type] = merge_rule(base.rule(spec), section, name)
+    return base.with_rules(changes)
 
 
 def merge_rule(rule: P, section: object, path: str) -> P:
@@ -56,12 +58,12 @@ def merge_rule(rule: P, section: object, path: str) -> P:
         raise PolicyError(f"{path}: {error}") from None
 
 
-def _exception_type(name: str) -> ExceptionType:
-    try:
-        return ExceptionType(name)
-    except ValueError:
-        known = ", ".join(t.value for t in ExceptionType)
-        raise PolicyError(f"{name}: unknown exception type; expected one of {known}") from None
+def _spec(name: str, types: ExceptionTypes) -> AnySpec:
+    spec = types.get(name)
+    if spec is None:
+        known = ", ".join(types.names())
+        raise PolicyError(f"{name}: unknown exception type; expected one of {known}")
+    return spec
 
 
 _SETTING_TYPES: dict[type[DetectorPolicy], dict[str, Any]] = {}

@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from orderline.domain.exceptions.address import AddressProblem, check_address
+from orderline.domain.exceptions.address import ADDRESS_FIELDS, AddressProblem, check_address
 from orderline.domain.exceptions.business_calendar import DEFAULT_CALENDAR, BusinessCalendar
+from orderline.domain.exceptions.escalation import EscalationLevel
 from orderline.domain.exceptions.findings import Finding, finding_data
 from orderline.domain.exceptions.order_state import TO_SHIP
-from orderline.domain.exceptions.policy import AddressPolicy, ExceptionPolicy
+from orderline.domain.exceptions.policy import SUPPORT, ExceptionPolicy, HoldingPolicy, check_positive, ladder
+from orderline.domain.exceptions.spec import ExceptionSpec
 from orderline.domain.order import Order
-from orderline.domain.vocabulary import HoldReason
+from orderline.domain.vocabulary import ExceptionType, HoldReason
+
+
+@dataclass(frozen=True, slots=True)
+class AddressPolicy(HoldingPolicy):
+    owner: str = SUPPORT
+    escalation: tuple[EscalationLevel, ...] = ladder(SUPPORT)
+    required_fields: frozenset[str] = frozenset({"name", "address1", "city", "postal_code", "country_code"})
+    label_line_max_chars: int = 35  # UPS and FedEx print 35 characters per address line
+    po_box_allowed: bool = True  # set False when the store's carrier (UPS, FedEx, DHL Express) refuses them
+
+    def _check_thresholds(self) -> None:
+        check_positive("label_line_max_chars", self.label_line_max_chars)
+        unknown = self.required_fields - ADDRESS_FIELDS
+        if unknown:
+            raise ValueError(f"required_fields: unknown field(s) {', '.join(sorted(unknown))}")
 
 
 def detect_address_invalid(
@@ -19,7 +37,7 @@ def detect_address_invalid(
 ) -> list[Finding]:
     """One finding per address problem while units are still to ship. An order without a
     shipping address (digital goods, pick-up) has nothing to check."""
-    rule = policy.address_invalid
+    rule = policy.rule(ADDRESS_INVALID)
     address = order.shipping_address
     if not rule.enabled or address is None or order.status not in TO_SHIP or order.placed_at > now:
         return []
@@ -32,8 +50,20 @@ def address_findings(order: Order, rule: AddressPolicy, problems: Iterable[Addre
     Opened at placement: the order only keeps its latest address, not when it arrived, and
     placement is the one moment that stays the same on every run.
     """
-    hold = HoldReason.ADDRESS if rule.places_hold else None
     return [
-        rule.finding(problem.key, order.placed_at, problem.message, hold, finding_data(field=problem.field))
+        ADDRESS_INVALID.finding(
+            rule, problem.key, order.placed_at, problem.message, finding_data(field=problem.field)
+        )
         for problem in problems
     ]
+
+
+ADDRESS_INVALID = ExceptionSpec(
+    type=ExceptionType.ADDRESS_INVALID,
+    settings=AddressPolicy,
+    detect=detect_address_invalid,
+    hold=HoldReason.ADDRESS,
+    buyer_facing=True,
+    thresholds="required: name, address1, city, postal code (where the country uses one), country; "
+    "label lines up to 35 characters; PO boxes allowed",
+)

@@ -10,16 +10,28 @@ purchase-order integration writes it ("restock expected 2024-05-02").
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from orderline.domain.exceptions.business_calendar import DEFAULT_CALENDAR, BusinessCalendar
+from orderline.domain.exceptions.escalation import EscalationLevel
 from orderline.domain.exceptions.findings import Finding, finding_data
 from orderline.domain.exceptions.order_state import CLOSED
-from orderline.domain.exceptions.policy import ExceptionPolicy
+from orderline.domain.exceptions.policy import HOUR, OPERATIONS, ExceptionPolicy, HoldingPolicy, ladder
+from orderline.domain.exceptions.spec import ExceptionSpec
 from orderline.domain.order import Hold, Order
-from orderline.domain.vocabulary import HoldReason
+from orderline.domain.vocabulary import ExceptionType, HoldReason
 
 _ISO_DATE = re.compile(r"(?<![0-9])([0-9]{4}-[0-9]{2}-[0-9]{2})(?![0-9])")
+
+
+@dataclass(frozen=True, slots=True)
+class BackorderPolicy(HoldingPolicy):
+    # Waiting for stock is slow by nature: escalate after a day and after three.
+    escalation: tuple[EscalationLevel, ...] = ladder(OPERATIONS, 24 * HOUR, 72 * HOUR)
+    # False: the rest of the order ships first, the platform's hold on the backordered
+    # part stays as it is. True: the whole order waits for the stock.
+    places_hold: bool = False
 
 
 def promise_date(note: str | None) -> date | None:
@@ -35,15 +47,14 @@ def promise_date(note: str | None) -> date | None:
 def detect_backorder(
     order: Order, policy: ExceptionPolicy, now: datetime, calendar: BusinessCalendar = DEFAULT_CALENDAR
 ) -> list[Finding]:
-    rule = policy.backorder
+    rule = policy.rule(BACKORDER)
     if not rule.enabled or order.status in CLOSED:
         return []
     outstanding = sum(
         max(line.quantity - line.shipped_quantity - line.refunded_quantity, 0) for line in order.lines
     )
-    hold = HoldReason.BACKORDER if rule.places_hold else None
     return [
-        rule.finding(held.hold_group, held.placed_at, _reason(held), hold, _data(held, outstanding))
+        BACKORDER.finding(rule, held.hold_group, held.placed_at, _reason(held), _data(held, outstanding))
         for held in order.holds
         if held.reason is HoldReason.BACKORDER and held.placed_at <= now
     ]
@@ -62,3 +73,15 @@ def _data(held: Hold, outstanding: int) -> tuple[tuple[str, str], ...]:
         promised_on=promised.isoformat() if promised else None,
         units_outstanding=outstanding,
     )
+
+
+BACKORDER = ExceptionSpec(
+    type=ExceptionType.BACKORDER,
+    settings=BackorderPolicy,
+    detect=detect_backorder,
+    hold=HoldReason.BACKORDER,
+    hold_from_platform=True,
+    buyer_facing=True,
+    thresholds="none: the platform's hold is the signal",
+    hold_note="the rest of the order ships first",
+)

@@ -1,22 +1,42 @@
-"""delivery_exception: the carrier reports a problem with a parcel (by default a failed
+"""delivery_exception: the carrier reports a problem with a parcel (a failed
 delivery attempt, an exception, or a return to sender). One finding per shipment, opened
 when the shipment entered that status (plus the policy's grace, zero by default)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from orderline.domain.exceptions.business_calendar import DEFAULT_CALENDAR, BusinessCalendar
+from orderline.domain.exceptions.escalation import EscalationLevel
 from orderline.domain.exceptions.findings import Finding, finding_data
 from orderline.domain.exceptions.order_state import CLOSED, active_shipments, delivery_status_since
-from orderline.domain.exceptions.policy import DeliveryExceptionPolicy, ExceptionPolicy
+from orderline.domain.exceptions.policy import SUPPORT, DetectorPolicy, ExceptionPolicy, ladder
+from orderline.domain.exceptions.spec import ExceptionSpec
 from orderline.domain.order import Order, Shipment
+from orderline.domain.vocabulary import DeliveryStatus, ExceptionType
+
+DELIVERY_PROBLEMS = frozenset(
+    {DeliveryStatus.FAILED_ATTEMPT, DeliveryStatus.EXCEPTION, DeliveryStatus.RETURNED_TO_SENDER}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryExceptionPolicy(DetectorPolicy):
+    owner: str = SUPPORT
+    escalation: tuple[EscalationLevel, ...] = ladder(SUPPORT)
+    statuses: frozenset[DeliveryStatus] = DELIVERY_PROBLEMS
+    grace: timedelta = timedelta(0)  # how long a carrier status must last before it counts
+
+    def _check_thresholds(self) -> None:
+        if self.grace < timedelta(0):
+            raise ValueError(f"grace must not be negative, got {self.grace}")
 
 
 def detect_delivery_exception(
     order: Order, policy: ExceptionPolicy, now: datetime, calendar: BusinessCalendar = DEFAULT_CALENDAR
 ) -> list[Finding]:
-    rule = policy.delivery_exception
+    rule = policy.rule(DELIVERY_EXCEPTION)
     if not rule.enabled or order.status in CLOSED:
         return []
     findings = [
@@ -38,4 +58,14 @@ def _finding(order: Order, shipment: Shipment, rule: DeliveryExceptionPolicy) ->
         since=since.isoformat(),
         tracking_numbers=",".join(shipment.tracking_numbers) or None,
     )
-    return rule.finding(shipment.shipment_id, since + rule.grace, reason, None, data)
+    return DELIVERY_EXCEPTION.finding(rule, shipment.shipment_id, since + rule.grace, reason, data)
+
+
+DELIVERY_EXCEPTION = ExceptionSpec(
+    type=ExceptionType.DELIVERY_EXCEPTION,
+    settings=DeliveryExceptionPolicy,
+    detect=detect_delivery_exception,
+    buyer_facing=True,
+    thresholds="carrier status `failed_attempt`, `exception` or `returned_to_sender`, "
+    "counted at once (grace 0)",
+)

@@ -8,20 +8,27 @@ the review is of the buyer, so the order gets one finding whatever the number of
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from orderline.domain.exceptions.business_calendar import DEFAULT_CALENDAR, BusinessCalendar
 from orderline.domain.exceptions.findings import Finding, finding_data
 from orderline.domain.exceptions.order_state import CLOSED
-from orderline.domain.exceptions.policy import ExceptionPolicy
+from orderline.domain.exceptions.policy import ExceptionPolicy, HoldingPolicy
+from orderline.domain.exceptions.spec import ExceptionSpec
 from orderline.domain.order import Order
-from orderline.domain.vocabulary import HoldReason
+from orderline.domain.vocabulary import ExceptionType, HoldReason
+
+
+@dataclass(frozen=True, slots=True)
+class FraudReviewPolicy(HoldingPolicy):
+    pass
 
 
 def detect_fraud_review(
     order: Order, policy: ExceptionPolicy, now: datetime, calendar: BusinessCalendar = DEFAULT_CALENDAR
 ) -> list[Finding]:
-    rule = policy.fraud_review
+    rule = policy.rule(FRAUD_REVIEW)
     if not rule.enabled or order.status in CLOSED:
         return []
     holds = [h for h in order.holds if h.reason is HoldReason.FRAUD_REVIEW and h.placed_at <= now]
@@ -30,5 +37,16 @@ def detect_fraud_review(
     notes = sorted({h.note for h in holds if h.note})
     reason = "Held for fraud review" + (f": {'; '.join(notes)}" if notes else "")
     data = finding_data(hold_groups=",".join(sorted(h.hold_group for h in holds)))
-    hold = HoldReason.FRAUD_REVIEW if rule.places_hold else None
-    return [rule.finding("order", min(h.placed_at for h in holds), reason, hold, data)]
+    return [FRAUD_REVIEW.finding(rule, "order", min(h.placed_at for h in holds), reason, data)]
+
+
+FRAUD_REVIEW = ExceptionSpec(
+    type=ExceptionType.FRAUD_REVIEW,
+    settings=FraudReviewPolicy,
+    detect=detect_fraud_review,
+    hold=HoldReason.FRAUD_REVIEW,
+    hold_from_platform=True,
+    # Never buyer-facing: a buyer is not told that their order is checked for fraud.
+    buyer_facing=False,
+    thresholds="none: the platform's hold is the signal",
+)

@@ -10,23 +10,38 @@ released, an order past its SLA is reported at once, opened at the SLA's due tim
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from orderline.domain.exceptions.business_calendar import DEFAULT_CALENDAR, BusinessCalendar
 from orderline.domain.exceptions.findings import Finding, finding_data
 from orderline.domain.exceptions.order_state import ready_since
-from orderline.domain.exceptions.policy import ExceptionPolicy
+from orderline.domain.exceptions.policy import DetectorPolicy, ExceptionPolicy, check_positive
+from orderline.domain.exceptions.spec import ExceptionSpec
 from orderline.domain.order import Order
-from orderline.domain.vocabulary import OrderStatus
+from orderline.domain.vocabulary import ExceptionType, OrderStatus
 
 _AWAITING_SHIPMENT = frozenset({OrderStatus.READY_TO_FULFILL, OrderStatus.PARTIALLY_SHIPPED})
+
+
+@dataclass(frozen=True, slots=True)
+class FulfillmentDelayPolicy(DetectorPolicy):
+    # 48 business hours: two working days on the default all-day Monday-Friday calendar.
+    sla_business_hours: float = 48.0
+
+    def _check_thresholds(self) -> None:
+        check_positive("sla_business_hours", self.sla_business_hours)
+
+    def latest_firing(self, last_fact_at: datetime, calendar: BusinessCalendar) -> datetime:
+        """The SLA counts business hours, which may span a weekend or a holiday."""
+        return calendar.add_business_hours(last_fact_at, self.sla_business_hours)
 
 
 def detect_fulfillment_delayed(
     order: Order, policy: ExceptionPolicy, now: datetime, calendar: BusinessCalendar = DEFAULT_CALENDAR
 ) -> list[Finding]:
     """Reported from the due time on (`due_at <= now`), not a minute before."""
-    rule = policy.fulfillment_delayed
+    rule = policy.rule(FULFILLMENT_DELAYED)
     if not rule.enabled or order.status not in _AWAITING_SHIPMENT:
         return []
     sla_hours = rule.sla_business_hours
@@ -46,4 +61,13 @@ def detect_fulfillment_delayed(
         due_at=due_at.isoformat(),
         sla_business_hours=f"{sla_hours:g}",
     )
-    return [rule.finding("sla", due_at, reason, None, data)]
+    return [FULFILLMENT_DELAYED.finding(rule, "sla", due_at, reason, data)]
+
+
+FULFILLMENT_DELAYED = ExceptionSpec(
+    type=ExceptionType.FULFILLMENT_DELAYED,
+    settings=FulfillmentDelayPolicy,
+    detect=detect_fulfillment_delayed,
+    buyer_facing=True,
+    thresholds="48 business hours from when the order became ready to fulfil",
+)

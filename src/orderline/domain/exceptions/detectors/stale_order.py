@@ -7,19 +7,30 @@ an order that moves on and gets stuck again opens a new exception.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from orderline.domain.exceptions.business_calendar import DEFAULT_CALENDAR, BusinessCalendar
 from orderline.domain.exceptions.findings import Finding, finding_data, hours_text
 from orderline.domain.exceptions.order_state import SETTLED
-from orderline.domain.exceptions.policy import ExceptionPolicy
+from orderline.domain.exceptions.policy import HOUR, DetectorPolicy, ExceptionPolicy, check_positive_duration
+from orderline.domain.exceptions.spec import ExceptionSpec
 from orderline.domain.order import Order
+from orderline.domain.vocabulary import ExceptionType
+
+
+@dataclass(frozen=True, slots=True)
+class StaleOrderPolicy(DetectorPolicy):
+    no_progress_for: timedelta = 72 * HOUR
+
+    def _check_thresholds(self) -> None:
+        check_positive_duration("no_progress_for", self.no_progress_for)
 
 
 def detect_stale_order(
     order: Order, policy: ExceptionPolicy, now: datetime, calendar: BusinessCalendar = DEFAULT_CALENDAR
 ) -> list[Finding]:
-    rule = policy.stale_order
+    rule = policy.rule(STALE_ORDER)
     if not rule.enabled or order.status in SETTLED:
         return []
     opened_at = order.updated_at + rule.no_progress_for
@@ -27,4 +38,12 @@ def detect_stale_order(
         return []
     reason = f"No progress for {hours_text(rule.no_progress_for)} while {order.status}"
     data = finding_data(last_progress_at=order.updated_at.isoformat(), status=order.status)
-    return [rule.finding(str(order.status), opened_at, reason, None, data)]
+    return [STALE_ORDER.finding(rule, str(order.status), opened_at, reason, data)]
+
+
+STALE_ORDER = ExceptionSpec(
+    type=ExceptionType.STALE_ORDER,
+    settings=StaleOrderPolicy,
+    detect=detect_stale_order,
+    thresholds="72 h without any new fact in a status that is not terminal",
+)

@@ -10,18 +10,26 @@ drops an older claim). Comparing with the platform's live view belongs to reconc
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from orderline.domain.exceptions.business_calendar import DEFAULT_CALENDAR, BusinessCalendar
 from orderline.domain.exceptions.findings import Finding, finding_data
-from orderline.domain.exceptions.policy import ExceptionPolicy
+from orderline.domain.exceptions.policy import DetectorPolicy, ExceptionPolicy
+from orderline.domain.exceptions.spec import ExceptionSpec
 from orderline.domain.order import Order
+from orderline.domain.vocabulary import ExceptionType
+
+
+@dataclass(frozen=True, slots=True)
+class StateDriftPolicy(DetectorPolicy):
+    pass
 
 
 def detect_state_drift(
     order: Order, policy: ExceptionPolicy, now: datetime, calendar: BusinessCalendar = DEFAULT_CALENDAR
 ) -> list[Finding]:
-    rule = policy.state_drift
+    rule = policy.rule(STATE_DRIFT)
     claimed, since = order.platform_fulfillment, order.platform_claim_at
     if not rule.enabled or claimed is None or since is None or since > now:
         return []
@@ -32,4 +40,12 @@ def detect_state_drift(
         f"Orderline's shipments say {order.fulfillment_status.value}"
     )
     data = finding_data(platform=claimed.value, orderline=order.fulfillment_status.value)
-    return [rule.finding("fulfillment", since, reason, None, data)]
+    return [STATE_DRIFT.finding(rule, "fulfillment", since, reason, data)]
+
+
+STATE_DRIFT = ExceptionSpec(
+    type=ExceptionType.STATE_DRIFT,
+    settings=StateDriftPolicy,
+    detect=detect_state_drift,
+    thresholds="the platform's fulfilment rollup disagrees with the shipments",
+)
