@@ -29,7 +29,8 @@ from orderline.config import OrderlineConfig, StoreConfig
 from orderline.config.messaging import HelpdeskConfig, MessagingConfig
 from orderline.domain.messaging import MessagePlan
 from orderline.domain.order import Order
-from orderline.services.delivery import DeliveryReport, DeliveryWorker, RetryPolicy
+from orderline.domain.retry import RetryPolicy
+from orderline.services.delivery import DEFAULT_TERMS, DeliveryReport, DeliveryWorker, OutboxTerms
 from orderline.services.exceptions import AfterEvaluation, Evaluation
 from orderline.services.handoffs import HandoffWorker, request_for_escalations
 from orderline.services.messaging import MessagePlanner, StoreMessaging
@@ -104,11 +105,14 @@ def helpdesk_client(config: HelpdeskConfig) -> Helpdesk:
     )
 
 
-def retry_policy(config: OrderlineConfig) -> RetryPolicy:
+def outbox_terms(config: OrderlineConfig) -> OutboxTerms:
+    """How the outbox workers retry (`messaging.retry`) and how long a claim holds
+    (`messaging.lease`); their defaults without a `messaging:` section."""
     if config.messaging is None:
-        return RetryPolicy()
+        return DEFAULT_TERMS
     retry = config.messaging.retry
-    return RetryPolicy(retry.max_attempts, retry.first_delay, retry.max_delay, config.messaging.lease)
+    policy = RetryPolicy.of(retry.max_attempts, retry.first_delay, retry.max_delay)
+    return OutboxTerms(policy, config.messaging.lease)
 
 
 @dataclass
@@ -168,9 +172,9 @@ def build_outreach(
             request_for_escalations(connection, evaluation.escalated, targets, helpdesk_name, now)
         return None if planner is None else planner.plan(connection, order, now)
 
-    retry = retry_policy(config)
+    terms = outbox_terms(config)
     known = channels or {}
-    delivery = DeliveryWorker(engine, known.get, retry) if planner is not None else None
-    workers = HandoffWorker(engine, helpdesk, retry) if helpdesk is not None else None
+    delivery = DeliveryWorker(engine, known.get, terms) if planner is not None else None
+    workers = HandoffWorker(engine, helpdesk, terms) if helpdesk is not None else None
     mail = known.get("email") or known.get("pickup")
-    return Outreach(after, delivery, workers, NotificationWorker(engine, mail, WebhookTargets(), retry))
+    return Outreach(after, delivery, workers, NotificationWorker(engine, mail, WebhookTargets(), terms))

@@ -30,8 +30,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import Engine
 
 from orderline.clock import system_clock
-from orderline.store import message_records as outbox
+from orderline.store import message_records
 from orderline.store.database import make_engine, migrate
+from orderline.store.outbox import INTERRUPTED, OutboxState
 from tests.e2e.server_process import free_port, orderline_command
 
 pytestmark = pytest.mark.slow
@@ -94,9 +95,9 @@ def seeded(tmp_path: Path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{tmp_path / 'orderline.db'}")
     migrate(engine)
     with engine.begin() as connection:
-        outbox.insert_message(
+        message_records.insert_message(
             connection,
-            outbox.NewMessage(
+            message_records.NewMessage(
                 store_id="shop1",
                 order_id="7001",
                 idempotency_key=KEY,
@@ -106,7 +107,7 @@ def seeded(tmp_path: Path) -> Iterator[Engine]:
                 covers=["confirmed"],
                 topic={},
                 decided_at=system_clock() - timedelta(seconds=1),
-                state=outbox.QUEUED,
+                state=OutboxState.QUEUED,
                 subject="Your order #7001 is confirmed",
                 body_text="Thank you, Ann.",
             ),
@@ -137,10 +138,10 @@ def deliver_once(config: Path) -> str:
     return done.stdout
 
 
-def stored(engine: Engine) -> tuple[outbox.StoredMessage, list[tuple[str, bool]]]:
+def stored(engine: Engine) -> tuple[message_records.StoredMessage, list[tuple[str, bool]]]:
     with engine.connect() as connection:
-        (message,) = outbox.load_messages(connection, "shop1", "7001")
-        attempts = outbox.list_attempts(connection, "shop1", "7001")
+        (message,) = message_records.load_messages(connection, "shop1", "7001")
+        attempts = message_records.list_attempts(connection, "shop1", "7001")
     return message, [(a["outcome"], a["possible_duplicate"]) for a in attempts]
 
 
@@ -153,7 +154,7 @@ def test_worker_killed_between_send_and_commit_resends_once_with_the_same_messag
     try:
         config = write_config(tmp_path, controller.port)
         run_until_held(config, server)
-        assert stored(seeded)[0].state == outbox.SENDING  # the outcome was never recorded
+        assert stored(seeded)[0].state == OutboxState.SENDING  # the outcome was never recorded
         output = deliver_once(config)
     finally:
         controller.stop()
@@ -164,8 +165,8 @@ def test_worker_killed_between_send_and_commit_resends_once_with_the_same_messag
     assert first["Message-ID"] == resend["Message-ID"] == f"<{KEY}@shop1.example>"
     assert first.get_body(("plain",)).get_content() == resend.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     message, attempts = stored(seeded)
-    assert (message.state, message.possible_duplicate, message.attempts) == (outbox.SENT, True, 2)
-    assert attempts == [(outbox.INTERRUPTED, True), ("sent", True)]
+    assert (message.state, message.possible_duplicate, message.attempts) == (OutboxState.SENT, True, 2)
+    assert attempts == [(INTERRUPTED, True), ("sent", True)]
 
 
 def test_worker_killed_before_handing_over_loses_nothing(seeded: Engine, tmp_path: Path) -> None:
@@ -182,5 +183,5 @@ def test_worker_killed_before_handing_over_loses_nothing(seeded: Engine, tmp_pat
 
     assert [m["Message-ID"] for m in server.messages] == [f"<{KEY}@shop1.example>"]
     message, attempts = stored(seeded)
-    assert message.state == outbox.SENT
-    assert [outcome for outcome, _ in attempts] == [outbox.INTERRUPTED, "sent"]
+    assert message.state == OutboxState.SENT
+    assert [outcome for outcome, _ in attempts] == [INTERRUPTED, "sent"]

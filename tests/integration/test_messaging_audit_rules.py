@@ -26,9 +26,10 @@ from orderline.domain.fold import fold
 from orderline.domain.vocabulary import DeliveryStatus, ExceptionType, PaymentStatus, ShipmentState
 from orderline.services.messaging_audit import AuditReport, FindingKind, audit_messages
 from orderline.services.processing import projection_of
-from orderline.store import exception_records, message_records
-from orderline.store.message_records import NewMessage
+from orderline.store import exception_records, message_records, outbox
+from orderline.store.message_records import MESSAGES, NewMessage
 from orderline.store.messaging_tables import messages
+from orderline.store.outbox import Failed, Sent
 from orderline.store.projections import save_projections
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -75,9 +76,7 @@ def sent(connection: Connection, order_id: str, kind: str, covers: list[str], ho
     message_id = connection.execute(
         select(messages.c.id).where(messages.c.idempotency_key == key)
     ).scalar_one()
-    stored = message_records.get_message(connection, message_id)
-    assert stored is not None
-    message_records.finish(connection, stored, "sent", {"sent_at": at(hours), "remote_id": f"<{key}>"})
+    outbox.finish(connection, MESSAGES, message_id, Sent(), {"sent_at": at(hours), "remote_id": f"<{key}>"})
     return int(message_id)
 
 
@@ -266,8 +265,8 @@ def test_failed_deliveries_are_listed_for_support_with_their_last_attempt(engine
                        at(1), "queued"),
         )  # fmt: skip
         (claimed,) = message_records.claim_due(connection, at(2), 1, timedelta(minutes=5))
-        message_records.record_attempt(connection, claimed, at(2), "permanent", "RCPT TO refused: 550")
-        message_records.finish(connection, claimed, "failed", {"last_error": "RCPT TO refused: 550"})
+        outbox.record_attempt(connection, MESSAGES, claimed, at(2), "permanent", "RCPT TO refused: 550")
+        outbox.finish(connection, MESSAGES, claimed.id, Failed("RCPT TO refused: 550"), {})
         message_records.insert_message(
             connection,
             NewMessage(STORE, "40", "k41", "order_confirmed", "email", None, [], {}, at(3), "failed",

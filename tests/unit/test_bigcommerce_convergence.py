@@ -18,7 +18,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orderline.connectors.base import Delivery
+from orderline.connectors.base import Delivery, RetryLater
 from orderline.connectors.bigcommerce import ApiSettings, BigCommerceClient, BigCommerceConnector
 from orderline.domain.facts import Fact
 from orderline.domain.fold import fold
@@ -48,6 +48,9 @@ class FakeTime:
         self.now += seconds
 
 
+RETRIES_LATER = 5
+
+
 class Processor:
     """Maps deliveries the way processing does: one fetch of the current order per delivery."""
 
@@ -56,11 +59,19 @@ class Processor:
         http = httpx.MockTransport(fake.handler)
         client = BigCommerceClient(settings, http=http, sleep=time.sleep, clock=time.clock)
         self._connector = BigCommerceConnector({"s1": client})
+        self._time = time
 
     def process(self, webhook: BigCommerceWebhook) -> list[Fact]:
         received_at = datetime.fromtimestamp(webhook.timestamp, UTC)
         delivery = Delivery("s1", webhook.scope, json.loads(webhook.body), received_at=received_at)
-        return list(self._connector.map_delivery(delivery, NoResolver()).facts)
+        for _ in range(RETRIES_LATER):
+            try:
+                return list(self._connector.map_delivery(delivery, NoResolver()).facts)
+            except RetryLater:
+                # Throttled on every attempt: the delivery waits in the inbox and is
+                # mapped again later, as processing does.
+                self._time.sleep(60.0)
+        raise AssertionError(f"still throttled after {RETRIES_LATER} waits")
 
 
 def state(order_id: int, facts: list[Fact]) -> dict[str, Any] | None:

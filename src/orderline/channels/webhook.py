@@ -21,14 +21,14 @@ import hmac
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from types import TracebackType
 
 import httpx
 
 from orderline.channels.delivery import DeliveryResult, Outcome, OutgoingMessage
 from orderline.clock import system_clock
+from orderline.domain.retry import parse_retry_after
 
 SIGNATURE_HEADER = "X-Orderline-Signature"
 
@@ -139,7 +139,7 @@ class WebhookChannel:
         if 200 <= status < 300:
             return DeliveryResult(Outcome.SENT, detail, remote_id=_reply_id(response))
         if status in _TEMPORARY_STATUSES or 500 <= status < 600:
-            retry_after_s = _retry_after_s(response.headers.get("Retry-After"), self._clock())
+            retry_after_s = parse_retry_after(response.headers.get("Retry-After"), self._clock())
             return DeliveryResult(Outcome.TEMPORARY, detail, retry_after_s=retry_after_s)
         return DeliveryResult(Outcome.PERMANENT, detail)
 
@@ -166,20 +166,3 @@ def _reply_id(response: httpx.Response) -> str | None:
     if isinstance(remote_id, int) and not isinstance(remote_id, bool):
         return str(remote_id)
     return None
-
-
-def _retry_after_s(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a Retry-After header (RFC 9110: delay-seconds or an HTTP-date)."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        # An HTTP-date is always GMT; "-0000" parses as naive.
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())

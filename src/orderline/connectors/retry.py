@@ -1,31 +1,35 @@
-"""Retrying a platform API call: the policy, the waits, and the attempt loop.
+"""Retrying a platform API call: the waits of a failed attempt, and the attempt loop.
 
 Each connector decides per attempt whether to retry and how long to wait (its
-platform's rate-limit signals differ); what is the same everywhere lives here: the
-exponential backoff, the `Retry-After` header in seconds, and the loop that sleeps
-between attempts through an injected `sleep` and gives up after the last one.
+platform's rate-limit signals differ); what is the same everywhere lives here: a
+transport error or a 429/5xx read as a `Retry` (the policy's backoff, or `Retry-After`
+when sent), and the loop that sleeps between attempts through an injected `sleep` and
+gives up after the last one. The policy and the `Retry-After` reading are Orderline's
+one implementation (`orderline.domain.retry`), re-exported here for the connectors.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 import httpx
 
+from orderline.domain.retry import RetryPolicy, non_negative_number, parse_retry_after
+
+__all__ = [
+    "Retry",
+    "RetryPolicy",
+    "non_negative_number",
+    "retry_after_s",
+    "status_retry",
+    "transport_retry",
+    "with_retries",
+]
+
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    max_attempts: int = 5
-    base_delay_s: float = 1.0
-    max_delay_s: float = 60.0
-
-    def backoff_s(self, attempt: int) -> float:
-        """Exponential delay after failed attempt number `attempt` (1-based)."""
-        return float(min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,24 +40,14 @@ class Retry:
     reason: str
 
 
-def non_negative_number(value: str | None) -> float | None:
-    """A header value read as a number >= 0; None when absent, negative or not a number."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
+def retry_after_s(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
+    """`Retry-After` in seconds; None when absent or unreadable.
 
-
-def retry_after_s(headers: Mapping[str, str]) -> float | None:
-    """`Retry-After` in seconds; None when absent, negative or not a number.
-
-    An HTTP-date would need the wall clock, so it reads as None and the caller falls
-    back to its backoff.
+    An HTTP-date is measured from `now`; without `now` it reads as None, and the caller
+    falls back to its backoff.
     """
-    return non_negative_number(headers.get("retry-after"))
+    value = headers.get("retry-after")
+    return non_negative_number(value) if now is None else parse_retry_after(value, now)
 
 
 def transport_retry(exc: httpx.TransportError, backoff_s: float) -> Retry:
@@ -61,9 +55,9 @@ def transport_retry(exc: httpx.TransportError, backoff_s: float) -> Retry:
     return Retry(backoff_s, f"{type(exc).__name__}: {exc}")
 
 
-def status_retry(response: httpx.Response, backoff_s: float) -> Retry:
+def status_retry(response: httpx.Response, backoff_s: float, now: datetime | None = None) -> Retry:
     """A 429 or 5xx: retry after `Retry-After` when sent (and non-zero), else the backoff."""
-    return Retry(retry_after_s(response.headers) or backoff_s, f"HTTP {response.status_code}")
+    return Retry(retry_after_s(response.headers, now) or backoff_s, f"HTTP {response.status_code}")
 
 
 def with_retries(
@@ -86,6 +80,6 @@ def with_retries(
         if not isinstance(outcome, Retry):
             return outcome
         last_reason = outcome.reason
-        if number < policy.max_attempts and (not skip_zero_waits or outcome.delay_s > 0):
+        if policy.allows_another(number) and (not skip_zero_waits or outcome.delay_s > 0):
             sleep(outcome.delay_s)
     raise give_up(f"gave up after {policy.max_attempts} attempts: {last_reason}")

@@ -1,12 +1,14 @@
-"""Delivering the outbox: claim a due message, send it, record the outcome, one at a time.
+"""Delivering the outboxes: claim a due row, attempt it, record how it ended, one at a time.
 
-Each message is claimed and committed before it is sent, and its outcome committed after
-(`store.message_records`). One at a time, so a worker that dies loses at most the outcome
-of the one message it was sending: that message is taken again after the lease, resent
-with the same idempotency key (Message-ID, Idempotency-Key) and marked a possible
-duplicate. Plain SMTP cannot promise more than that.
+`OutboxWorker` is the loop every outbox shares (customer messages here, helpdesk
+hand-offs in `services.handoffs`, escalation notices in `services.notifications`). Each
+row is claimed and committed before it is attempted, and its ending committed after
+(`store.outbox`). One at a time, so a worker that dies loses at most the outcome of the
+one row it was sending: that row is taken again after the lease and resent with the same
+idempotency key (Message-ID, Idempotency-Key, the ticket's external id); a message is
+marked a possible duplicate. Plain SMTP cannot promise more than that.
 
-Outcomes: sent; a permanent refusal (invalid address, HTTP 4xx) is failed at once and
+Endings: sent; a permanent refusal (invalid address, HTTP 4xx) is failed at once and
 never retried; a temporary one (SMTP 4xx, connection refused, HTTP 429/5xx) is retried
 with doubling backoff (or the receiver's Retry-After, if longer) until `max_attempts`,
 then failed. A failed delivery is owned by support: it shows in the messaging audit.
@@ -14,28 +16,104 @@ then failed. A failed delivery is owned by support: it shows in the messaging au
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine
 
 from orderline.channels.delivery import Channel, DeliveryResult, Outcome, OutgoingMessage
-from orderline.store import message_records as outbox
+from orderline.domain.retry import RetryPolicy
+from orderline.store import message_records, outbox
+from orderline.store.message_records import MESSAGES, StoredMessage
+from orderline.store.outbox import Claim, Ending, Failed, OutboxTable, RetryLater, Sent
 
 FAILED_DELIVERY_OWNER = "support"
 
 
+class AttemptResult(Protocol):
+    """How an attempt went, as a channel or the helpdesk client answers it."""
+
+    @property
+    def outcome(self) -> Outcome: ...
+    @property
+    def detail(self) -> str: ...
+    @property
+    def retry_after_s(self) -> float | None: ...
+
+
+ItemT = TypeVar("ItemT")
+ResultT = TypeVar("ResultT", bound=AttemptResult)
+
+
+MESSAGE_RETRY = RetryPolicy(max_attempts=8, base_delay_s=60.0, max_delay_s=3600.0)
+"""`messaging.retry`'s defaults: 8 attempts, waits doubling from 1 minute up to 1 hour."""
+
+
 @dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    max_attempts: int = 8
-    first_delay: timedelta = timedelta(minutes=1)
-    max_delay: timedelta = timedelta(hours=1)
+class OutboxTerms:
+    """How a worker retries, and how long its claim holds before another may take the
+    row (`messaging.retry` and `messaging.lease`; these are their defaults)."""
+
+    retry: RetryPolicy = MESSAGE_RETRY
     lease: timedelta = timedelta(minutes=5)
 
-    def delay(self, attempt: int, hint_s: float | None) -> timedelta:
-        backoff = min(self.first_delay * (1 << min(max(attempt - 1, 0), 30)), self.max_delay)
-        return max(backoff, timedelta(seconds=hint_s or 0))
+
+DEFAULT_TERMS = OutboxTerms()
+
+
+def ending_of(result: AttemptResult, attempts: int, retry: RetryPolicy, now: datetime) -> Ending:
+    """How a row ends after its attempt number `attempts` answered `result` at `now`."""
+    if result.outcome is Outcome.SENT:
+        return Sent()
+    if result.outcome is Outcome.PERMANENT:
+        return Failed(result.detail)
+    if retry.allows_another(attempts):
+        return RetryLater(now + retry.delay(attempts, result.retry_after_s), result.detail)
+    return Failed(f"gave up after {attempts} attempts: {result.detail}")
+
+
+class OutboxWorker(ABC, Generic[ItemT, ResultT]):
+    """Drains one outbox table: `take` reads what a claim took, `attempt` makes the
+    attempt (outside any transaction), `record` says what else its ending writes."""
+
+    def __init__(self, engine: Engine, table: OutboxTable, terms: OutboxTerms) -> None:
+        self._engine, self._table, self._terms = engine, table, terms
+
+    def drain(self, now: datetime, limit: int) -> list[tuple[ItemT, Ending]]:
+        """Attempt up to `limit` rows due at `now`; each with how it ended. The ending of
+        one row and the claim of the next share a commit: one durable write per row, and
+        still each row is claimed before it is attempted."""
+        finished: list[tuple[ItemT, Ending]] = []
+        with self._engine.begin() as connection:
+            taken = self._claim(connection, now)
+        while taken is not None:
+            claim, item = taken
+            result = self.attempt(item)
+            ending = ending_of(result, claim.attempts, self._terms.retry, now)
+            with self._engine.begin() as connection:
+                values = self.record(connection, item, result, ending, now)
+                outbox.finish(connection, self._table, claim.id, ending, values)
+                finished.append((item, ending))
+                taken = self._claim(connection, now) if len(finished) < limit else None
+        return finished
+
+    def _claim(self, connection: Connection, now: datetime) -> tuple[Claim, ItemT] | None:
+        claims = outbox.claim_due(connection, self._table, now, self._terms.lease)
+        return (claims[0], self.take(connection, claims[0])) if claims else None
+
+    @abstractmethod
+    def take(self, connection: Connection, claim: Claim) -> ItemT: ...
+
+    @abstractmethod
+    def attempt(self, item: ItemT) -> ResultT: ...
+
+    @abstractmethod
+    def record(
+        self, connection: Connection, item: ItemT, result: ResultT, ending: Ending, now: datetime
+    ) -> Mapping[str, Any]: ...
 
 
 @dataclass(slots=True)
@@ -54,62 +132,57 @@ ChannelFor = Callable[[str], Channel | None]
 """The channel of a message's `channel` name; None when it is not configured (any more)."""
 
 
-class DeliveryWorker:
-    def __init__(self, engine: Engine, channel_for: ChannelFor, retry: RetryPolicy | None = None) -> None:
-        self._engine = engine
+class DeliveryWorker(OutboxWorker[StoredMessage, DeliveryResult]):
+    """Delivers customer messages through their channels."""
+
+    def __init__(self, engine: Engine, channel_for: ChannelFor, terms: OutboxTerms = DEFAULT_TERMS) -> None:
+        super().__init__(engine, MESSAGES, terms)
         self._channel_for = channel_for
-        self._retry = retry or RetryPolicy()
 
     def deliver_due(self, now: datetime, limit: int = 50) -> DeliveryReport:
-        """Send up to `limit` messages due at `now`. The outcome of one message and the
-        claim of the next share a commit: one durable write per message, and still each
-        message is claimed before it is sent."""
-        report = DeliveryReport()
-        with self._engine.begin() as connection:
-            claimed = outbox.claim_due(connection, now, 1, self._retry.lease)
-        while claimed:
-            result = self._send(claimed[0])
-            with self._engine.begin() as connection:
-                self._record(connection, claimed[0], result, now, report)
-                more = report.attempts < limit
-                claimed = outbox.claim_due(connection, now, 1, self._retry.lease) if more else []
-        return report
+        """Send up to `limit` messages due at `now`."""
+        return delivery_report(self.drain(now, limit))
 
-    def _send(self, message: outbox.StoredMessage) -> DeliveryResult:
-        channel = self._channel_for(message.channel)
+    def take(self, connection: Connection, claim: Claim) -> StoredMessage:
+        return message_records.claimed(connection, claim)
+
+    def attempt(self, item: StoredMessage) -> DeliveryResult:
+        channel = self._channel_for(item.channel)
         if channel is None:
-            return DeliveryResult(Outcome.TEMPORARY, f"no {message.channel} channel is configured")
-        return channel.send(outgoing(message))
+            return DeliveryResult(Outcome.TEMPORARY, f"no {item.channel} channel is configured")
+        return channel.send(outgoing(item))
 
-    def _record(
+    def record(
         self,
         connection: Connection,
-        message: outbox.StoredMessage,
+        item: StoredMessage,
         result: DeliveryResult,
+        ending: Ending,
         now: datetime,
-        report: DeliveryReport,
-    ) -> None:
-        duplicate = message.possible_duplicate
+    ) -> Mapping[str, Any]:
+        duplicate = item.possible_duplicate
+        outcome = result.outcome.value
         outbox.record_attempt(
-            connection, message, now, result.outcome.value, result.detail, possible_duplicate=duplicate
+            connection, MESSAGES, item, now, outcome, result.detail, possible_duplicate=duplicate
         )
-        if result.outcome is Outcome.SENT:
-            outbox.finish(connection, message, outbox.SENT, {"sent_at": now, "remote_id": result.remote_id})
-            report.sent += 1
-        elif result.outcome is Outcome.TEMPORARY and message.attempts < self._retry.max_attempts:
-            due = now + self._retry.delay(message.attempts, result.retry_after_s)
-            outbox.finish(connection, message, outbox.QUEUED, {"due_at": due, "last_error": result.detail})
-            report.retrying += 1
-        else:
-            reason = result.detail
-            if result.outcome is Outcome.TEMPORARY:
-                reason = f"gave up after {message.attempts} attempts: {result.detail}"
-            outbox.finish(connection, message, outbox.FAILED, {"last_error": reason})
-            report.failed += 1
-            report.details.append(f"{message.store_id}/{message.order_id} {message.kind}: {reason}")
+        return {"sent_at": now, "remote_id": result.remote_id} if isinstance(ending, Sent) else {}
 
 
-def outgoing(message: outbox.StoredMessage) -> OutgoingMessage:
+def delivery_report(finished: list[tuple[StoredMessage, Ending]]) -> DeliveryReport:
+    report = DeliveryReport()
+    for message, ending in finished:
+        match ending:
+            case Sent():
+                report.sent += 1
+            case RetryLater():
+                report.retrying += 1
+            case Failed(error):
+                report.failed += 1
+                report.details.append(f"{message.store_id}/{message.order_id} {message.kind}: {error}")
+    return report
+
+
+def outgoing(message: StoredMessage) -> OutgoingMessage:
     return OutgoingMessage(
         idempotency_key=message.idempotency_key,
         store_id=message.store_id,

@@ -62,8 +62,8 @@ from orderline.domain.messaging.cadence import SEARCH_DAYS
 from orderline.domain.messaging.kinds import MessageKind
 from orderline.domain.order import Order
 from orderline.services.importer import IMPORT_KEY_PREFIX
-from orderline.store import exception_records
-from orderline.store import message_records as outbox
+from orderline.store import exception_records, message_records
+from orderline.store.outbox import OutboxState
 from orderline.store.tables import UtcDateTime, facts, inbox
 
 MAX_DECISIONS_PER_EVALUATION = 20
@@ -107,7 +107,7 @@ class MessagePlanner:
         views = buyer_facing(connection, order, settings.exception_types)
         if not _may_have_news(order, views, settings.policy, now):
             return None  # most evaluations: history long past, nothing open; skip the outbox
-        history = outbox.load_messages(connection, order.store_id, order.order_id)
+        history = message_records.load_messages(connection, order.store_id, order.order_id)
         past = [_past(m) for m in history]
         provenance = news_provenance(connection, order.store_id, order.order_id, now)
         zone = buyer_zone(order.shipping_address, settings.zone)
@@ -205,13 +205,13 @@ def buyer_facing(connection: Connection, order: Order, types: frozenset[str]) ->
     ]
 
 
-def _past(message: outbox.NewMessage | outbox.StoredMessage) -> PastMessage:
+def _past(message: message_records.NewMessage | message_records.StoredMessage) -> PastMessage:
     return PastMessage(
         MessageKind(message.kind),
         message.decided_at,
         frozenset(message.covers),
-        paced=message.state != outbox.SUPPRESSED,
-        contact=message.state != outbox.FAILED,
+        paced=message.state != OutboxState.SUPPRESSED,
+        contact=message.state != OutboxState.FAILED,
     )
 
 
@@ -250,9 +250,9 @@ def _topic_json(topic: MessageTopic) -> dict[str, object]:
 
 def _record(
     connection: Connection, order: Order, decision: Decision, settings: StoreMessaging
-) -> outbox.NewMessage:
+) -> message_records.NewMessage:
     topic = topic_of(decision)
-    draft = outbox.NewMessage(
+    draft = message_records.NewMessage(
         store_id=order.store_id,
         order_id=order.order_id,
         idempotency_key=message_key(order, decision),
@@ -262,23 +262,27 @@ def _record(
         covers=sorted(decision.covers),
         topic=_topic_json(topic),
         decided_at=decision.at,
-        state=outbox.SUPPRESSED,
+        state=OutboxState.SUPPRESSED,
     )
     message = draft if decision.is_suppressed else _rendered(order, topic, settings, draft)
-    outbox.insert_message(connection, message)
+    message_records.insert_message(connection, message)
     return message
 
 
 def _rendered(
-    order: Order, topic: MessageTopic, settings: StoreMessaging, draft: outbox.NewMessage
-) -> outbox.NewMessage:
+    order: Order, topic: MessageTopic, settings: StoreMessaging, draft: message_records.NewMessage
+) -> message_records.NewMessage:
     if settings.channel == "email" and not order.email:
-        return replace(draft, state=outbox.FAILED, last_error="the order has no buyer e-mail address")
+        return replace(draft, state=OutboxState.FAILED, last_error="the order has no buyer e-mail address")
     try:
         context = message_context(order, topic, settings.branding)
         rendered = settings.templates.render(topic, context, settings.locale)
     except TemplateRenderError as error:
-        return replace(draft, state=outbox.FAILED, last_error=f"{RENDER_FAILED}: {error}")
+        return replace(draft, state=OutboxState.FAILED, last_error=f"{RENDER_FAILED}: {error}")
     return replace(
-        draft, state=outbox.QUEUED, subject=rendered.subject, body_text=rendered.text, body_html=rendered.html
+        draft,
+        state=OutboxState.QUEUED,
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
     )

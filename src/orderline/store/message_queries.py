@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select, type_coerce
 
 from orderline.store.exception_tables import order_exceptions
-from orderline.store.message_records import FAILED, SENT, SUPPRESSED
 from orderline.store.messaging_tables import handoffs, message_attempts, messages
+from orderline.store.outbox import OutboxState
 from orderline.store.tables import UtcDateTime, orders
 
 OPEN = "open"
@@ -86,13 +86,13 @@ def _last_contact(now: datetime) -> Any:
     """Per order, the last time its buyer heard from the store by `now`: a message sent
     (when it was sent), or one the platform sends itself (when that was decided)."""
     m = messages.c
-    heard = case((m.state == SENT, m.sent_at), else_=m.decided_at)
+    heard = case((m.state == OutboxState.SENT, m.sent_at), else_=m.decided_at)
     return (
         select(m.store_id, m.order_id, type_coerce(func.max(heard), UtcDateTime()).label("last_contact"))
         .where(
             or_(
-                and_(m.state == SENT, m.sent_at <= now),
-                and_(m.state == SUPPRESSED, m.decided_at <= now),
+                and_(m.state == OutboxState.SENT, m.sent_at <= now),
+                and_(m.state == OutboxState.SUPPRESSED, m.decided_at <= now),
             )
         )
         .group_by(m.store_id, m.order_id)
@@ -159,7 +159,7 @@ def sent_messages(connection: Connection, kinds: Collection[str], now: datetime)
             orders.c.state["refunds"].label("refunds"),
         )
         .outerjoin(orders, and_(orders.c.store_id == m.store_id, orders.c.order_id == m.order_id))
-        .where(m.state == SENT, m.kind.in_(list(kinds)), m.sent_at <= now)
+        .where(m.state == OutboxState.SENT, m.kind.in_(list(kinds)), m.sent_at <= now)
         .order_by(m.sent_at, m.id)
     ).all()
     return [
@@ -210,7 +210,7 @@ def failed_messages(connection: Connection, now: datetime) -> list[FailedMessage
         )
         .outerjoin(orders, and_(orders.c.store_id == m.store_id, orders.c.order_id == m.order_id))
         .outerjoin(last_attempt, last_attempt.c.message_id == m.id)
-        .where(m.state == FAILED, m.decided_at <= now)
+        .where(m.state == OutboxState.FAILED, m.decided_at <= now)
         .order_by(m.decided_at, m.id)
     ).all()
     return [FailedMessage(**row._mapping) for row in rows]

@@ -1,11 +1,10 @@
-"""The message outbox: recording decided messages, claiming due ones for delivery, and
-recording every attempt's outcome.
+"""Customer messages in the outbox: recording decided messages, reading them back, and
+claiming due ones for delivery.
 
-Delivery is at-least-once and visible: a message is claimed (`sending`, `claimed_at`) and
-committed before it is sent, and its outcome is committed after. A worker that dies in
-between leaves the row `sending`; once its claim is older than the lease, the next claim
-takes it again, marks it a possible duplicate (the server may have accepted it before
-the crash) and logs an `interrupted` attempt. The resend carries the same idempotency key.
+Claiming, the lease and the record of each attempt are the outbox's (`store.outbox`,
+with `MESSAGES` saying where the `messages` table keeps them); what is the messages'
+own is their content and their attempt log (`message_attempts`), which the order's
+timeline and the messaging audit read.
 """
 
 from __future__ import annotations
@@ -15,12 +14,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, select
 
+from orderline.store import outbox
 from orderline.store.messaging_tables import message_attempts, messages
+from orderline.store.outbox import INTERRUPTED as INTERRUPTED
+from orderline.store.outbox import AttemptLog, Claim, OutboxState, OutboxTable
 
-QUEUED, SENDING, SENT, FAILED, SUPPRESSED = "queued", "sending", "sent", "failed", "suppressed"
-INTERRUPTED = "interrupted"
+MESSAGES = OutboxTable(
+    messages,
+    key=messages.c.idempotency_key,
+    claimed_at=messages.c.claimed_at,
+    possible_duplicate=messages.c.possible_duplicate,
+    attempt_log=AttemptLog(message_attempts, "message_id"),
+)
+
+# Importable from here for the web layer's timeline, as before the outbox was shared.
+FAILED, SUPPRESSED = OutboxState.FAILED, OutboxState.SUPPRESSED
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +44,7 @@ class NewMessage:
     covers: Sequence[str]
     topic: dict[str, Any]
     decided_at: datetime
-    state: str
+    state: OutboxState
     subject: str | None = None
     body_text: str | None = None
     body_html: str | None = None
@@ -55,7 +65,7 @@ class StoredMessage:
     subject: str | None
     body_text: str | None
     body_html: str | None
-    state: str
+    state: OutboxState
     decided_at: datetime
     attempts: int
     sent_at: datetime | None
@@ -67,20 +77,16 @@ class StoredMessage:
 def _stored(row: Any) -> StoredMessage:
     values = dict(row._mapping)
     values["covers"] = tuple(values["covers"])
+    values["state"] = OutboxState(values["state"])
     for column in ("due_at", "claimed_at"):
         values.pop(column)
     return StoredMessage(**values)
 
 
 def insert_message(connection: Connection, message: NewMessage) -> None:
-    connection.execute(insert(messages).values(**_values(message)))
-
-
-def _values(message: NewMessage) -> dict[str, Any]:
-    values = {name: getattr(message, name) for name in NewMessage.__slots__}
+    values = {name: getattr(message, name) for name in NewMessage.__slots__ if name != "state"}
     values["covers"] = list(message.covers)
-    due = message.decided_at if message.state == QUEUED else None
-    return {**values, "due_at": due, "attempts": 0, "possible_duplicate": False}
+    outbox.add(connection, MESSAGES, values, message.decided_at, message.state)
 
 
 # Built once: the planner loads an order's messages on every evaluation.
@@ -104,64 +110,12 @@ def get_message(connection: Connection, message_id: int) -> StoredMessage | None
 def claim_due(connection: Connection, now: datetime, limit: int, lease: timedelta) -> list[StoredMessage]:
     """Claim up to `limit` messages due at `now`, and any whose earlier claim outlived
     `lease` (its worker died between claiming and recording): those are possible duplicates."""
-    due = or_(
-        and_(messages.c.state == QUEUED, messages.c.due_at <= now),
-        and_(messages.c.state == SENDING, messages.c.claimed_at <= now - lease),
-    )
-    rows = connection.execute(
-        select(messages.c.id, messages.c.state)
-        .where(due)
-        .order_by(messages.c.due_at, messages.c.id)
-        .limit(limit)
-    ).all()
-    claimed = []
-    for message_id, state in rows:
-        changed = connection.execute(
-            update(messages)
-            .where(messages.c.id == message_id, messages.c.state == state)
-            .values(state=SENDING, claimed_at=now, attempts=messages.c.attempts + 1)
-        )
-        if changed.rowcount != 1:
-            continue  # another worker took it
-        if state == SENDING:
-            _mark_interrupted(connection, message_id, now)
-        stored = get_message(connection, message_id)
-        if stored is not None:
-            claimed.append(stored)
-    return claimed
+    return [claimed(connection, claim) for claim in outbox.claim_due(connection, MESSAGES, now, lease, limit)]
 
 
-def _mark_interrupted(connection: Connection, message_id: int, now: datetime) -> None:
-    connection.execute(update(messages).where(messages.c.id == message_id).values(possible_duplicate=True))
-    stored = get_message(connection, message_id)
-    if stored is None:  # pragma: no cover - just updated
-        return
-    detail = "the last attempt was interrupted before its outcome was recorded; resending with the same id"
-    record_attempt(connection, stored, now, INTERRUPTED, detail, possible_duplicate=True)
-
-
-def record_attempt(
-    connection: Connection, message: StoredMessage, at: datetime, outcome: str, detail: str, **flags: bool
-) -> None:
-    connection.execute(
-        insert(message_attempts).values(
-            message_id=message.id,
-            store_id=message.store_id,
-            order_id=message.order_id,
-            at=at,
-            outcome=outcome,
-            detail=detail,
-            possible_duplicate=flags.get("possible_duplicate", False),
-        )
-    )
-
-
-def finish(connection: Connection, message: StoredMessage, state: str, values: dict[str, Any]) -> None:
-    """Record the outcome of a claimed message: `sent`, `failed`, or back to `queued`
-    with a later `due_at` for a retry."""
-    connection.execute(
-        update(messages).where(messages.c.id == message.id).values(state=state, claimed_at=None, **values)
-    )
+def claimed(connection: Connection, claim: Claim) -> StoredMessage:
+    """The message `claim` took, as it is after the claim."""
+    return _stored(outbox.claimed_row(connection, MESSAGES, claim))
 
 
 def list_attempts(connection: Connection, store_id: str, order_id: str) -> list[dict[str, Any]]:

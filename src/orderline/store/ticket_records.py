@@ -12,7 +12,7 @@ ticket comes in as anything with `IncomingTicket`'s fields: `TicketFields`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -103,6 +103,27 @@ def upsert_ticket(connection: Connection, ticket: TicketFields, source: str, lin
     if changes:
         connection.execute(update(support_tickets).where(*_same_ticket(ticket)).values(changes))
     return False
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedTicket:
+    """A ticket Orderline opened itself (a hand-off)."""
+
+    helpdesk: str
+    ticket_id: str
+    store_id: str
+    order_id: str
+    order_number: str | None
+    requester_email: str | None
+    subject: str
+    created_at: datetime
+
+
+def remember_opened_ticket(connection: Connection, ticket: OpenedTicket) -> None:
+    """Record a ticket Orderline opened, `open`, unless it is known already (the
+    helpdesk's webhook about it came first): what the helpdesk said stays."""
+    values = {**asdict(ticket), "source": "handoff", "status": "open"}
+    connection.execute(_insert_unless_known(connection.dialect.name).values(values))
 
 
 def _insert_unless_known(dialect_name: str) -> Insert:

@@ -8,6 +8,7 @@ here once: see `orderline.channels.helpdesk.handoff` for the classification tabl
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -15,6 +16,8 @@ import httpx
 
 from orderline.channels.delivery import Outcome
 from orderline.channels.helpdesk.handoff import HandoffResult
+from orderline.clock import system_clock
+from orderline.domain.retry import parse_retry_after
 
 JsonObject = dict[str, Any]
 
@@ -26,12 +29,19 @@ _DETAIL_LIMIT = 300
 
 class HelpdeskClient:
     """An account's JSON API over one httpx client; a context manager that closes it.
-    Pass `transport` to talk to a fake (`httpx.MockTransport`) instead of the network."""
+    Pass `transport` to talk to a fake (`httpx.MockTransport`) instead of the network;
+    `clock` is what an HTTP-date Retry-After is measured against."""
 
     def __init__(
-        self, account_url: str, auth: httpx.BasicAuth, timeout_s: float, transport: httpx.BaseTransport | None
+        self,
+        account_url: str,
+        auth: httpx.BasicAuth,
+        timeout_s: float,
+        transport: httpx.BaseTransport | None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._account_url = account_url
+        self._clock = clock or system_clock
         self._http = httpx.Client(
             base_url=account_url,
             auth=auth,
@@ -47,6 +57,28 @@ class HelpdeskClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def exchange(self, step: str, call: Callable[[], httpx.Response]) -> JsonObject | HandoffResult:
+        """Make the call; its JSON object on a 2xx answer, otherwise the failure.
+
+        `step` names the call on the timeline ("zendesk look-up", "gorgias create").
+        """
+        try:
+            response = call()
+        except httpx.RequestError as error:
+            # Connect errors, timeouts, a connection dropped before the answer: the request
+            # may or may not have been applied, which the next attempt's look-up settles.
+            return HandoffResult(Outcome.TEMPORARY, f"{step}: {type(error).__name__}: {error}")
+        if not response.is_success:
+            return failure(step, response, self._clock())
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            # A 2xx we cannot read may still have created the ticket: retry and look it up.
+            return HandoffResult(Outcome.TEMPORARY, f"{step}: HTTP {response.status_code}: unreadable answer")
+        return body
 
     def _result(self, ticket: JsonObject, *, created: bool) -> HandoffResult:
         """The hand-off's outcome for `ticket` (which has an id): sent, with its link."""
@@ -69,29 +101,6 @@ class HelpdeskClient:
         self.close()
 
 
-def exchange(step: str, call: Callable[[], httpx.Response]) -> JsonObject | HandoffResult:
-    """Make the call; its JSON object on a 2xx answer, otherwise the failure.
-
-    `step` names the call on the timeline ("zendesk look-up", "gorgias create").
-    """
-    try:
-        response = call()
-    except httpx.RequestError as error:
-        # Connect errors, timeouts, a connection dropped before the answer: the request
-        # may or may not have been applied, which the next attempt's look-up settles.
-        return HandoffResult(Outcome.TEMPORARY, f"{step}: {type(error).__name__}: {error}")
-    if not response.is_success:
-        return failure(step, response)
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        # A 2xx we cannot read may still have created the ticket: retry and look it up.
-        return HandoffResult(Outcome.TEMPORARY, f"{step}: HTTP {response.status_code}: unreadable answer")
-    return body
-
-
 def oldest_ticket(tickets: object, key: str) -> JsonObject | None:
     """The lowest-id ticket whose external_id is `key`. Matching again here, rather than
     trusting the query filter, means a server that ignored the filter cannot make us
@@ -106,14 +115,14 @@ def oldest_ticket(tickets: object, key: str) -> JsonObject | None:
     return min(matching, key=lambda ticket: int(ticket["id"]), default=None)
 
 
-def failure(step: str, response: httpx.Response) -> HandoffResult:
-    """A non-2xx answer, classified."""
+def failure(step: str, response: httpx.Response, now: datetime) -> HandoffResult:
+    """A non-2xx answer at `now`, classified."""
     status = response.status_code
     if status in _TEMPORARY_STATUSES or status >= 500:
         return HandoffResult(
             Outcome.TEMPORARY,
             f"{step}: HTTP {status}: {_excerpt(response)}",
-            retry_after_s=retry_after_s(response.headers.get("retry-after")),
+            retry_after_s=parse_retry_after(response.headers.get("retry-after"), now),
         )
     if status in _REFUSED_CREDENTIALS:
         return HandoffResult(
@@ -122,20 +131,6 @@ def failure(step: str, response: httpx.Response) -> HandoffResult:
             "(check the API user and token in the configuration)",
         )
     return HandoffResult(Outcome.PERMANENT, f"{step}: HTTP {status}: {_excerpt(response)}")
-
-
-def retry_after_s(value: str | None) -> float | None:
-    """`Retry-After` in seconds; None when absent, negative or an HTTP-date.
-
-    An HTTP-date would need the wall clock; without a hint the worker's backoff applies.
-    """
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
 
 
 def _excerpt(response: httpx.Response) -> str:

@@ -31,12 +31,14 @@ message is an internal note from the API user instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import httpx
 
 from orderline.channels.delivery import Outcome
-from orderline.channels.helpdesk.exchange import HelpdeskClient, JsonObject, exchange, oldest_ticket
+from orderline.channels.helpdesk.exchange import HelpdeskClient, JsonObject, oldest_ticket
 from orderline.channels.helpdesk.handoff import HandoffRequest, HandoffResult, Priority
 
 TICKETS_PATH = "/api/tickets"
@@ -63,13 +65,19 @@ class GorgiasHelpdesk(HelpdeskClient):
     name = "gorgias"
     TICKET_PATH = "/app/ticket/{id}"
 
-    def __init__(self, settings: GorgiasSettings, *, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: GorgiasSettings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         auth = httpx.BasicAuth(settings.username, settings.api_key)
-        super().__init__(settings.base_url.rstrip("/"), auth, settings.timeout_s, transport)
+        super().__init__(settings.base_url.rstrip("/"), auth, settings.timeout_s, transport, clock)
         self._username = settings.username
 
     def create_ticket(self, request: HandoffRequest) -> HandoffResult:
-        listed = exchange(
+        listed = self.exchange(
             "gorgias look-up",
             lambda: self._http.get(TICKETS_PATH, params={"external_id": request.key, "limit": LOOK_UP_LIMIT}),
         )
@@ -79,7 +87,7 @@ class GorgiasHelpdesk(HelpdeskClient):
         if existing is not None:
             return self._result(existing, created=False)
         payload = ticket_payload(request, api_user=self._username)
-        ticket = exchange("gorgias create", lambda: self._http.post(TICKETS_PATH, json=payload))
+        ticket = self.exchange("gorgias create", lambda: self._http.post(TICKETS_PATH, json=payload))
         if isinstance(ticket, HandoffResult):
             return ticket
         if ticket.get("id") is None:

@@ -24,12 +24,14 @@ could miss the ticket it is meant to find.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import httpx
 
 from orderline.channels.delivery import Outcome
-from orderline.channels.helpdesk.exchange import HelpdeskClient, JsonObject, exchange, oldest_ticket
+from orderline.channels.helpdesk.exchange import HelpdeskClient, JsonObject, oldest_ticket
 from orderline.channels.helpdesk.handoff import HandoffRequest, HandoffResult
 
 TICKETS_PATH = "/api/v2/tickets.json"
@@ -67,12 +69,18 @@ class ZendeskHelpdesk(HelpdeskClient):
     name = "zendesk"
     TICKET_PATH = "/agent/tickets/{id}"
 
-    def __init__(self, settings: ZendeskSettings, *, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: ZendeskSettings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         auth = httpx.BasicAuth(f"{settings.email}/token", settings.api_token)
-        super().__init__(settings.account_url, auth, settings.timeout_s, transport)
+        super().__init__(settings.account_url, auth, settings.timeout_s, transport, clock)
 
     def create_ticket(self, request: HandoffRequest) -> HandoffResult:
-        listed = exchange(
+        listed = self.exchange(
             "zendesk look-up", lambda: self._http.get(TICKETS_PATH, params={"external_id": request.key})
         )
         if isinstance(listed, HandoffResult):
@@ -80,7 +88,7 @@ class ZendeskHelpdesk(HelpdeskClient):
         existing = oldest_ticket(listed.get("tickets"), request.key)
         if existing is not None:
             return self._result(existing, created=False)
-        answer = exchange(
+        answer = self.exchange(
             "zendesk create", lambda: self._http.post(TICKETS_PATH, json=ticket_payload(request))
         )
         if isinstance(answer, HandoffResult):
