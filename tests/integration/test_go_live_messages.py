@@ -24,6 +24,7 @@ from starlette.testclient import TestClient
 from orderline.bootstrap import Runtime, build_runtime, build_web_context, run_tick
 from orderline.config import load_config
 from orderline.connectors.shopify import AdminApiSettings, ShopifyAdminClient
+from orderline.connectors.shopify.history import ShopifyHistory
 from orderline.services.importer import ImportResult, import_history
 from orderline.services.messaging_audit import AuditReport, FindingKind, audit, audit_settings
 from orderline.simulation.shopify import ShopifyWebhook, generate_order_history
@@ -80,7 +81,12 @@ class Orderline:
         with ShopifyAdminClient(api) as client:
             since = NOW - 60 * DAY
             return import_history(
-                self.runtime.engine, self.runtime.processor, client, IMPORTED, since, clock=self.runtime.clock
+                self.runtime.engine,
+                self.runtime.processor,
+                ShopifyHistory(client),
+                IMPORTED,
+                since,
+                clock=self.runtime.clock,
             )
 
     def run(self, moment: datetime) -> None:

@@ -22,6 +22,7 @@ from orderline.connectors.shopify import (
     ShopifyApiError,
     ShopifyConnector,
 )
+from orderline.connectors.shopify.history import ShopifyHistory
 from orderline.services.importer import import_history
 from orderline.services.processing import Processor
 from orderline.services.replay import replay_inbox
@@ -216,10 +217,12 @@ def test_import_history_is_idempotent_on_each_database(engine: Engine) -> None:
         progress = CountingProgress()
         with client_for(server) as client:
             first = import_history(
-                engine, processor_for(engine), client, "shop-1", SINCE, progress, page_size=40
+                engine, processor_for(engine), ShopifyHistory(client, page_size=40), "shop-1", SINCE, progress
             )
             before = table_rows(engine)
-            second = import_history(engine, processor_for(engine), client, "shop-1", SINCE, page_size=40)
+            second = import_history(
+                engine, processor_for(engine), ShopifyHistory(client, page_size=40), "shop-1", SINCE
+            )
 
     assert (first.fetched, first.stored, first.processed) == (300, 300, 300)
     assert (progress.fetched_orders, progress.processed_deliveries) == (300, 300)
@@ -232,7 +235,7 @@ def test_import_history_is_idempotent_on_each_database(engine: Engine) -> None:
 def test_imported_orders_are_rebuilt_by_replay(engine: Engine) -> None:
     spec = ShopSpec(order_count=200, seed=8, restore_rate=1e9, bucket_size=1e9)
     with FakeAdminServer(spec) as server, client_for(server) as client:
-        import_history(engine, processor_for(engine), client, "shop-1", SINCE)
+        import_history(engine, processor_for(engine), ShopifyHistory(client), "shop-1", SINCE)
     before = table_rows(engine)
 
     replayed = replay_inbox(engine, processor_for(engine)).deliveries
@@ -248,7 +251,9 @@ def test_import_waits_out_the_rate_limit(tmp_path: Path) -> None:
     # each) drains the rest, so a poll is throttled until the bucket has refilled.
     spec = ShopSpec(order_count=400, seed=3, bucket_size=11.0, restore_rate=2.0, bulk_polls_running=3)
     with FakeAdminServer(spec) as server, client_for(server) as client:
-        result = import_history(engine, processor_for(engine), client, "shop-1", SINCE, page_size=50)
+        result = import_history(
+            engine, processor_for(engine), ShopifyHistory(client, page_size=50), "shop-1", SINCE
+        )
         throttled = server.api.throttled
 
     assert result.fetched == 400 and result.stored == 400
@@ -261,7 +266,7 @@ def test_the_import_asks_for_one_grouped_bulk_query_within_shopify_limits(tmp_pa
     migrate(engine)
     spec = ShopSpec(order_count=20, seed=3, restore_rate=1e9, bucket_size=1e9)
     with FakeAdminServer(spec) as server, client_for(server) as client:
-        import_history(engine, processor_for(engine), client, "shop-1", SINCE)
+        import_history(engine, processor_for(engine), ShopifyHistory(client), "shop-1", SINCE)
         (query,) = server.api.bulk_queries
 
     assert "orders(query: \"updated_at:>'2020-01-01T00:00:00Z'\", sortKey: UPDATED_AT)" in query
@@ -290,7 +295,7 @@ def test_a_refused_bulk_query_stops_the_import_with_shopifys_message(tmp_path: P
             ),
         )
         with in_progress:
-            import_history(engine, processor_for(engine), client, "shop-1", SINCE)
+            import_history(engine, processor_for(engine), ShopifyHistory(client), "shop-1", SINCE)
 
     assert inbox_count(engine) == 0
     engine.dispose()
@@ -323,9 +328,11 @@ def test_an_order_changed_since_the_last_import_is_stored_as_its_new_version(
         orjson.loads(o.body) for o in shop.api.orders if b'"displayFinancialStatus":"PENDING"' in o.body
     )
     paid = {**pending, "displayFinancialStatus": "PAID", "updatedAt": "2027-01-01T00:00:00Z"}
-    import_history(engine, processor_for(engine), ScriptedPages([pending]), "shop-1", SINCE)
+    import_history(engine, processor_for(engine), ShopifyHistory(ScriptedPages([pending])), "shop-1", SINCE)
 
-    again = import_history(engine, processor_for(engine), ScriptedPages([pending, paid]), "shop-1", SINCE)
+    again = import_history(
+        engine, processor_for(engine), ShopifyHistory(ScriptedPages([pending, paid])), "shop-1", SINCE
+    )
 
     assert (again.fetched, again.stored, again.processed) == (2, 1, 1)
     with engine.connect() as connection:

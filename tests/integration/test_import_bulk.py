@@ -17,9 +17,10 @@ import pytest
 from sqlalchemy import Connection, Engine, Table, delete, select
 
 from orderline.connectors.shopify import OrdersPage, ShopifyConnector
+from orderline.connectors.shopify.history import deliveries
 from orderline.domain.facts import fact_key_of
 from orderline.services.bulk_import import BulkImport
-from orderline.services.importer import ImportResult, import_in_bulk, import_records, shopify_records
+from orderline.services.importer import ImportResult, import_in_bulk, import_records, inbox_records
 from orderline.services.processing import Processor, content_key
 from orderline.simulation.shopify import generate_order_history
 from orderline.simulation.shopify.admin_orders import FIRST_ORDER_ID, generate_order_nodes
@@ -50,7 +51,11 @@ def node_list(count: int, seed: int) -> list[dict[str, Any]]:
 
 def pages_of(nodes: list[dict[str, Any]], page_size: int = 60) -> Pages:
     return [
-        shopify_records(STORE, OrdersPage(tuple(nodes[i : i + page_size]), has_next_page=False), RECEIVED)
+        inbox_records(
+            "shopify",
+            STORE,
+            deliveries(OrdersPage(tuple(nodes[i : i + page_size]), has_next_page=False), RECEIVED),
+        )
         for i in range(0, len(nodes), page_size)
     ]
 

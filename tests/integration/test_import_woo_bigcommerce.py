@@ -23,12 +23,14 @@ import typer
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-from orderline.cli import importing
 from orderline.cli.importing import import_orders
 from orderline.clock import system_clock
 from orderline.connectors.bigcommerce import ApiSettings, BigCommerceClient, BigCommerceConnector
+from orderline.connectors.bigcommerce.history import BigCommerceHistory
 from orderline.connectors.woocommerce import WooApiSettings, WooCommerceClient, WooCommerceConnector
-from orderline.services.importer import import_bigcommerce_history, import_woocommerce_history
+from orderline.connectors.woocommerce import plugin as woocommerce_plugin
+from orderline.connectors.woocommerce.history import WooCommerceHistory
+from orderline.services.importer import import_history
 from orderline.services.processing import Processor
 from orderline.simulation.bigcommerce import BigCommerceSimulator, FakeBigCommerce, FakeBigCommerceServer
 from orderline.simulation.bigcommerce.bodies import rfc2822
@@ -159,7 +161,7 @@ def woo_config(
 def woo_over_mock(monkeypatch: pytest.MonkeyPatch, woo: FakeWooRest) -> FakeWooRest:
     """The CLI's WooCommerceClient talks to the fake through a MockTransport."""
     monkeypatch.setattr(
-        importing,
+        woocommerce_plugin,
         "WooCommerceClient",
         lambda settings: WooCommerceClient(settings, http=httpx.MockTransport(woo.handler)),
     )
@@ -196,9 +198,9 @@ def test_woocommerce_import_command_brings_every_order_and_a_second_run_adds_not
 
 def test_woocommerce_import_is_idempotent_on_each_database(engine: Engine, woo: FakeWooRest) -> None:
     with woo_client(woo, per_page=15) as client:
-        first = import_woocommerce_history(engine, woo_processor(engine), client, "woo-1", SINCE)
+        first = import_history(engine, woo_processor(engine), WooCommerceHistory(client), "woo-1", SINCE)
         before = table_rows(engine)
-        second = import_woocommerce_history(engine, woo_processor(engine), client, "woo-1", SINCE)
+        second = import_history(engine, woo_processor(engine), WooCommerceHistory(client), "woo-1", SINCE)
 
     assert (first.fetched, first.stored, first.processed) == (50, 50, 50)
     assert (second.fetched, second.stored, second.processed) == (50, 0, 0)
@@ -219,7 +221,7 @@ def test_imported_woocommerce_orders_have_the_facts_their_webhooks_give(engine: 
             connection.execute(table.delete())
 
     with woo_client(FakeWooRest(latest_bodies(histories))) as client:
-        import_woocommerce_history(engine, woo_processor(engine), client, "woo-1", SINCE)
+        import_history(engine, woo_processor(engine), WooCommerceHistory(client), "woo-1", SINCE)
 
     assert table_rows(engine) == from_webhooks
 
@@ -243,7 +245,7 @@ def test_woocommerce_since_is_sent_as_modified_after(engine: Engine, woo: FakeWo
     since = datetime.fromisoformat(middle).replace(tzinfo=UTC)
 
     with woo_client(woo) as client:
-        result = import_woocommerce_history(engine, woo_processor(engine), client, "woo-1", since)
+        result = import_history(engine, woo_processor(engine), WooCommerceHistory(client), "woo-1", since)
 
     assert result.fetched == sum(1 for o in woo.orders if o["date_modified_gmt"] > middle)
 
@@ -357,9 +359,9 @@ def test_bigcommerce_import_stores_thin_deliveries_and_is_idempotent_on_each_dat
 ) -> None:
     with bigcommerce_client(bigcommerce) as client:
         processor = Processor(engine, {"bigcommerce": BigCommerceConnector({"bc-1": client})}, system_clock)
-        first = import_bigcommerce_history(engine, processor, client, "bc-1", SINCE, page_size=7)
+        first = import_history(engine, processor, BigCommerceHistory(client, page_size=7), "bc-1", SINCE)
         before = table_rows(engine)
-        second = import_bigcommerce_history(engine, processor, client, "bc-1", SINCE, page_size=7)
+        second = import_history(engine, processor, BigCommerceHistory(client, page_size=7), "bc-1", SINCE)
 
     assert (first.fetched, first.stored, first.processed) == (20, 20, 20)
     assert (second.fetched, second.stored, second.processed) == (20, 0, 0)

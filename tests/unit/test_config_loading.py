@@ -10,9 +10,9 @@ from orderline.config import (
     ConfigError,
     OrderlineConfig,
     ServerConfig,
-    StoreConfig,
     load_config,
     parse_config,
+    parse_store,
 )
 from orderline.domain.vocabulary import OrderStatus, Platform
 
@@ -170,7 +170,7 @@ def test_the_example_file_names_each_secret_it_needs() -> None:
 
 
 def test_store_values_are_normalised_and_secrets_hidden_from_repr() -> None:
-    store = StoreConfig.model_validate(
+    store = parse_store(
         {
             "id": "acme",
             "platform": "shopify",

@@ -19,18 +19,16 @@ from orderline.config.model import (
     OrderlineConfig,
     OwnershipConfig,
     ServerConfig,
-    StoreConfig,
 )
-from orderline.config.ownership import DEFAULT_EXCEPTION_OWNERS, DEFAULT_STATUS_OWNERS, Ownership
+from orderline.config.ownership import Ownership
+from orderline.config.platforms import StoreConfig, parse_store
 from orderline.config.report import CheckReport, check_config
 
 __all__ = [
     "CONFIG_PATH_VARIABLE",
     "DEFAULT_CONFIG_FILE",
     "DEFAULT_DATABASE_URL",
-    "DEFAULT_EXCEPTION_OWNERS",
     "DEFAULT_MAX_BODY_BYTES",
-    "DEFAULT_STATUS_OWNERS",
     "CheckReport",
     "ConfigError",
     "ConfigLocation",
@@ -44,4 +42,5 @@ __all__ = [
     "load_config",
     "locate_config",
     "parse_config",
+    "parse_store",
 ]

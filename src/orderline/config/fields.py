@@ -8,23 +8,22 @@ API tokens, URLs that may carry credentials) are never echoed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import Annotated, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BeforeValidator, SecretStr
+from pydantic import AfterValidator, BeforeValidator, PlainValidator, SecretStr
 from pydantic_core import PydanticCustomError
 
 from orderline.config.errors import closest_match
-from orderline.domain.vocabulary import ExceptionType, HoldReason, OrderStatus, Platform
+from orderline.domain.exceptions import EXCEPTION_TYPES
+from orderline.domain.vocabulary import HoldReason, OrderStatus
 
 E = TypeVar("E", bound=StrEnum)
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
-_HOSTNAME = re.compile(r"(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}")
-_STORE_HASH = re.compile(r"[a-z0-9]+")
 _DATABASE_SCHEME = re.compile(r"(?:sqlite|postgresql)(?:\+[a-z0-9_]+)?")
 
 
@@ -34,11 +33,16 @@ def _error(kind: str, message: str) -> PydanticCustomError:
 
 def _choice(enum_cls: type[E], noun: str, exclude: tuple[E, ...] = ()) -> Callable[[object], E]:
     """A before-validator accepting exactly the enum's values, suggesting the closest on a typo."""
-    choices = [str(member) for member in enum_cls if member not in exclude]
+    parse = one_of([str(member) for member in enum_cls if member not in exclude], noun)
+    return lambda value: enum_cls(parse(value))
 
-    def parse(value: object) -> E:
+
+def one_of(choices: Sequence[str], noun: str) -> Callable[[object], str]:
+    """A before-validator accepting exactly `choices`, suggesting the closest on a typo."""
+
+    def parse(value: object) -> str:
         if isinstance(value, str) and value in choices:
-            return enum_cls(value)
+            return value
         if not isinstance(value, str):
             raise _error("choice", f"must be one of: {', '.join(choices)}")
         match = closest_match(value, choices)
@@ -83,17 +87,6 @@ def _owner(noun: str) -> Callable[[object], object]:
     return check
 
 
-def _shop_domain(value: str) -> str:
-    host = value.strip().lower()
-    if "/" in host:
-        raise _error(
-            "shop_domain", "write the bare domain, e.g. acme.myshopify.com, without https:// or a path"
-        )
-    if not _HOSTNAME.fullmatch(host):
-        raise _error("shop_domain", f"'{value}' is not a domain; expected e.g. acme.myshopify.com")
-    return host
-
-
 def _http_url(value: str) -> str:
     # Not echoed: a URL may carry credentials (https://user:token@host).
     try:
@@ -104,13 +97,6 @@ def _http_url(value: str) -> str:
     if not is_http:
         raise _error("http_url", "must be an http:// or https:// URL, e.g. https://shop.example.com")
     return value
-
-
-def _store_hash(value: str) -> str:
-    store_hash = value.strip().lower()
-    if _STORE_HASH.fullmatch(store_hash):
-        return store_hash
-    raise _error("store_hash", "must be the store hash alone, letters and digits (abc123 from stores/abc123)")
 
 
 def _timezone(value: str) -> str:
@@ -145,19 +131,24 @@ def _at_least_one_secret(value: list[SecretStr]) -> list[SecretStr]:
     raise _error("no_secrets", "must list at least one secret")
 
 
-PlatformName = Annotated[Platform, BeforeValidator(_choice(Platform, "platform"))]
+def _exception_type(value: object) -> StrEnum:
+    """A registered exception type, as its spec names it. The registry is read when a file
+    is validated, so a type registered at start-up is accepted too."""
+    name = one_of(EXCEPTION_TYPES.names(), "exception type")(value)
+    return EXCEPTION_TYPES[name].type
+
+
 OrderStatusName = Annotated[OrderStatus, BeforeValidator(_choice(OrderStatus, "order status"))]
 OwnedStatusName = Annotated[OrderStatus, BeforeValidator(_owned_status)]
 HoldReasonName = Annotated[HoldReason, BeforeValidator(_choice(HoldReason, "hold reason"))]
-ExceptionTypeName = Annotated[ExceptionType, BeforeValidator(_choice(ExceptionType, "exception type"))]
+# A plain validator: the value stays the spec's StrEnum member (str to pydantic's schema).
+ExceptionTypeName = Annotated[str, PlainValidator(_exception_type)]
 StoreId = Annotated[str, AfterValidator(_slug("store id"))]
 TeamName = Annotated[str, AfterValidator(_slug("team name"))]
 StatusOwner = Annotated[str, BeforeValidator(_owner("status")), AfterValidator(_slug("team name"))]
 HoldOwner = Annotated[str, BeforeValidator(_owner("hold reason")), AfterValidator(_slug("team name"))]
 ExceptionOwner = Annotated[str, BeforeValidator(_owner("exception type")), AfterValidator(_slug("team name"))]
-ShopDomain = Annotated[str, AfterValidator(_shop_domain)]
 HttpUrlText = Annotated[str, AfterValidator(_http_url)]
-StoreHash = Annotated[str, AfterValidator(_store_hash)]
 TimezoneName = Annotated[str, AfterValidator(_timezone)]
 DatabaseUrl = Annotated[str, AfterValidator(_database_url)]
 WebhookSecret = Annotated[SecretStr, AfterValidator(_non_empty_secret)]

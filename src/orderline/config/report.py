@@ -16,7 +16,7 @@ from orderline.config.errors import ConfigError, ConfigProblem
 from orderline.config.loader import load_config, locate_config
 from orderline.config.model import OrderlineConfig
 from orderline.config.ownership_table import ownership_rows, render_ownership_rows
-from orderline.domain.vocabulary import Platform
+from orderline.config.platforms import PLATFORM_NAMES
 
 DEFAULTS_SOURCE = "built-in defaults (no orderline.yaml found)"
 
@@ -113,8 +113,8 @@ def _store_lines(config: OrderlineConfig) -> list[str]:
     if not config.stores:
         return ["stores: none"]
     lines = [f"stores: {len(config.stores)}"]
-    for platform in Platform:
-        stores = [f"{store.id} ({store.identity})" for store in config.stores if store.platform is platform]
+    for platform in PLATFORM_NAMES:
+        stores = [f"{store.id} ({store.identity})" for store in config.stores if store.platform == platform]
         if stores:
             lines.append(f"  {platform:<12} {', '.join(stores)}")
     return lines

@@ -8,7 +8,7 @@ replaying.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -17,6 +17,8 @@ from orderline.domain.facts import Fact
 
 Headers = Mapping[str, str]
 """Request headers with lower-cased names."""
+Clock = Callable[[], datetime]
+"""The time now (aware, UTC); `orderline.clock.system_clock` unless a test says otherwise."""
 
 
 class PayloadError(ValueError):

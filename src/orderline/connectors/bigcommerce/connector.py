@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from orderline.clock import system_clock
-from orderline.connectors.base import Delivery, DeliveryMeta, Headers, MappedDelivery, OrderResolver
+from orderline.connectors.base import Clock, Delivery, DeliveryMeta, Headers, MappedDelivery, OrderResolver
 from orderline.connectors.bigcommerce.client import BigCommerceClient
+from orderline.connectors.bigcommerce.delivery_meta import read_delivery_meta, read_payload, store_hash
 from orderline.connectors.bigcommerce.mapping import map_thin_delivery
-from orderline.connectors.bigcommerce.payload import read_delivery_meta, read_payload, store_hash
 from orderline.connectors.bigcommerce.rest import FetchFailed
 from orderline.connectors.bigcommerce.signature import is_authentic
 from orderline.domain.vocabulary import Platform
-
-Clock = Callable[[], datetime]
 
 
 class BigCommerceConnector:
     """One instance serves every BigCommerce store.
 
-    `clients` maps Orderline store ids to that store's API client (mapping a thin
+    `stores` maps Orderline store ids to that store's API client (mapping a thin
     delivery fetches the order). `clock` is read only by `verify`, for the Standard
     Webhooks replay window.
     """
@@ -29,8 +26,10 @@ class BigCommerceConnector:
     platform: str = Platform.BIGCOMMERCE.value
     fetches: bool = True
 
-    def __init__(self, clients: Mapping[str, BigCommerceClient], *, clock: Clock = system_clock) -> None:
-        self._clients = clients
+    def __init__(
+        self, stores: Mapping[str, BigCommerceClient] | None = None, *, clock: Clock = system_clock
+    ) -> None:
+        self._clients: Mapping[str, BigCommerceClient] = stores if stores is not None else {}
         self._clock = clock
 
     def store_identity(self, headers: Headers, payload: Any) -> str | None:

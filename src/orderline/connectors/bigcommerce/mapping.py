@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 from orderline.connectors.base import MappedDelivery, PayloadError
 from orderline.connectors.bigcommerce.client import BigCommerceClient, JsonDict
+from orderline.connectors.bigcommerce.delivery_meta import ThinPayload
 from orderline.connectors.bigcommerce.fields import JsonObject, money, object_list, required_id
-from orderline.connectors.bigcommerce.orders import map_snapshot, status_holds, status_id_of
-from orderline.connectors.bigcommerce.payload import ThinPayload
+from orderline.connectors.bigcommerce.holds import status_holds
+from orderline.connectors.bigcommerce.orders import map_snapshot, status_id_of
 from orderline.connectors.bigcommerce.refunds import map_refunds
 from orderline.connectors.bigcommerce.rest import NotFound
 from orderline.connectors.bigcommerce.shipments import (

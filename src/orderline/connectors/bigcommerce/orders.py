@@ -1,8 +1,8 @@
-"""A fetched V2 order and its product rows -> OrderSnapshot, plus the holds its status implies.
+"""A fetched V2 order and its product rows -> OrderSnapshot.
 
 V2 orders have no cancelled_at, delivery or hold fields; the status id carries them, and
 what it means is dated by the order's `date_modified` (the platform's own updated_at,
-which is what snapshots merge by).
+which is what snapshots merge by). The holds the status implies are `holds`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from orderline.connectors.bigcommerce.fields import (
     required_quantity,
     required_rfc2822_datetime,
 )
-from orderline.connectors.bigcommerce.statuses import HOLD_GROUP, STATUSES, UNMAPPED_PAYMENT
-from orderline.domain.facts import Fact, HoldPlaced, HoldsReleased, LineItem, OrderSnapshot
+from orderline.connectors.bigcommerce.statuses import STATUSES, UNMAPPED_PAYMENT
+from orderline.domain.facts import LineItem, OrderSnapshot
 from orderline.domain.vocabulary import FulfillmentStatus
 
 
@@ -57,33 +57,6 @@ def map_snapshot(order: JsonObject, products: list[JsonObject]) -> OrderSnapshot
 
 
 _SHIPPING_CLAIMS = {2: FulfillmentStatus.FULFILLED, 3: FulfillmentStatus.PARTIAL}
-
-
-def status_holds(snapshot: OrderSnapshot, status_id: int) -> list[Fact]:
-    """Hold on 12 (fraud review) and 13 (dispute); any other known status releases them.
-
-    Both are in one hold group, so the release keeps the current status's own reason:
-    12 -> 13 swaps the reason, 12 -> 11 clears it. An unknown status changes no hold.
-    """
-    meaning = STATUSES.get(status_id)
-    if meaning is None:
-        return []
-    at, order_id = snapshot.updated_at, snapshot.order_id
-    facts: list[Fact] = []
-    if meaning.hold is not None:
-        facts.append(
-            HoldPlaced(
-                order_id=order_id,
-                hold_group=HOLD_GROUP,
-                reason=meaning.hold,
-                placed_at=at,
-                note=meaning.hold_note,
-                platform_reason=f"status_id={status_id}",
-            )
-        )
-    remaining = frozenset({meaning.hold}) if meaning.hold is not None else frozenset()
-    facts.append(HoldsReleased(order_id, HOLD_GROUP, at, remaining_reasons=remaining))
-    return facts
 
 
 def _line(row: JsonObject, where: str) -> LineItem:

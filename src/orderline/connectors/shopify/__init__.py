@@ -1,18 +1,24 @@
 """Shopify: webhook verification, delivery metadata, mapping to canonical facts, and
 the GraphQL Admin API client for resolution, backfill and reconciliation.
 
-Modules: `signature` (HMAC), `headers` (delivery headers), `statuses` (Shopify
-vocabularies -> canonical), `orders` / `fulfillments` / `refunds` / `holds` (payload
-mappers), `mapping` (topic dispatch), `connector` (the Connector), `graphql` and
-`client` (Admin API), `resolver` (OrderResolver over the Admin API).
+Modules (the roles every platform package has, see `orderline.connectors`):
+`plugin` (`PLATFORM`), `connector`, `signature` (HMAC), `delivery_meta` (delivery
+headers), `mapping` (topic dispatch), `orders` / `shipments` (fulfillments) / `holds`
+(fulfillment-order holds) / `refunds` (payload mappers), `statuses` (Shopify
+vocabularies -> canonical), `fields`, `client` (Admin API), `history` (import).
+Shopify's own: `risk` (risk assessments), `graphql` (one Admin API call),
+`graphql_orders` (Admin API order nodes), `bulk` (bulk operations), `resolver`
+(OrderResolver over the Admin API).
 """
 
 from orderline.connectors.shopify.client import OrdersPage, ShopifyAdminClient
 from orderline.connectors.shopify.connector import ShopifyConnector
 from orderline.connectors.shopify.graphql import AdminApiSettings, RetryPolicy, ShopifyApiError
+from orderline.connectors.shopify.plugin import PLATFORM
 from orderline.connectors.shopify.resolver import AdminApiOrderResolver
 
 __all__ = [
+    "PLATFORM",
     "AdminApiOrderResolver",
     "AdminApiSettings",
     "OrdersPage",

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from orderline.connectors.base import Delivery, DeliveryMeta, Headers, MappedDelivery, OrderResolver
+from orderline.clock import system_clock
+from orderline.config.platforms.shopify import ShopifyStoreConfig
+from orderline.connectors.base import Clock, Delivery, DeliveryMeta, Headers, MappedDelivery, OrderResolver
+from orderline.connectors.shopify.delivery_meta import HMAC, SHOP_DOMAIN, header, read_delivery_meta
 from orderline.connectors.shopify.fields import as_object
 from orderline.connectors.shopify.graphql_orders import IMPORT_TOPIC, map_order_node
-from orderline.connectors.shopify.headers import HMAC, SHOP_DOMAIN, header, read_delivery_meta
 from orderline.connectors.shopify.mapping import map_shopify_delivery
 from orderline.connectors.shopify.signature import is_signed_by_any
 from orderline.domain.vocabulary import Platform
 
 
 class ShopifyConnector:
-    """Stateless; one instance serves every Shopify store."""
+    """Stateless; one instance serves every Shopify store. Shopify bodies carry everything
+    mapping needs, so neither `stores` (Orderline store id -> its configuration) nor
+    `clock` is kept: they are taken for the shape every connector shares. (Stateless also
+    keeps it cheap to pickle for the import's worker processes.)"""
 
     platform: str = Platform.SHOPIFY.value
     fetches: bool = False
+
+    def __init__(
+        self, stores: Mapping[str, ShopifyStoreConfig] | None = None, *, clock: Clock = system_clock
+    ) -> None:
+        del stores, clock
 
     def store_identity(self, headers: Headers, payload: Any) -> str | None:
         """The shop's `*.myshopify.com` domain; Shopify bodies do not carry it."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from orderline.connectors.base import Delivery, MappedDelivery, OrderResolver
 from orderline.connectors.shopify.fields import as_object
-from orderline.connectors.shopify.fulfillments import map_fulfillment
 from orderline.connectors.shopify.holds import HOLD_RELEASED, PLACED_ON_HOLD, map_hold_delivery
 from orderline.connectors.shopify.orders import map_order
 from orderline.connectors.shopify.refunds import map_refund
 from orderline.connectors.shopify.risk import RISK_TOPIC, map_risk_assessment
+from orderline.connectors.shopify.shipments import map_fulfillment
 
 ORDER_TOPICS = frozenset(
     {

@@ -21,8 +21,8 @@ from orderline.connectors.shopify.fields import (
     required_id,
     required_quantity,
 )
-from orderline.connectors.shopify.fulfillments import map_fulfillment
 from orderline.connectors.shopify.refunds import map_refund
+from orderline.connectors.shopify.shipments import map_fulfillment
 from orderline.connectors.shopify.statuses import FINANCIAL_STATUS, UNMAPPED_FINANCIAL_STATUS
 from orderline.domain.facts import Address, Fact, LineItem, OrderSnapshot
 from orderline.domain.vocabulary import FulfillmentStatus, PaymentStatus

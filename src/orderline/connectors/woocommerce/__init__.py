@@ -2,10 +2,12 @@
 mapping REST v3 order snapshots to canonical facts, and the REST client for backfill and
 reconciliation.
 
-Modules: `signature` (HMAC, ping), `headers` (delivery headers, dedupe key), `statuses`
-(Woo statuses -> meanings -> payment), `settings` (per-store status map and backorder
-meta key), `order_view` (the parsed order), `orders` / `shipments` / `holds` (mappers),
-`mapping` (topic dispatch), `connector` (the Connector), `client` (REST API).
+Modules (the roles every platform package has, see `orderline.connectors`):
+`plugin` (`PLATFORM`), `connector`, `signature` (HMAC, ping), `delivery_meta` (delivery
+headers, dedupe key), `mapping` (topic dispatch), `orders` / `shipments` / `holds` /
+`refunds` (mappers), `statuses` (Woo statuses -> meanings -> payment), `fields`,
+`client` (REST API), `history` (import). WooCommerce's own: `settings` (per-store status
+map and backorder meta key), `order_view` (the parsed order).
 """
 
 from orderline.connectors.woocommerce.client import (
@@ -15,12 +17,14 @@ from orderline.connectors.woocommerce.client import (
     WooCommerceClient,
 )
 from orderline.connectors.woocommerce.connector import WooCommerceConnector
+from orderline.connectors.woocommerce.plugin import PLATFORM
 from orderline.connectors.woocommerce.settings import WooStoreSettings
 from orderline.connectors.woocommerce.shipments import map_fulfillment
 from orderline.connectors.woocommerce.statuses import MAPPABLE_STATUSES
 
 __all__ = [
     "MAPPABLE_STATUSES",
+    "PLATFORM",
     "RetryPolicy",
     "WooApiSettings",
     "WooCommerceApiError",

@@ -6,8 +6,15 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from orderline.connectors.base import Delivery, DeliveryMeta, Headers, MappedDelivery, OrderResolver
-from orderline.connectors.woocommerce.headers import SIGNATURE, SOURCE, header, is_ping, read_delivery_meta
+from orderline.clock import system_clock
+from orderline.connectors.base import Clock, Delivery, DeliveryMeta, Headers, MappedDelivery, OrderResolver
+from orderline.connectors.woocommerce.delivery_meta import (
+    SIGNATURE,
+    SOURCE,
+    header,
+    is_ping,
+    read_delivery_meta,
+)
 from orderline.connectors.woocommerce.mapping import map_woo_delivery
 from orderline.connectors.woocommerce.settings import WooStoreSettings
 from orderline.connectors.woocommerce.signature import is_signed_by_any
@@ -16,13 +23,18 @@ from orderline.domain.vocabulary import Platform
 
 class WooCommerceConnector:
     """One instance serves every WooCommerce store; `stores` maps Orderline store ids to
-    their settings (a store not listed maps with the defaults: no status_map)."""
+    their mapping settings (a store not listed maps with the defaults: no status_map).
+    Nothing in a Woo delivery is checked against the time, so `clock` is taken for the
+    shape every connector shares and not kept."""
 
     platform: str = Platform.WOOCOMMERCE.value
     fetches: bool = False
 
-    def __init__(self, stores: Mapping[str, WooStoreSettings] | None = None) -> None:
+    def __init__(
+        self, stores: Mapping[str, WooStoreSettings] | None = None, *, clock: Clock = system_clock
+    ) -> None:
         self._stores: Mapping[str, WooStoreSettings] = MappingProxyType(dict(stores or {}))
+        del clock
 
     def store_identity(self, headers: Headers, payload: Any) -> str | None:
         """The site URL WooCommerce sends (`home_url('/')`), as sent; the ping has none."""

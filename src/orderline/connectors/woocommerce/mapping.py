@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from orderline.connectors.base import Delivery, MappedDelivery
+from orderline.connectors.woocommerce.delivery_meta import PING_TOPIC
 from orderline.connectors.woocommerce.fields import as_object, required_id, required_str
-from orderline.connectors.woocommerce.headers import PING_TOPIC
 from orderline.connectors.woocommerce.order_view import read_order_view
 from orderline.connectors.woocommerce.orders import map_order
 from orderline.connectors.woocommerce.settings import WooStoreSettings

@@ -2,42 +2,28 @@
 
 The body is the latest state (Woo builds it when the delivery job runs and coalesces
 quick changes), so it is treated as a snapshot: one OrderSnapshot, a RefundRecorded per
-`refunds[]` entry, the shipments it shows (shipments.py) and the holds its status
-implies (holds.py).
+`refunds[]` entry (refunds.py), the shipments it shows (shipments.py) and the holds its
+status implies (holds.py).
 
-Refunds: the embedded entries are `{id, reason, total}` with a negative total and no
-date, so each is recorded at the snapshot's `updated_at`. Every later snapshot restates
-it at its own time; the fold keeps the latest, so a refund's `created_at` reads "known
-by", not "refunded at" (the refund's own date needs `GET /orders/{id}/refunds`).
-Cancellation has no date field either: `cancelled_at` is the `date_modified_gmt` of the
-snapshot that shows the order cancelled.
+Cancellation has no date field (nor do the embedded refunds): `cancelled_at` is the
+`date_modified_gmt` of the snapshot that shows the order cancelled.
 """
 
 from __future__ import annotations
 
-from orderline.connectors.base import PayloadError
-from orderline.connectors.woocommerce.fields import (
-    JsonObject,
-    as_object,
-    decimal_value,
-    money,
-    object_list,
-    optional_str,
-    required_id,
-)
+from orderline.connectors.woocommerce.fields import JsonObject, as_object, money, optional_str
 from orderline.connectors.woocommerce.holds import order_holds
 from orderline.connectors.woocommerce.order_view import OrderView
+from orderline.connectors.woocommerce.refunds import order_refunds
 from orderline.connectors.woocommerce.shipments import order_shipments
 from orderline.connectors.woocommerce.statuses import Meaning
-from orderline.domain.facts import Address, Fact, OrderSnapshot, RefundRecorded
+from orderline.domain.facts import Address, Fact, OrderSnapshot
 
 
 def map_order(order: OrderView) -> list[Fact]:
     snapshot = map_order_snapshot(order)
     facts: list[Fact] = [snapshot]
-    facts.extend(
-        _refund(refund, i, order) for i, refund in enumerate(object_list(order.body, "refunds", order.where))
-    )
+    facts.extend(order_refunds(order))
     facts.extend(order_shipments(order))
     facts.extend(order_holds(order))
     return facts
@@ -75,23 +61,6 @@ def _order_number(body: JsonObject, order: OrderView) -> str:
     if isinstance(number, int) and not isinstance(number, bool):
         return str(number)
     return optional_str(body, "number", order.where) or order.order_id
-
-
-def _refund(refund: JsonObject, index: int, order: OrderView) -> RefundRecorded:
-    where = f"{order.where}: refunds[{index}]"
-    refund_id = required_id(refund, "id", where)
-    if refund.get("total") in (None, ""):
-        raise PayloadError(f"{where}: total is missing")
-    total = decimal_value(refund["total"], f"{where}: total")
-    return RefundRecorded(
-        order_id=order.order_id,
-        refund_id=refund_id,
-        created_at=order.updated_at,
-        # Woo lists refunds with a negative total; the amount that went back is positive.
-        amount=abs(total),
-        # REST v3 calls the note `reason`; the documented sample still says `refund`.
-        note=optional_str(refund, "reason", where) or optional_str(refund, "refund", where),
-    )
 
 
 def _address(value: object, where: str) -> Address | None:

@@ -1,0 +1,77 @@
+"""The platform plugin: the one object a platform package exposes (`PLATFORM`), and the
+only thing the rest of Orderline asks about a platform.
+
+Bootstrap asks each plugin for its connector, the importer for a store's history, the
+`import` command for the errors its API raises; nothing outside `connectors/` asks
+"which platform is this". The plugins are listed once, in `connectors.registry`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol, TypeVar
+
+from orderline.config.platforms import StoreConfig
+from orderline.connectors.base import Clock, Connector
+from orderline.connectors.history import OrderHistory
+
+StatusHook = Callable[[str | None], None]
+"""Hears what the platform is doing before the first page arrives (e.g. "Shopify running,
+12,000 objects" while Shopify writes a bulk file); None once it is done."""
+
+S = TypeVar("S", bound=StoreConfig)
+
+
+class ApiClient(Protocol):
+    """A store's API client; closing it lets its connections go."""
+
+    def close(self) -> None: ...
+
+
+class PlatformPlugin(Protocol):
+    @property
+    def name(self) -> str:
+        """The platform's name: its `platform:` in the configuration, its webhook path
+        (`/webhooks/{name}`) and the key of its connector and deliveries."""
+        ...
+
+    @property
+    def settings(self) -> type[StoreConfig]:
+        """The model of its stores' configuration (`orderline.config.platforms.<name>`)."""
+        ...
+
+    @property
+    def api_errors(self) -> tuple[type[Exception], ...]:
+        """What its API client raises when the API refuses a call or keeps failing."""
+        ...
+
+    def connector(self, stores: Sequence[StoreConfig], clock: Clock) -> Connector:
+        """The one connector serving all of the platform's `stores`."""
+        ...
+
+    def api_client(self, store: StoreConfig) -> ApiClient:
+        """A client of the store's API, as the history import reads it."""
+        ...
+
+    def history(
+        self, store: StoreConfig, on_status: StatusHook | None = None
+    ) -> AbstractContextManager[OrderHistory]:
+        """The store's order history through a client of its own, closed on leaving."""
+        ...
+
+
+def settings_of(store: StoreConfig, model: type[S]) -> S:
+    """`store` as the platform's own store model; TypeError for another platform's store."""
+    if not isinstance(store, model):
+        raise TypeError(f"store {store.id} is a {store.platform} store, not one of {model.__name__}")
+    return store
+
+
+def secret_of(store: StoreConfig, key: str) -> str:
+    """A credential of `store` in clear; ValueError when the store does not set it (the
+    `import` command checks `missing_credentials` first and says what it is)."""
+    value = getattr(store, key)
+    if value is None:
+        raise ValueError(f"store {store.id} has no {key}")
+    return str(value.get_secret_value())
