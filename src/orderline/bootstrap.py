@@ -12,21 +12,25 @@ from sqlalchemy import Engine
 from orderline.clock import clock_offset, system_clock
 from orderline.config import OrderlineConfig, StoreConfig
 from orderline.connectors.base import Connector
-from orderline.connectors.bigcommerce import ApiSettings, BigCommerceClient, BigCommerceConnector, RateQuota
-from orderline.connectors.retry import RetryPolicy
-from orderline.connectors.shopify import ShopifyConnector
-from orderline.connectors.woocommerce import WooCommerceConnector, WooStoreSettings
+from orderline.connectors.registry import PLATFORMS
 from orderline.domain.exceptions import DEFAULT_CALENDAR, detect_all
 from orderline.domain.lifecycle import Ownership
 from orderline.domain.order import Order
-from orderline.domain.vocabulary import HoldReason, OrderStatus, Platform
 from orderline.outreach import Outreach, build_outreach
 from orderline.services import scheduler
+from orderline.services.api_tokens import ApiTokens
+from orderline.services.audit_runs import MessagingAudit
+from orderline.services.exception_queue import ExceptionQueue
+from orderline.services.handoff_requests import HandoffDesk
+from orderline.services.inbox_operations import InboxOperations
 from orderline.services.intake import WebhookIntake
 from orderline.services.messaging_audit import audit_settings
+from orderline.services.order_reads import OrderReads
 from orderline.services.processing import Processor
 from orderline.services.processing_loop import ProcessingLoop
 from orderline.services.stores import StoreDirectory, StoreEndpoint
+from orderline.services.support_tickets import SupportTickets
+from orderline.services.ticket_intake import TicketIntake
 from orderline.store.database import current_revision, head_revision, is_sqlite, make_engine, migrate
 from orderline.store.inbox import GroupCommitWriter
 from orderline.web.app import WebContext
@@ -50,42 +54,17 @@ class Runtime:
     clock: Callable[[], datetime]
     outreach: Outreach
 
+    def close(self) -> None:
+        """Let the database go (at the end of a command)."""
+        self.engine.dispose()
+
 
 def connectors(config: OrderlineConfig, clock: Callable[[], datetime] = system_clock) -> dict[str, Connector]:
     """One connector per platform, each told what it needs of its stores."""
     return {
-        Platform.SHOPIFY: ShopifyConnector(),
-        Platform.WOOCOMMERCE: WooCommerceConnector(
-            {
-                s.id: WooStoreSettings(s.status_map, s.backorder_meta_key)
-                for s in config.stores
-                if s.platform is Platform.WOOCOMMERCE
-            }
-        ),
-        Platform.BIGCOMMERCE: BigCommerceConnector(
-            {
-                s.id: bigcommerce_client(s, MAPPING_FETCH_RETRY)
-                for s in config.stores
-                if s.platform is Platform.BIGCOMMERCE
-            },
-            clock=clock,
-        ),
+        platform.name: platform.connector([s for s in config.stores if s.platform == platform.name], clock)
+        for platform in PLATFORMS
     }
-
-
-MAPPING_FETCH_RETRY = RetryPolicy(max_attempts=2, base_delay_s=0.5, max_delay_s=2.0)
-"""A thin delivery's fetch tries twice, then waits in the inbox (processing's own doubling
-retry): a down API costs its lane seconds, not minutes."""
-
-
-def bigcommerce_client(store: StoreConfig, retry: RetryPolicy | None = None) -> BigCommerceClient:
-    """The store's API client; `retry` as the import wants it unless given."""
-    token = store.api_token.get_secret_value() if store.api_token else ""
-    quota = RateQuota(requests=store.api_requests_per_30s)
-    settings = ApiSettings(
-        store.store_hash or "", token, store.api_base_url, quota=quota, retry=retry or RetryPolicy()
-    )
-    return BigCommerceClient(settings)
 
 
 def store_endpoint(store: StoreConfig) -> StoreEndpoint:
@@ -99,12 +78,8 @@ def store_endpoint(store: StoreConfig) -> StoreEndpoint:
 
 
 def domain_ownership(config: OrderlineConfig) -> Ownership:
-    """The configured owners, in the domain's terms."""
-    owners = config.ownership.resolve().as_mapping()
-    return Ownership(
-        statuses={OrderStatus(k): v for k, v in owners["statuses"].items()},
-        hold_reasons={HoldReason(k): v for k, v in owners["holds"].items()},
-    )
+    """The configured owner table (the domain's one `Ownership`; no translation needed)."""
+    return config.ownership.resolve()
 
 
 def open_engine(config: OrderlineConfig) -> Engine:
@@ -139,21 +114,82 @@ class Background(Protocol):
 
 def build_web_context(runtime: Runtime, *, processing: Background | None = None) -> WebContext:
     """The web app's dependencies; `processing` runs beside it (a thread or a process)."""
-    intake = WebhookIntake(runtime.connectors, runtime.stores, runtime.config.server.max_body_bytes)
+    config = runtime.config
+    intake = WebhookIntake(runtime.connectors, runtime.stores, config.server.max_body_bytes)
+    writer = GroupCommitWriter(runtime.engine)
+    services = entry_services(config, runtime.engine)
+    store_ids = tuple(store.id for store in config.stores)
     return WebContext(
-        engine=runtime.engine,
         intake=intake,
-        writer=GroupCommitWriter(runtime.engine),
+        writer=writer,
         clock=runtime.clock,
         metrics=Metrics.create(),
+        tokens=services.tokens,
+        orders=services.orders,
+        exceptions=services.exceptions,
+        inbox=services.inbox,
+        tickets=services.tickets,
+        ticket_intake=TicketIntake(
+            runtime.engine, writer, config.helpdesk, store_ids, config.server.max_body_bytes
+        ),
+        handoffs=services.handoffs,
+        audit=services.audit,
         on_startup=processing.start if processing else lambda: None,
         on_shutdown=processing.stop if processing else lambda: None,
         processing_running=(lambda: processing.is_running) if processing else None,
-        helpdesk=runtime.config.helpdesk,
-        store_ids=tuple(store.id for store in runtime.config.stores),
-        message_audit=audit_settings(runtime.config),
-        max_backlog_age_s=runtime.config.server.max_backlog_age_s,
+        store_ids=store_ids,
+        max_backlog_age_s=config.server.max_backlog_age_s,
     )
+
+
+@dataclass(frozen=True)
+class EntryServices:
+    """The service objects the HTTP API and the commands call, over one database:
+    entry points hold these, never the engine."""
+
+    tokens: ApiTokens
+    orders: OrderReads
+    exceptions: ExceptionQueue
+    inbox: InboxOperations
+    tickets: SupportTickets
+    handoffs: HandoffDesk
+    audit: MessagingAudit
+    close: Callable[[], None]
+    """Let the database go (at the end of a command; leaving a `with` block does it)."""
+
+    def __enter__(self) -> EntryServices:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def entry_services(config: OrderlineConfig, engine: Engine) -> EntryServices:
+    """Every entry-point service over `engine`, configured from `config`."""
+    return EntryServices(
+        tokens=ApiTokens(engine),
+        orders=OrderReads(engine),
+        exceptions=ExceptionQueue(engine),
+        inbox=InboxOperations(engine),
+        tickets=SupportTickets(engine, [store.id for store in config.stores]),
+        handoffs=HandoffDesk(engine, config.helpdesk.kind if config.helpdesk else None),
+        audit=MessagingAudit(engine, audit_settings(config)),
+        close=engine.dispose,
+    )
+
+
+def open_services(config: OrderlineConfig) -> EntryServices:
+    """A command's services over the configured database; raises SchemaNotReady."""
+    return entry_services(config, open_engine(config))
+
+
+def upgrade_database(config: OrderlineConfig) -> None:
+    """Migrate the configured database's schema to the latest revision."""
+    engine = make_engine(config.database_url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
 
 
 def processing_thread(runtime: Runtime) -> ProcessingLoop:

@@ -5,7 +5,7 @@ timeline; a person can hand an order to the helpdesk once per request."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +22,7 @@ from orderline.domain.exceptions.findings import Finding
 from orderline.domain.facts import Fact, LineItem, LineQuantity, OrderSnapshot, ShipmentRecorded
 from orderline.domain.fold import fold
 from orderline.domain.vocabulary import ExceptionType, PaymentStatus
-from orderline.services.delivery import DeliveryWorker, RetryPolicy
+from orderline.services.delivery import DeliveryWorker
 from orderline.services.processing import projection_of
 from orderline.store import exception_records, message_records
 from orderline.store.database import make_engine, migrate
@@ -120,7 +120,7 @@ def deliver_a_story(service: Service) -> None:
             ],
         }
     )
-    worker = DeliveryWorker(service.engine, lambda _name: channel, RetryPolicy())
+    worker = DeliveryWorker(service.engine, lambda _name: channel)
     queue(service, "order_confirmed", 0.5, covers=["confirmed"])
     worker.deliver_due(at(0.5))
     queue(service, "shipment_sent", 3, covers=["shipment:s1"])
@@ -233,7 +233,7 @@ def test_a_hand_off_is_refused_for_a_viewer_an_unknown_order_and_without_a_helpd
     viewer = service.client.post(f"{ORDER}/handoff", json=body, headers=service.token("viewer"))
     unknown = service.client.post("/api/v1/stores/shop1/orders/404/handoff", json=body, headers=support)
     context: WebContext = service.client.app.app.state.context  # type: ignore[attr-defined]
-    context.helpdesk = None  # as `build_web_context` leaves it without a helpdesk: section
+    context.handoffs = replace(context.handoffs, helpdesk=None)  # as without a helpdesk: section
     no_helpdesk = service.client.post(f"{ORDER}/handoff", json=body, headers=support)
 
     assert (viewer.status_code, unknown.status_code, no_helpdesk.status_code) == (403, 404, 409)

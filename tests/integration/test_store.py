@@ -105,11 +105,11 @@ def test_token_is_found_by_its_value_until_revoked(engine: Engine) -> None:
     with engine.begin() as connection:
         token = tokens.create_token(connection, name="ops", role="operations", now=T0)
     with engine.connect() as connection:
-        assert tokens.role_for_token(connection, token) == "operations"
-        assert tokens.role_for_token(connection, token + "x") is None
+        assert tokens.holder_of(connection, token) == tokens.TokenHolder("ops", "operations")
+        assert tokens.holder_of(connection, token + "x") is None
         (info,) = tokens.list_tokens(connection)
     with engine.begin() as connection:
         assert tokens.revoke_token(connection, info.id, T0) is True
         assert tokens.revoke_token(connection, info.id, T0) is False
     with engine.connect() as connection:
-        assert tokens.role_for_token(connection, token) is None
+        assert tokens.holder_of(connection, token) is None

@@ -12,11 +12,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from orderline.bootstrap import SchemaNotReady, open_engine
+from orderline.bootstrap import SchemaNotReady, open_services
 from orderline.cli.options import ConfigOption, err, load_or_exit
 from orderline.cli.tick import NowOption
 from orderline.clock import system_clock
-from orderline.services.messaging_audit import AuditReport, audit, audit_settings
+from orderline.services.audit_runs import AuditReport
 
 app = typer.Typer(help="Risk controls: audit customer messaging.", no_args_is_help=True)
 out = Console(soft_wrap=True)
@@ -45,16 +45,13 @@ def audit_messages_command(
 ) -> None:
     settings = load_or_exit(config)
     try:
-        engine = open_engine(settings)
+        services = open_services(settings)
     except SchemaNotReady as error:
         err.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from error
     moment = system_clock() if now is None else (now if now.tzinfo else now.replace(tzinfo=UTC))
-    try:
-        with engine.connect() as connection:
-            report = audit(connection, moment, audit_settings(settings))
-    finally:
-        engine.dispose()
+    with services:
+        report = services.audit.report(moment)
     if json:
         typer.echo(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode())
     else:

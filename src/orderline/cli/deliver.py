@@ -52,4 +52,4 @@ def deliver(
             if report.attempts == 0:
                 stopped.wait(poll_s)
     finally:
-        runtime.engine.dispose()
+        runtime.close()

@@ -23,9 +23,9 @@ from orderline.bootstrap import build_runtime, build_web_context, processing_thr
 from orderline.cli.feeder import TrafficFeeder
 from orderline.cli.options import load_or_exit
 from orderline.clock import system_clock
+from orderline.services.api_tokens import Role
 from orderline.simulation.bigcommerce import FakeBigCommerce, FakeBigCommerceServer
 from orderline.simulation.traffic import FAKE_QUOTA, MultiStoreTraffic, SimulatedStores
-from orderline.store import tokens as token_store
 from orderline.web.app import create_app
 
 out = Console(soft_wrap=True)
@@ -62,9 +62,9 @@ def run_demo(config_path: Path | None, *, port: int, order_count: int, seed: int
                 + DEMO_MESSAGING
             )
         runtime = build_runtime(load_or_exit(config_path))
-        with runtime.engine.begin() as connection:
-            token = token_store.create_token(connection, name="demo", role="admin", now=runtime.clock())
-        web = create_app(build_web_context(runtime, processing=processing_thread(runtime)))
+        context = build_web_context(runtime, processing=processing_thread(runtime))
+        token = context.tokens.create(name="demo", role=Role.ADMIN, now=runtime.clock())
+        web = create_app(context)
         server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=port, log_level="warning"))
         traffic = MultiStoreTraffic(random.Random(seed), stores, bigcommerce)
         with contextlib.suppress(KeyboardInterrupt):

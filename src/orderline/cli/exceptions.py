@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from orderline.bootstrap import open_engine
+from orderline.bootstrap import open_services
 from orderline.cli.options import ConfigOption, err, load_or_exit
 from orderline.clock import system_clock
-from orderline.services.exception_actions import Action, ExceptionClosed, ExceptionNotFound, ExceptionRef, act
-from orderline.store import exception_records as records
+from orderline.services.exception_queue import (
+    Action,
+    ExceptionClosed,
+    ExceptionNotFound,
+    ExceptionRef,
+    QueueFilter,
+)
 
 app = typer.Typer(
     help="Order exceptions: list the queue, acknowledge, assign, note, resolve.", no_args_is_help=True
 )
 out = Console(soft_wrap=True)
-DUE_SOON = timedelta(hours=1)
 
 Store = Annotated[str, typer.Argument(help="Store id.")]
 OrderId = Annotated[str, typer.Argument(help="The platform's order id.")]
@@ -36,29 +39,27 @@ def list_queue(
     config: ConfigOption = None,
 ) -> None:
     """Open exceptions, oldest first, with their SLA state."""
-    engine = open_engine(load_or_exit(config))
-    where = records.QueueFilter(store_id=store, owner=owner, type=type_, sla=sla)
-    now = system_clock()
-    with engine.connect() as connection:
-        rows = records.list_queue(connection, where, now, DUE_SOON, limit=500)
+    where = QueueFilter(store_id=store, owner=owner, type=type_, sla=sla)
+    with open_services(load_or_exit(config)) as services:
+        entries = services.exceptions.entries(where, system_clock(), limit=500)
     table = Table("store", "order", "key", "owner", "opened", "level", "sla", "reason")
-    for row, state in rows:
+    for entry in entries:
+        row = entry.exception
         table.add_row(
             row.store_id, row.order_id, row.key, row.owner, row.opened_at.isoformat(),
-            str(row.level_reached), state, row.reason,
+            str(row.level_reached), entry.sla, row.reason,
         )  # fmt: skip
     out.print(table)
 
 
 def _run(ref: ExceptionRef, action: Action, by: str, text: str, config: ConfigOption) -> None:
-    engine = open_engine(load_or_exit(config))
-    try:
-        with engine.begin() as connection:
-            updated = act(connection, ref, action, by, system_clock(), text)
-    except (ExceptionNotFound, ExceptionClosed) as error:
-        err.print(str(error))
-        raise typer.Exit(1) from error
-    out.print(f"{ref.key} of order {ref.order_id}: {action.value} by {by} (state {updated.state})")
+    with open_services(load_or_exit(config)) as services:
+        try:
+            updated = services.exceptions.act(ref, action, by, system_clock(), text)
+        except (ExceptionNotFound, ExceptionClosed) as error:
+            err.print(str(error))
+            raise typer.Exit(1) from error
+    out.print(f"{ref.key} of order {ref.order_id}: {action.value} by {by} (state {updated.exception.state})")
 
 
 @app.command("ack")

@@ -9,10 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from orderline.bootstrap import open_engine
+from orderline.bootstrap import open_services
 from orderline.cli.options import ConfigOption, err, load_or_exit
 from orderline.clock import system_clock
-from orderline.services import quarantine
+from orderline.services.inbox_operations import RETRY, SKIP
 
 app = typer.Typer(
     help="The inbox's quarantine: deliveries that could not be processed, retried or skipped.",
@@ -30,7 +30,8 @@ def list_set_aside(
     config: ConfigOption = None,
 ) -> None:
     """Quarantined deliveries with their reasons, and those waiting for a platform API."""
-    rows = quarantine.set_aside(open_engine(load_or_exit(config)), store)
+    with open_services(load_or_exit(config)) as services:
+        rows = services.inbox.set_aside(store)
     if as_json:
         out.print_json(json.dumps(rows, default=str))
         return
@@ -57,10 +58,10 @@ def retry(
     if not inbox_ids and not all_:
         err.print("name inbox ids, or --all")
         raise typer.Exit(2)
-    engine = open_engine(load_or_exit(config))
-    changed = quarantine.release(
-        engine, quarantine.RETRY, system_clock(), inbox_ids=None if all_ else inbox_ids, actor=by
-    )
+    with open_services(load_or_exit(config)) as services:
+        changed = services.inbox.release(
+            RETRY, system_clock(), inbox_ids=None if all_ else inbox_ids, actor=by
+        )
     out.print(f"{changed} deliveries back in line")
     raise typer.Exit(0 if changed or all_ else 1)
 
@@ -73,9 +74,7 @@ def skip(
     config: ConfigOption = None,
 ) -> None:
     """Give up on quarantined deliveries for good; their bodies stay in the inbox."""
-    engine = open_engine(load_or_exit(config))
-    changed = quarantine.release(
-        engine, quarantine.SKIP, system_clock(), inbox_ids=inbox_ids, actor=by, reason=reason
-    )
+    with open_services(load_or_exit(config)) as services:
+        changed = services.inbox.release(SKIP, system_clock(), inbox_ids=inbox_ids, actor=by, reason=reason)
     out.print(f"{changed} deliveries skipped")
     raise typer.Exit(0 if changed else 1)

@@ -15,7 +15,7 @@ from orderline.bootstrap import (
     build_runtime,
     build_web_context,
     exception_types_at,
-    open_engine,
+    upgrade_database,
 )
 from orderline.cli import audit, exceptions, inbox, tickets, tokens
 from orderline.cli.backtest import backtest
@@ -30,7 +30,6 @@ from orderline.clock import ClockOffsetError
 from orderline.config import check_config
 from orderline.services.message_checks import template_problems
 from orderline.services.replay import ReplayRunning, replay_inbox, replay_size, running_workers
-from orderline.store.database import make_engine, migrate
 from orderline.web.app import create_app
 
 app = typer.Typer(
@@ -166,8 +165,7 @@ def check_config_command(config: ConfigOption = None) -> None:
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = None) -> None:
     """Migrate the database schema to the latest revision (needed for PostgreSQL)."""
-    settings = load_or_exit(config)
-    migrate(make_engine(settings.database_url))
+    upgrade_database(load_or_exit(config))
     out.print("schema is up to date")
 
 
@@ -185,4 +183,4 @@ def main() -> None:
     app()
 
 
-__all__ = ["app", "main", "open_engine"]
+__all__ = ["app", "main"]

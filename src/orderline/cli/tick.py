@@ -43,7 +43,7 @@ def tick(now: NowOption = None, config: ConfigOption = None) -> None:
     try:
         result = run_tick(runtime, moment)
     finally:
-        runtime.engine.dispose()
+        runtime.close()
     counts = result.counts()
     out.print(
         f"tick at {moment.isoformat()}: orders={counts['orders']} opened={counts['opened']} "

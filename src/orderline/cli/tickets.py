@@ -10,13 +10,16 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from sqlalchemy import Engine
 
-from orderline.bootstrap import SchemaNotReady, open_engine
-from orderline.channels.helpdesk.tickets import CSV_OPTIONAL_COLUMNS, CSV_REQUIRED_COLUMNS, TicketSource
+from orderline.bootstrap import EntryServices, SchemaNotReady, open_services
 from orderline.cli.options import ConfigOption, err, load_or_exit
 from orderline.config import OrderlineConfig
-from orderline.services.tickets import CsvImportReport, import_csv
+from orderline.services.support_tickets import (
+    CSV_OPTIONAL_COLUMNS,
+    CSV_REQUIRED_COLUMNS,
+    CsvImportReport,
+    TicketSource,
+)
 
 app = typer.Typer(help="Support tickets: import a helpdesk's CSV export.", no_args_is_help=True)
 out = Console(soft_wrap=True)
@@ -59,17 +62,16 @@ def import_tickets(
     settings = load_or_exit(config)
     if helpdesk is None and settings.helpdesk is not None:
         helpdesk = TicketSource(settings.helpdesk.kind)
-    engine = _open_or_exit(settings)
-    store_ids = [store.id for store in settings.stores]
-    with Progress(
-        TextColumn("tickets"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
-    ) as progress:
+    with (
+        _open_or_exit(settings) as services,
+        Progress(
+            TextColumn("tickets"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
+        ) as progress,
+    ):
         task = progress.add_task("tickets", total=None)
         try:
-            report = import_csv(
-                engine,
+            report = services.tickets.import_csv(
                 text,
-                store_ids,
                 helpdesk=helpdesk,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
@@ -82,9 +84,9 @@ def import_tickets(
     raise typer.Exit(1 if report.problems else 0)
 
 
-def _open_or_exit(settings: OrderlineConfig) -> Engine:
+def _open_or_exit(settings: OrderlineConfig) -> EntryServices:
     try:
-        return open_engine(settings)
+        return open_services(settings)
     except SchemaNotReady as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from error

@@ -8,11 +8,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from orderline.bootstrap import open_engine
+from orderline.bootstrap import open_services
 from orderline.cli.options import ConfigOption, err, load_or_exit
 from orderline.clock import system_clock
-from orderline.store import tokens as token_store
-from orderline.web.auth import Role
+from orderline.services.api_tokens import Role
 
 app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 out = Console(soft_wrap=True)
@@ -25,9 +24,8 @@ def create(
     config: ConfigOption = None,
 ) -> None:
     """Create a token and print it (this is the only time it is shown)."""
-    engine = open_engine(load_or_exit(config))
-    with engine.begin() as connection:
-        token = token_store.create_token(connection, name=name, role=role.value, now=system_clock())
+    with open_services(load_or_exit(config)) as services:
+        token = services.tokens.create(name=name, role=role, now=system_clock())
     out.print(token, highlight=False)
     err.print(f"created {role.value} token {name!r}; store it now, it is not shown again")
 
@@ -35,9 +33,8 @@ def create(
 @app.command("list")
 def list_tokens(config: ConfigOption = None) -> None:
     """List tokens (never their values)."""
-    engine = open_engine(load_or_exit(config))
-    with engine.connect() as connection:
-        rows = token_store.list_tokens(connection)
+    with open_services(load_or_exit(config)) as services:
+        rows = services.tokens.listed()
     table = Table("id", "name", "role", "created", "revoked")
     for row in rows:
         revoked = row.revoked_at.isoformat() if row.revoked_at else ""
@@ -51,9 +48,8 @@ def revoke(
     config: ConfigOption = None,
 ) -> None:
     """Revoke a token; requests carrying it are refused from then on."""
-    engine = open_engine(load_or_exit(config))
-    with engine.begin() as connection:
-        revoked = token_store.revoke_token(connection, token_id, system_clock())
+    with open_services(load_or_exit(config)) as services:
+        revoked = services.tokens.revoke(token_id, system_clock())
     if not revoked:
         err.print(f"no active token with id {token_id}")
         raise typer.Exit(1)

@@ -38,7 +38,7 @@ def run_worker(config_path: Path | None, *, parent_pid: int | None = None) -> No
         if parent_pid is not None and os.getppid() != parent_pid:
             break  # the server died (even by SIGKILL): do not linger as an orphan
     loop.stop()
-    runtime.engine.dispose()
+    runtime.close()
 
 
 def _child(config_path: str | None, parent_pid: int) -> None:

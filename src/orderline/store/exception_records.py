@@ -315,7 +315,10 @@ class QueueFilter:
 
 def _sla_state(now: datetime, due_soon: timedelta) -> ColumnElement[str]:
     """The first escalation level is the SLA: breached once it is due, due soon within
-    `due_soon` of it, ok before that or when the exception has no ladder."""
+    `due_soon` of it, ok before that or when the exception has no ladder.
+
+    The one definition of an exception's SLA state: the queue filters and reports with it,
+    and `sla_of` reads it for a single exception (after an action)."""
     first = order_exceptions.c.first_due_at
     return case(
         (first <= now, "breached"),
@@ -364,3 +367,12 @@ def count_by_owner(
         .order_by(order_exceptions.c.owner)
     ).all()
     return {owner: int(n) for owner, n in rows}
+
+
+def sla_of(connection: Connection, exception_id: int, now: datetime, due_soon: timedelta) -> str:
+    """One exception's SLA state at `now`, as the queue states it (`_sla_state`)."""
+    return str(
+        connection.execute(
+            select(_sla_state(now, due_soon)).where(order_exceptions.c.id == exception_id)
+        ).scalar_one()
+    )

@@ -19,6 +19,14 @@ TOKEN_PREFIX = "olt_"
 
 
 @dataclass(frozen=True, slots=True)
+class TokenHolder:
+    """Who a live token was created for: its name (recorded as the actor) and its role."""
+
+    name: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
 class TokenInfo:
     id: int
     name: str
@@ -39,13 +47,14 @@ def create_token(connection: Connection, *, name: str, role: str, now: datetime)
     return token
 
 
-def role_for_token(connection: Connection, token: str) -> str | None:
-    role: str | None = connection.execute(
-        select(api_tokens.c.role).where(
+def holder_of(connection: Connection, token: str) -> TokenHolder | None:
+    """The name and role of `token`; None when it is unknown or revoked."""
+    row = connection.execute(
+        select(api_tokens.c.name, api_tokens.c.role).where(
             api_tokens.c.token_hash == hash_token(token), api_tokens.c.revoked_at.is_(None)
         )
-    ).scalar_one_or_none()
-    return role
+    ).one_or_none()
+    return None if row is None else TokenHolder(str(row.name), str(row.role))
 
 
 def list_tokens(connection: Connection) -> list[TokenInfo]:

@@ -9,18 +9,21 @@ from datetime import datetime
 
 from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import Engine
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from orderline import __version__
-from orderline.config.messaging import HelpdeskConfig
-from orderline.services import quarantine
+from orderline.services.api_tokens import ApiTokens
+from orderline.services.audit_runs import MessagingAudit
+from orderline.services.exception_queue import ExceptionQueue
+from orderline.services.handoff_requests import HandoffDesk
+from orderline.services.inbox_operations import InboxOperations
 from orderline.services.intake import WebhookIntake
-from orderline.services.messaging_audit import AuditSettings
-from orderline.store import order_queries
-from orderline.store.inbox import GroupCommitWriter
+from orderline.services.intake_log import IntakeWriter
+from orderline.services.order_reads import OrderReads
+from orderline.services.support_tickets import SupportTickets
+from orderline.services.ticket_intake import TicketIntake
 from orderline.web import api, exceptions_api, helpdesk_webhooks, inbox_api, messaging_api, tickets_api
 from orderline.web.metrics import Metrics
 from orderline.web.webhooks import WebhookEndpoint, WebhookRouter
@@ -28,21 +31,27 @@ from orderline.web.webhooks import WebhookEndpoint, WebhookRouter
 
 @dataclass
 class WebContext:
-    engine: Engine
+    """What the HTTP layer calls: service objects from the composition root (bootstrap),
+    never the database itself."""
+
     intake: WebhookIntake
-    writer: GroupCommitWriter
+    writer: IntakeWriter
     clock: Callable[[], datetime]
     metrics: Metrics
+    tokens: ApiTokens
+    orders: OrderReads
+    exceptions: ExceptionQueue
+    inbox: InboxOperations
+    tickets: SupportTickets
+    ticket_intake: TicketIntake
+    handoffs: HandoffDesk
+    audit: MessagingAudit
     on_startup: Callable[[], None] = lambda: None
     on_shutdown: Callable[[], None] = lambda: None
     processing_running: Callable[[], bool] | None = None
     """None when this process runs no processing (`serve --no-processing`)."""
-    helpdesk: HelpdeskConfig | None = None
-    """The helpdesk whose ticket webhooks are accepted; None refuses them all (404)."""
     store_ids: tuple[str, ...] = ()
-    """The configured stores: only their orders are linked to incoming tickets."""
-    message_audit: AuditSettings | None = None
-    """What the messaging audit checks; None audits nothing but deliveries and contradictions."""
+    """The configured stores (metrics per store)."""
     max_backlog_age_s: float = 300.0
     """/readyz is degraded once the oldest unprocessed delivery is older."""
 
@@ -104,11 +113,10 @@ def readyz(request: Request) -> Response:
     context: WebContext = request.app.state.context
     processing = _processing_state(context)
     try:
-        with context.engine.connect() as connection:
-            pending = order_queries.inbox_backlog(connection)["pending"]
-            health = quarantine.processing_health(connection, context.clock())
+        inbox = context.inbox.state(context.clock())
     except Exception as error:
         return JSONResponse({"status": "unavailable", "database": str(error)}, 503)
+    pending, health = inbox.backlog["pending"], inbox.processing
     problems = health.problems(context.max_backlog_age_s)
     if processing == "stopped":
         problems.insert(0, "processing worker stopped")
@@ -139,10 +147,10 @@ def metrics(request: Request) -> Response:
     context.metrics.intake_commits.set(context.writer.batches_committed)
     if context.processing_running is not None:
         context.metrics.processing_up.set(1 if context.processing_running() else 0)
-    with context.engine.connect() as connection:
-        for status, count in order_queries.inbox_backlog(connection).items():
-            context.metrics.inbox_rows.labels(status).set(count)
-        health = quarantine.processing_health(connection, context.clock())
+    inbox = context.inbox.state(context.clock())
+    for status, count in inbox.backlog.items():
+        context.metrics.inbox_rows.labels(status).set(count)
+    health = inbox.processing
     context.metrics.quarantined.set(health.quarantined)
     context.metrics.oldest_pending_age.set(health.oldest_pending_age_s or 0.0)
     context.metrics.store_api_waiting.clear()

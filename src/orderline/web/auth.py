@@ -1,47 +1,49 @@
-"""Bearer-token authentication and role checks for the JSON API."""
+"""Bearer-token authentication for the JSON API: the one dependency that finds who a
+request acts as (its principal: the token's name and role), and role checks on it.
+
+Every API route depends on `current_principal`, directly or through `require`; FastAPI
+resolves it once per request, so a token is looked up once however many parameters use it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from orderline.store.tokens import role_for_token
+from orderline.services.api_tokens import Principal, Role
 
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    OPERATIONS = "operations"
-    SUPPORT = "support"
-    VIEWER = "viewer"
-
+__all__ = ["Authenticated", "Principal", "Role", "current_principal", "require"]
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `orderline token create`")
 
 
-def current_role(
+def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Role:
+) -> Principal:
+    """Who the bearer token belongs to; 401 without a live token."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-    with request.app.state.context.engine.connect() as connection:
-        role = role_for_token(connection, credentials.credentials)
-    if role is None:
+    principal: Principal | None = request.app.state.context.tokens.principal(credentials.credentials)
+    if principal is None:
         raise HTTPException(401, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
-    return Role(role)
+    return principal
 
 
-def require(*roles: Role) -> Callable[[Role], Role]:
-    """A dependency that lets only `roles` (and always admin) through."""
+Authenticated = Annotated[Principal, Depends(current_principal)]
+"""Any live token (viewer and up)."""
+
+
+def require(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency that lets only `roles` (and always admin) through; 403 for the others."""
     allowed = {Role.ADMIN, *roles}
 
-    def check(role: Annotated[Role, Depends(current_role)]) -> Role:
-        if role not in allowed:
-            raise HTTPException(403, f"role {role.value} may not do this")
-        return role
+    def check(principal: Authenticated) -> Principal:
+        if principal.role not in allowed:
+            raise HTTPException(403, f"role {principal.role.value} may not do this")
+        return principal
 
     return check

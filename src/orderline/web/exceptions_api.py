@@ -8,48 +8,29 @@ token used.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from orderline.services.exception_actions import Action, ExceptionClosed, ExceptionNotFound, ExceptionRef, act
-from orderline.store import exception_records as records
-from orderline.store.exception_records import QueueFilter, StoredException
-from orderline.store.tables import api_tokens
-from orderline.store.tokens import hash_token
-from orderline.web.auth import Role, current_role, require
+from orderline.services.exception_queue import (
+    DUE_SOON,
+    Action,
+    ExceptionClosed,
+    ExceptionNotFound,
+    ExceptionRef,
+    QueueEntry,
+    QueueFilter,
+)
+from orderline.web.auth import Authenticated, Principal, Role, require
+
+if TYPE_CHECKING:
+    from orderline.web.app import WebContext
 
 router = APIRouter(prefix="/api/v1", tags=["exceptions"])
 
-Reader = Annotated[Role, Depends(current_role)]
-Actor = Annotated[Role, Depends(require(Role.OPERATIONS, Role.SUPPORT))]
-_bearer = HTTPBearer(auto_error=False)
+Actor = Annotated[Principal, Depends(require(Role.OPERATIONS, Role.SUPPORT))]
 SlaState = Literal["ok", "due_soon", "breached"]
-DUE_SOON = timedelta(minutes=60)
-
-
-def token_name(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> str:
-    """Who is acting: the name the bearer token was created with."""
-    if credentials is None:
-        raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-    with request.app.state.context.engine.connect() as connection:
-        name = connection.execute(
-            select(api_tokens.c.name).where(
-                api_tokens.c.token_hash == hash_token(credentials.credentials),
-                api_tokens.c.revoked_at.is_(None),
-            )
-        ).scalar_one_or_none()
-    if name is None:
-        raise HTTPException(401, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
-    return str(name)
-
-
-ActorName = Annotated[str, Depends(token_name)]
 
 
 class EscalationLevelOut(BaseModel):
@@ -98,11 +79,12 @@ class Resolution(BaseModel):
     resolution: str = Field(default="resolved by hand", min_length=1, max_length=1000)
 
 
-def _out(row: StoredException, sla: str, now: datetime) -> dict[str, Any]:
+def _out(entry: QueueEntry, now: datetime) -> dict[str, Any]:
+    row = entry.exception
     return {
         **{name: getattr(row, name) for name in ExceptionOut.model_fields if hasattr(row, name)},
         "age_hours": round((now - row.opened_at) / timedelta(hours=1), 2),
-        "sla": sla,
+        "sla": entry.sla,
         "escalation": [lv._asdict() for lv in row.due_levels],
     }
 
@@ -110,7 +92,7 @@ def _out(row: StoredException, sla: str, now: datetime) -> dict[str, Any]:
 @router.get("/exceptions", response_model=ExceptionQueue)
 def list_exceptions(
     request: Request,
-    _: Reader,
+    _: Authenticated,
     owner: str | None = None,
     type: str | None = None,
     store: str | None = None,
@@ -121,59 +103,47 @@ def list_exceptions(
 ) -> dict[str, Any]:
     """The exception queue, oldest first. `sla` is measured on the first escalation level:
     breached once it is due, due_soon within `due_soon_minutes` of it, else ok."""
-    now = request.app.state.context.clock()
+    context: WebContext = request.app.state.context
+    now = context.clock()
     where = QueueFilter(store_id=store, owner=owner, type=type, sla=sla, state=state)
     window = timedelta(minutes=due_soon_minutes)
-    with request.app.state.context.engine.connect() as connection:
-        rows = records.list_queue(connection, where, now, window, limit)
-        counts = records.count_by_owner(connection, where, now, window)
-    return {"items": [_out(row, s, now) for row, s in rows], "counts_by_owner": counts}
+    entries = context.exceptions.entries(where, now, due_soon=window, limit=limit)
+    counts = context.exceptions.counts_by_owner(where, now, due_soon=window)
+    return {"items": [_out(entry, now) for entry in entries], "counts_by_owner": counts}
 
 
 _ONE = "/stores/{store_id}/orders/{order_id}/exceptions/{key}"
 
 
-def _sla_now(row: StoredException, now: datetime) -> str:
-    """The queue's SLA state (see `list_exceptions`) with the default window."""
-    if row.first_due_at is None or row.first_due_at > now + DUE_SOON:
-        return "ok"
-    return "breached" if row.first_due_at <= now else "due_soon"
-
-
-def _act(request: Request, ref: ExceptionRef, action: Action, actor: str, text: str = "") -> Any:
-    """Apply one action through the service; 404 / 409 for a missing / resolved exception."""
-    now = request.app.state.context.clock()
+def _act(request: Request, ref: ExceptionRef, action: Action, actor: Principal, text: str = "") -> Any:
+    """Apply one action through the service, recorded with the token's name; 404 / 409 for
+    a missing / resolved exception."""
+    context: WebContext = request.app.state.context
+    now = context.clock()
     try:
-        with request.app.state.context.engine.begin() as connection:
-            updated = act(connection, ref, action, actor, now, text)
+        entry = context.exceptions.act(ref, action, actor.name, now, text)
     except ExceptionNotFound as error:
         raise HTTPException(404, str(error)) from error
     except ExceptionClosed as error:
         raise HTTPException(409, str(error)) from error
-    return _out(updated, _sla_now(updated, now), now)
+    return _out(entry, now)
 
 
 @router.post(f"{_ONE}/acknowledge", response_model=ExceptionOut)
-def acknowledge(request: Request, store_id: str, order_id: str, key: str, _: Actor, actor: ActorName) -> Any:
+def acknowledge(request: Request, store_id: str, order_id: str, key: str, actor: Actor) -> Any:
     return _act(request, ExceptionRef(store_id, order_id, key), Action.ACKNOWLEDGE, actor)
 
 
 @router.post(f"{_ONE}/assign", response_model=ExceptionOut)
-def assign(
-    request: Request, store_id: str, order_id: str, key: str, body: Assignment, _: Actor, actor: ActorName
-) -> Any:
+def assign(request: Request, store_id: str, order_id: str, key: str, body: Assignment, actor: Actor) -> Any:
     return _act(request, ExceptionRef(store_id, order_id, key), Action.ASSIGN, actor, body.assignee)
 
 
 @router.post(f"{_ONE}/note", response_model=ExceptionOut)
-def note(
-    request: Request, store_id: str, order_id: str, key: str, body: Note, _: Actor, actor: ActorName
-) -> Any:
+def note(request: Request, store_id: str, order_id: str, key: str, body: Note, actor: Actor) -> Any:
     return _act(request, ExceptionRef(store_id, order_id, key), Action.NOTE, actor, body.text)
 
 
 @router.post(f"{_ONE}/resolve", response_model=ExceptionOut)
-def resolve(
-    request: Request, store_id: str, order_id: str, key: str, body: Resolution, _: Actor, actor: ActorName
-) -> Any:
+def resolve(request: Request, store_id: str, order_id: str, key: str, body: Resolution, actor: Actor) -> Any:
     return _act(request, ExceptionRef(store_id, order_id, key), Action.RESOLVE, actor, body.resolution)

@@ -6,17 +6,19 @@ Operations and admin only: a delivery's body is the platform's order, buyer data
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from orderline.services import quarantine
-from orderline.web.auth import Role, require
-from orderline.web.exceptions_api import ActorName
+from orderline.services.inbox_operations import RETRY, SKIP
+from orderline.web.auth import Principal, Role, require
+
+if TYPE_CHECKING:
+    from orderline.web.app import WebContext
 
 router = APIRouter(prefix="/api/v1/inbox", tags=["intake"])
-Operator = Annotated[Role, Depends(require(Role.OPERATIONS))]
+Operator = Annotated[Principal, Depends(require(Role.OPERATIONS))]
 
 
 class SetAsideDelivery(BaseModel):
@@ -45,26 +47,25 @@ class Released(BaseModel):
 def list_quarantine(request: Request, _: Operator, store: str | None = None) -> list[dict[str, Any]]:
     """Deliveries that could not be processed, with the reason, and those waiting for
     their store's platform API; oldest first."""
-    return quarantine.set_aside(request.app.state.context.engine, store)
+    context: WebContext = request.app.state.context
+    return context.inbox.set_aside(store)
 
 
 @router.post("/{inbox_id}/retry", response_model=Released)
-def retry(request: Request, inbox_id: int, _: Operator, actor: ActorName) -> dict[str, int]:
+def retry(request: Request, inbox_id: int, operator: Operator) -> dict[str, int]:
     """Put a quarantined delivery back in line (after a fix); 404 when it is not quarantined."""
-    return {"changed": _release(request, quarantine.RETRY, [inbox_id], actor, None)}
+    return {"changed": _release(request, RETRY, [inbox_id], operator.name, None)}
 
 
 @router.post("/{inbox_id}/skip", response_model=Released)
-def skip(request: Request, inbox_id: int, body: SkipBody, _: Operator, actor: ActorName) -> dict[str, int]:
+def skip(request: Request, inbox_id: int, body: SkipBody, operator: Operator) -> dict[str, int]:
     """Give up on a quarantined delivery for good, saying why."""
-    return {"changed": _release(request, quarantine.SKIP, [inbox_id], actor, body.reason)}
+    return {"changed": _release(request, SKIP, [inbox_id], operator.name, body.reason)}
 
 
 def _release(request: Request, action: str, ids: list[int], actor: str, reason: str | None) -> int:
-    context = request.app.state.context
-    changed = quarantine.release(
-        context.engine, action, context.clock(), inbox_ids=ids, actor=actor, reason=reason
-    )
+    context: WebContext = request.app.state.context
+    changed = context.inbox.release(action, context.clock(), inbox_ids=ids, actor=actor, reason=reason)
     if changed == 0:
         raise HTTPException(404, f"no quarantined delivery {ids[0]}")
     return changed

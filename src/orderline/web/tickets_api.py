@@ -7,18 +7,18 @@ no store, so a store filter leaves it out.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from orderline.store import ticket_records
-from orderline.store.ticket_records import TicketFilter
-from orderline.web.auth import Role, current_role
+from orderline.services.support_tickets import TicketFilter
+from orderline.web.auth import Authenticated
+
+if TYPE_CHECKING:
+    from orderline.web.app import WebContext
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
-
-Reader = Annotated[Role, Depends(current_role)]
 
 
 class Ticket(BaseModel):
@@ -38,7 +38,7 @@ class Ticket(BaseModel):
 @router.get("/tickets", response_model=list[Ticket])
 def list_tickets(
     request: Request,
-    _: Reader,
+    _: Authenticated,
     store: Annotated[str | None, Query(description="Only tickets linked to this store's orders.")] = None,
     created_from: Annotated[
         datetime | None, Query(alias="from", description="Created at or after (UTC without an offset).")
@@ -49,16 +49,18 @@ def list_tickets(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     """Support tickets, newest first."""
+    context: WebContext = request.app.state.context
     where = TicketFilter(store, _aware(created_from), _aware(created_to))
-    with request.app.state.context.engine.connect() as connection:
-        return ticket_records.search_tickets(connection, where, limit)
+    return context.tickets.search(where, limit)
 
 
 @router.get("/stores/{store_id}/orders/{platform_order_id}/tickets", response_model=list[Ticket])
-def order_tickets(request: Request, _: Reader, store_id: str, platform_order_id: str) -> list[dict[str, Any]]:
+def order_tickets(
+    request: Request, _: Authenticated, store_id: str, platform_order_id: str
+) -> list[dict[str, Any]]:
     """The support tickets linked to one order, oldest first."""
-    with request.app.state.context.engine.connect() as connection:
-        return ticket_records.list_tickets(connection, store_id, platform_order_id)
+    context: WebContext = request.app.state.context
+    return context.tickets.of_order(store_id, platform_order_id)
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from orderline.services.intake import Accepted, WebhookIntake, WebhookRequest
-from orderline.store.inbox import GroupCommitWriter
+from orderline.services.intake_log import IntakeWriter
 from orderline.web.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class WebhookEndpoint:
     def __init__(
         self,
         intake: WebhookIntake,
-        writer: GroupCommitWriter,
+        writer: IntakeWriter,
         metrics: Metrics,
         clock: Callable[[], datetime],
     ) -> None:

@@ -1,0 +1,68 @@
+"""The exception queue as the API and the CLI use it: matching exceptions with their SLA
+state, counts per owner, and the actions people take (through `exception_actions`).
+
+An exception's SLA state has one definition, in the queue's query
+(`exception_records._sla_state`): the listing filters and reports with it, and an action's
+answer reads the acted-on exception's state from the same expression.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+
+from orderline.services.exception_actions import Action, ExceptionClosed, ExceptionNotFound, ExceptionRef, act
+from orderline.store import exception_records as records
+from orderline.store.exception_records import QueueFilter, StoredException
+
+__all__ = [
+    "DUE_SOON",
+    "Action",
+    "ExceptionClosed",
+    "ExceptionNotFound",
+    "ExceptionQueue",
+    "ExceptionRef",
+    "QueueEntry",
+    "QueueFilter",
+    "StoredException",
+]
+
+DUE_SOON = timedelta(hours=1)
+"""How close to its first escalation level an exception is `due_soon`, unless asked otherwise."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    exception: StoredException
+    sla: str
+    """`ok`, `due_soon` or `breached` at the moment asked."""
+
+
+class ExceptionQueue:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def entries(
+        self, where: QueueFilter, now: datetime, *, due_soon: timedelta = DUE_SOON, limit: int = 100
+    ) -> list[QueueEntry]:
+        """Matching exceptions, oldest first, each with its SLA state at `now`."""
+        with self._engine.connect() as connection:
+            rows = records.list_queue(connection, where, now, due_soon, limit)
+        return [QueueEntry(row, sla) for row, sla in rows]
+
+    def counts_by_owner(
+        self, where: QueueFilter, now: datetime, *, due_soon: timedelta = DUE_SOON
+    ) -> dict[str, int]:
+        """Counts per owner over the same filter with the owner left out (a queue's tabs)."""
+        with self._engine.connect() as connection:
+            return records.count_by_owner(connection, where, now, due_soon)
+
+    def act(self, ref: ExceptionRef, action: Action, actor: str, now: datetime, text: str = "") -> QueueEntry:
+        """Apply one action (see `exception_actions.act`) and return the exception as the
+        queue shows it at `now` (default window). Raises ExceptionNotFound or ExceptionClosed."""
+        with self._engine.begin() as connection:
+            updated = act(connection, ref, action, actor, now, text)
+            sla = records.sla_of(connection, updated.id, now, DUE_SOON)
+        return QueueEntry(updated, sla)

@@ -1,0 +1,55 @@
+"""The inbox as operators see it: its backlog and processing health (for /readyz and
+/metrics), and the quarantine (what is set aside and why, retried or skipped by hand);
+see `services.quarantine` for what retrying and skipping do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from orderline.services import quarantine
+from orderline.services.quarantine import RETRY, SKIP, ProcessingHealth
+from orderline.store import order_queries
+
+__all__ = ["RETRY", "SKIP", "InboxOperations", "InboxState", "ProcessingHealth"]
+
+
+@dataclass(frozen=True, slots=True)
+class InboxState:
+    backlog: dict[str, int]
+    """Deliveries not (yet) processed, by status (every backlog status, 0 when none)."""
+    processing: ProcessingHealth
+
+
+class InboxOperations:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def state(self, now: datetime) -> InboxState:
+        """The backlog and processing health at `now`; raises when the database does not answer."""
+        with self._engine.connect() as connection:
+            backlog = order_queries.inbox_backlog(connection)
+            health = quarantine.processing_health(connection, now)
+        return InboxState(backlog, health)
+
+    def set_aside(self, store_id: str | None = None) -> list[dict[str, Any]]:
+        """Quarantined deliveries and those waiting for a platform API, oldest first."""
+        return quarantine.set_aside(self._engine, store_id)
+
+    def release(
+        self,
+        action: str,
+        now: datetime,
+        *,
+        inbox_ids: Sequence[int] | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> int:
+        """Retry (RETRY) or skip (SKIP) quarantined deliveries, every one when `inbox_ids`
+        is None; how many changed."""
+        return quarantine.release(self._engine, action, now, inbox_ids=inbox_ids, actor=actor, reason=reason)

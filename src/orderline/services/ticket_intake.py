@@ -1,0 +1,174 @@
+"""Helpdesk ticket intake, beside the platform webhook intake (`services.intake`): the
+configured helpdesk (Zendesk or Gorgias) reports a support ticket; decide whether the
+delivery is authentic and fresh, keep a refused one as a dead letter with its reason, and
+link an accepted ticket to its order and record it for the scorecard.
+
+The bodies accepted are documented in `channels/helpdesk/tickets.py`. A delivery is
+refused 404 when its kind is not the configured helpdesk, 401 for a bad or missing
+signature or secret (or a Zendesk signature too old: a possible replay), 400 for an
+unreadable body and 413 over the size limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from orderline.channels.helpdesk.tickets import (
+    ZENDESK_SIGNATURE_HEADER,
+    ZENDESK_TIMESTAMP_HEADER,
+    IncomingTicket,
+    TicketPayloadError,
+    parse_gorgias_webhook,
+    parse_zendesk_webhook,
+    verify_zendesk_signature,
+)
+from orderline.config.messaging import HelpdeskConfig
+from orderline.services.intake_log import IntakeWriter
+from orderline.services.tickets import WEBHOOK, TicketRecorded, record_incoming
+from orderline.store.inbox import DeadLetterRecord
+
+__all__ = ["HelpdeskDelivery", "Refusal", "TicketIntake", "TicketRecorded", "check_delivery"]
+
+DEAD_LETTER_PLATFORM = "helpdesk"
+"""Dead letters of ticket deliveries are filed under `helpdesk:{kind}`."""
+SECRET_HEADER = "X-Orderline-Webhook-Secret"
+SIGNATURE_WINDOW = timedelta(minutes=5)
+"""How far a Zendesk signature timestamp may be from our clock: an older signed body is
+refused as a possible replay (Zendesk retries re-sign with a fresh timestamp)."""
+PARSERS: dict[str, Callable[[bytes], IncomingTicket]] = {
+    "zendesk": parse_zendesk_webhook,
+    "gorgias": parse_gorgias_webhook,
+}
+_PLATFORM_COLUMN_CHARS = 32
+_PATH_COLUMN_CHARS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class HelpdeskDelivery:
+    kind: str
+    """The helpdesk the delivery says it comes from (the path's `{kind}`)."""
+    path: str
+    headers: dict[str, str]
+    """Names in lower case."""
+    body: bytes
+    received_at: datetime
+    body_too_large: bool = False
+    """`body` holds only the first bytes, up to the limit."""
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    status_code: int
+    reason: str
+
+
+def check_delivery(config: HelpdeskConfig | None, delivery: HelpdeskDelivery) -> IncomingTicket | Refusal:
+    """The ticket in an authenticated, fresh, readable delivery, or why it is refused."""
+    kind, headers, body = delivery.kind, delivery.headers, delivery.body
+    if config is None or config.kind != kind:
+        return Refusal(404, f"no {kind} helpdesk is configured")
+    secret = config.webhook_secret.get_secret_value() if config.webhook_secret else ""
+    if secret:
+        check = _zendesk_problem if kind == "zendesk" else _gorgias_problem
+        problem = check(headers, body, secret, delivery.received_at)
+        if problem is not None:
+            return Refusal(401, problem)
+    try:
+        return PARSERS[kind](body)
+    except TicketPayloadError as error:
+        return Refusal(400, str(error))
+
+
+def _zendesk_problem(headers: Mapping[str, str], body: bytes, secret: str, now: datetime) -> str | None:
+    timestamp = headers.get(ZENDESK_TIMESTAMP_HEADER.lower())
+    signature = headers.get(ZENDESK_SIGNATURE_HEADER.lower())
+    if not verify_zendesk_signature(body, timestamp, signature, secret):
+        return "missing or invalid signature"
+    signed_at = _moment(timestamp or "")
+    if signed_at is None:
+        return f"unreadable {ZENDESK_TIMESTAMP_HEADER} {timestamp!r}"
+    if abs(now - signed_at) > SIGNATURE_WINDOW:
+        return f"signature timestamp {timestamp} is more than 5 minutes from now; refused as a replay"
+    return None
+
+
+def _gorgias_problem(headers: Mapping[str, str], _body: bytes, secret: str, _now: datetime) -> str | None:
+    # Gorgias HTTP integrations cannot sign, so the merchant adds this header to the integration.
+    given = headers.get(SECRET_HEADER.lower(), "")
+    if not hmac.compare_digest(given.encode(), secret.encode()):
+        return f"missing or wrong {SECRET_HEADER} header"
+    return None
+
+
+def _moment(text: str) -> datetime | None:
+    """An ISO 8601 timestamp (what Zendesk sends) or Unix seconds, as aware UTC."""
+    try:
+        if text.isdigit():
+            return datetime.fromtimestamp(int(text), UTC)
+        moment = datetime.fromisoformat(text)
+    except (ValueError, OverflowError):
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def dead_letter(delivery: HelpdeskDelivery, refusal: Refusal) -> DeadLetterRecord:
+    """The refused delivery as kept in the dead-letter list, a shared secret masked."""
+    kept_headers = dict(delivery.headers)
+    if SECRET_HEADER.lower() in kept_headers:
+        # A wrong secret may be one typo away from the right one: never store it.
+        kept_headers[SECRET_HEADER.lower()] = "***"
+    return DeadLetterRecord(
+        received_at=delivery.received_at,
+        platform=f"{DEAD_LETTER_PLATFORM}:{delivery.kind}"[:_PLATFORM_COLUMN_CHARS],
+        store_id=None,
+        path=delivery.path[:_PATH_COLUMN_CHARS],
+        status_code=refusal.status_code,
+        reason=refusal.reason,
+        headers=kept_headers,
+        body=delivery.body,
+    )
+
+
+class TicketIntake:
+    """Ticket deliveries from the configured helpdesk (None refuses them all, 404)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        writer: IntakeWriter,
+        helpdesk: HelpdeskConfig | None,
+        store_ids: Sequence[str],
+        max_body_bytes: int,
+    ) -> None:
+        self._engine = engine
+        self._writer = writer
+        self._helpdesk = helpdesk
+        self._store_ids = tuple(store_ids)
+        self.max_body_bytes = max_body_bytes
+
+    async def receive(self, delivery: HelpdeskDelivery) -> TicketRecorded | Refusal:
+        """The ticket linked to its order and recorded (a retry of a known ticket too), or
+        why it was refused, the delivery kept as a dead letter. Raises when the database
+        cannot take either: nothing is kept, so the helpdesk should retry."""
+        outcome = self.check(delivery)
+        if isinstance(outcome, Refusal):
+            await self._writer.write(dead_letter(delivery, outcome))
+            return outcome
+        # A ticket is a handful a day per agent: recorded in a thread, off the event loop.
+        return await asyncio.to_thread(self._record, outcome)
+
+    def check(self, delivery: HelpdeskDelivery) -> IncomingTicket | Refusal:
+        if delivery.body_too_large:
+            limit, kept = self.max_body_bytes, len(delivery.body)
+            return Refusal(413, f"body over the {limit}-byte limit; first {kept} bytes kept")
+        return check_delivery(self._helpdesk, delivery)
+
+    def _record(self, ticket: IncomingTicket) -> TicketRecorded:
+        with self._engine.begin() as connection:
+            return record_incoming(connection, ticket, WEBHOOK, self._store_ids)
