@@ -25,11 +25,11 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select
 
+from orderline.bootstrap.outreach import build_outreach
 from orderline.channels.pickup import PickupChannel, PickupSettings
 from orderline.config import OrderlineConfig
 from orderline.connectors.shopify import ShopifyConnector
 from orderline.domain.exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
-from orderline.outreach import build_outreach
 from orderline.services.delivery import outgoing
 from orderline.services.processing import Processor
 from orderline.services.scheduler import tick

@@ -24,6 +24,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import Engine, func, select
 
+from orderline.bootstrap.outreach import Outreach, build_outreach
 from orderline.channels.email import SmtpChannel, SmtpSettings
 from orderline.config import OrderlineConfig
 from orderline.domain.exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY, ExceptionPolicy
@@ -39,7 +40,6 @@ from orderline.domain.facts import (
     ShipmentRecorded,
 )
 from orderline.domain.vocabulary import DeliveryStatus, HoldReason, PaymentStatus
-from orderline.outreach import Outreach, build_outreach
 from orderline.services.processing import Processor
 from orderline.services.scheduler import enqueue_now, tick
 from orderline.store import exception_records
@@ -195,7 +195,7 @@ class World:
     def run(self, now: datetime) -> None:
         tick(
             self.engine, lambda _s: self.policy, lambda _s: DEFAULT_CALENDAR, now,
-            record_facts=self.processor.record_facts, after=self.outreach.after,
+            record_facts=self.processor.record_facts, listeners=self.outreach.listeners,
         )  # fmt: skip
         self.outreach.deliver(now)
 

@@ -24,10 +24,10 @@ import httpx
 from sqlalchemy import Connection, Engine, func, select
 
 from orderline.bootstrap import connectors, domain_ownership, store_endpoint
+from orderline.bootstrap.outreach import Outreach, build_outreach
 from orderline.config import OrderlineConfig
 from orderline.connectors.bigcommerce import ApiSettings, BigCommerceClient, BigCommerceConnector
 from orderline.domain.exceptions import DEFAULT_CALENDAR
-from orderline.outreach import Outreach, build_outreach
 from orderline.services import scheduler
 from orderline.services.intake import Accepted, WebhookIntake, WebhookRequest
 from orderline.services.processing import Processor
@@ -222,7 +222,7 @@ class World:
         self._process()
         scheduler.tick(
             self.engine, lambda _s: self.policy, lambda s: self.calendars.get(s, DEFAULT_CALENDAR), now,
-            record_facts=self.processor.record_facts, after=self.outreach.after,
+            record_facts=self.processor.record_facts, listeners=self.outreach.listeners,
         )  # fmt: skip
         while self.outreach.deliver(now).attempts:
             pass

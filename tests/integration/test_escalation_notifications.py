@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from orderline.outreach import build_outreach
+from orderline.bootstrap.outreach import build_outreach
 from orderline.services.notifications import list_notifications
 from tests.integration.messaging_world import (
     ORDER,

@@ -27,10 +27,10 @@ import typer
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
+from orderline.bootstrap.outreach import Outreach, build_outreach
 from orderline.cli import audit as audit_cli
 from orderline.connectors.shopify import ShopifyConnector
 from orderline.domain.exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
-from orderline.outreach import Outreach, build_outreach
 from orderline.services.messaging_audit import AuditReport, FindingKind, audit, audit_settings
 from orderline.services.processing import Processor
 from orderline.services.scheduler import tick
@@ -115,7 +115,7 @@ class SimulatedShop:
     def run(self) -> None:
         tick(
             self.engine, lambda _s: DEFAULT_POLICY, lambda _s: DEFAULT_CALENDAR, self.now,
-            record_facts=self.processor.record_facts, after=self.outreach.after,
+            record_facts=self.processor.record_facts, listeners=self.outreach.listeners,
         )  # fmt: skip
         while self.outreach.deliver(self.now).attempts:
             pass

@@ -12,8 +12,8 @@ from dataclasses import replace
 
 from sqlalchemy import Engine
 
+from orderline.bootstrap.outreach import build_outreach
 from orderline.channels.helpdesk import ZendeskHelpdesk, ZendeskSettings
-from orderline.outreach import build_outreach
 from orderline.services.handoffs import list_handoffs
 from orderline.store.messaging_tables import support_tickets
 from tests.fakes.helpdesks import FakeZendesk

@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import Connection
 
@@ -59,9 +60,19 @@ PROBE_HORIZON = timedelta(days=366)
 """How far ahead a future detector firing is looked for. Every default threshold is at
 most days long; a longer one is still seen as soon as anything happens to the order."""
 
-AfterEvaluation = Callable[[Connection, Order, "Evaluation", datetime], datetime | None]
-"""Runs in the evaluation's transaction once exceptions are settled (customer messages,
-helpdesk hand-offs); returns when the order needs looking at again, if ever."""
+
+class EvaluationListener(Protocol):
+    """Acts once an order's exceptions are settled, in the evaluation's transaction:
+    escalation notices (`services.notifications.EscalationNotices`), helpdesk hand-offs
+    (`services.handoffs.HandoffRequests`) and customer messages
+    (`services.messaging.MessagePlanner`). The composition root lists them."""
+
+    def evaluated(
+        self, connection: Connection, order: Order, evaluation: Evaluation, now: datetime
+    ) -> datetime | None:
+        """Do what the evaluation calls for; return when the order needs looking at again, if ever."""
+        ...
+
 
 RecordFacts = Callable[[Connection, str, str, Sequence[Fact]], None]
 """Stores facts Orderline established and refolds the order in the caller's transaction
@@ -110,11 +121,11 @@ def evaluate_order(
     calendar: BusinessCalendar,
     now: datetime,
     record_facts: RecordFacts | None = None,
-    after: AfterEvaluation | None = None,
+    listeners: Sequence[EvaluationListener] = (),
 ) -> Evaluation:
     """Bring one order's stored exceptions, Orderline holds and timer in line with its
-    state at `now`. Holds are recorded only when `record_facts` is given; `after` runs
-    last, in the same transaction, and its due time joins the order's timer."""
+    state at `now`. Holds are recorded only when `record_facts` is given; the `listeners` run
+    last, in the same transaction, and their due times join the order's timer."""
     now = utc(now)
     lock_orders(connection, [(store_id, order_id)])
     order = _load_order(connection, store_id, order_id)
@@ -133,8 +144,8 @@ def evaluate_order(
             _resolved(evaluation, row, now)
     records.record_events(connection, evaluation.events)
     due = next_due(order, live, policy, calendar, now)
-    if after is not None:
-        due = _earliest(due, after(connection, order, evaluation, now), now)
+    for listener in listeners:
+        due = _earliest(due, listener.evaluated(connection, order, evaluation, now), now)
     if due is None:
         records.clear_timer(connection, store_id, order_id)
     else:

@@ -12,14 +12,16 @@ ticket instead of opening a second. The ticket also counts for the scorecard
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
 from orderline.channels.helpdesk.handoff import HandoffRequest, HandoffResult, Helpdesk, Priority
+from orderline.domain.order import Order
 from orderline.services.delivery import DEFAULT_TERMS, OutboxTerms, OutboxWorker
-from orderline.services.exceptions import ExceptionChange
+from orderline.services.exceptions import Evaluation, ExceptionChange
 from orderline.services.order_story import order_story
 from orderline.store.handoff_records import HANDOFFS, StoredHandoff, claimed_handoff, insert_handoff
 from orderline.store.handoff_records import HandoffAsk as HandoffAsk
@@ -32,6 +34,20 @@ def escalation_key(change: ExceptionChange) -> str:
     """One ticket per exception of an order: a later level reaching support again (the
     default ladder's manager level) is the same case, already in the helpdesk."""
     return f"{change.store_id}:{change.order_id}:{change.key}"
+
+
+@dataclass(frozen=True)
+class HandoffRequests:
+    """Evaluation listener: one helpdesk hand-off per escalation to a hand-off target."""
+
+    targets: frozenset[str]
+    helpdesk: str
+
+    def evaluated(
+        self, connection: Connection, order: Order, evaluation: Evaluation, now: datetime
+    ) -> datetime | None:
+        request_for_escalations(connection, evaluation.escalated, self.targets, self.helpdesk, now)
+        return None
 
 
 def request_for_escalations(

@@ -61,6 +61,7 @@ from orderline.domain.messaging.buyer_zone import buyer_zone
 from orderline.domain.messaging.cadence import SEARCH_DAYS
 from orderline.domain.messaging.kinds import MessageKind
 from orderline.domain.order import Order
+from orderline.services.exceptions import Evaluation
 from orderline.services.importer import IMPORT_KEY_PREFIX
 from orderline.store import exception_records, message_records
 from orderline.store.outbox import OutboxState
@@ -98,6 +99,12 @@ SettingsFor = Callable[[str], "StoreMessaging | None"]
 class MessagePlanner:
     def __init__(self, settings_for: SettingsFor) -> None:
         self._settings_for = settings_for
+
+    def evaluated(
+        self, connection: Connection, order: Order, evaluation: Evaluation, now: datetime
+    ) -> datetime | None:
+        """Evaluation listener: the order's messages, once its exceptions are settled."""
+        return self.plan(connection, order, now)
 
     def plan(self, connection: Connection, order: Order, now: datetime) -> datetime | None:
         """Record every message due for `order` at `now`; the next moment to look again."""

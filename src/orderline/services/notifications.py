@@ -19,8 +19,9 @@ from sqlalchemy import Connection, Engine
 
 from orderline.channels.delivery import Channel, DeliveryResult, Outcome, OutgoingMessage
 from orderline.domain.exceptions.escalation import TargetKind, target_kind
+from orderline.domain.order import Order
 from orderline.services.delivery import DEFAULT_TERMS, OutboxTerms, OutboxWorker
-from orderline.services.exceptions import ExceptionChange
+from orderline.services.exceptions import Evaluation, ExceptionChange
 from orderline.services.order_story import order_story
 from orderline.store.notification_records import (
     NOTIFICATIONS,
@@ -36,6 +37,17 @@ ESCALATION = "escalation"
 
 WebhookFor = Callable[[str], Channel]
 """A channel posting to one target URL."""
+
+
+class EscalationNotices:
+    """Evaluation listener: a notice for each escalation to an e-mail or webhook target."""
+
+    def evaluated(
+        self, connection: Connection, order: Order, evaluation: Evaluation, now: datetime
+    ) -> datetime | None:
+        if evaluation.escalated:
+            notify_escalations(connection, evaluation.escalated, now)
+        return None
 
 
 def notify_escalations(connection: Connection, escalated: Sequence[ExceptionChange], now: datetime) -> int:

@@ -12,7 +12,7 @@ Exceptions that hold fulfilment place their holds as facts through `record_facts
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,8 +21,8 @@ from sqlalchemy import Connection, Engine
 from orderline.domain.exceptions import BusinessCalendar, ExceptionPolicy
 from orderline.domain.exceptions.findings import utc
 from orderline.services.exceptions import (
-    AfterEvaluation,
     Evaluation,
+    EvaluationListener,
     ExceptionChange,
     RecordFacts,
     evaluate_order,
@@ -71,7 +71,7 @@ def tick(
     batch_size: int = 200,
     record_facts: RecordFacts | None = None,
     max_batches: int | None = None,
-    after: AfterEvaluation | None = None,
+    listeners: Sequence[EvaluationListener] = (),
 ) -> TickResult:
     """Evaluate every order due at `now`, earliest first, one transaction per batch
     (at most `max_batches` of them; the rest stay due for the next tick).
@@ -86,7 +86,7 @@ def tick(
             for store_id, order_id in due:
                 policy, calendar = policy_for(store_id), calendar_for(store_id)
                 evaluation = evaluate_order(
-                    connection, store_id, order_id, policy, calendar, now, record_facts, after
+                    connection, store_id, order_id, policy, calendar, now, record_facts, listeners
                 )
                 result.add(evaluation)
         if len(due) < batch_size:

@@ -1,8 +1,9 @@
 """Wiring of customer communication and support hand-off: the concrete channels, the
-helpdesk client and each store's messaging settings, chosen from the configuration.
+helpdesk client, each store's messaging settings, and the listeners that act after an
+order's exceptions are evaluated, chosen from the configuration.
 
-Kept beside `bootstrap` (which uses it) so that module stays about the core runtime.
-Nothing here runs unless the configuration has a `messaging:` or `helpdesk:` section.
+Nothing here runs unless the configuration has a `messaging:` or `helpdesk:` section
+(escalation notices to e-mail and webhook targets always do).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from orderline.channels.delivery import Channel
 from orderline.channels.email import SmtpChannel, SmtpSettings
@@ -28,13 +29,12 @@ from orderline.channels.webhook import WebhookChannel, WebhookSettings
 from orderline.config import OrderlineConfig, StoreConfig
 from orderline.config.messaging import HelpdeskConfig, MessagingConfig
 from orderline.domain.messaging import MessagePlan
-from orderline.domain.order import Order
 from orderline.domain.retry import RetryPolicy
 from orderline.services.delivery import DEFAULT_TERMS, DeliveryReport, DeliveryWorker, OutboxTerms
-from orderline.services.exceptions import AfterEvaluation, Evaluation
-from orderline.services.handoffs import HandoffWorker, request_for_escalations
+from orderline.services.exceptions import EvaluationListener
+from orderline.services.handoffs import HandoffRequests, HandoffWorker
 from orderline.services.messaging import MessagePlanner, StoreMessaging
-from orderline.services.notifications import NotificationWorker, notify_escalations
+from orderline.services.notifications import EscalationNotices, NotificationWorker
 
 
 def store_messaging(messaging: MessagingConfig, store: StoreConfig) -> StoreMessaging | None:
@@ -117,9 +117,9 @@ def outbox_terms(config: OrderlineConfig) -> OutboxTerms:
 
 @dataclass
 class Outreach:
-    """What runs after each evaluation, and the workers that deliver its outbox."""
+    """What acts after each evaluation (in this order), and the workers that deliver its outbox."""
 
-    after: AfterEvaluation | None
+    listeners: tuple[EvaluationListener, ...]
     delivery: DeliveryWorker | None
     handoffs: HandoffWorker | None
     notifications: NotificationWorker | None = None
@@ -165,16 +165,16 @@ def build_outreach(
     targets = frozenset(config.helpdesk.handoff_targets) if config.helpdesk else frozenset({"support"})
     helpdesk_name = config.helpdesk.kind if config.helpdesk else (helpdesk.name if helpdesk else "")
 
-    def after(connection: Connection, order: Order, evaluation: Evaluation, now: datetime) -> datetime | None:
-        if evaluation.escalated:
-            notify_escalations(connection, evaluation.escalated, now)
-        if helpdesk is not None:
-            request_for_escalations(connection, evaluation.escalated, targets, helpdesk_name, now)
-        return None if planner is None else planner.plan(connection, order, now)
+    listeners: list[EvaluationListener] = [EscalationNotices()]
+    if helpdesk is not None:
+        listeners.append(HandoffRequests(targets, helpdesk_name))
+    if planner is not None:
+        listeners.append(planner)
 
     terms = outbox_terms(config)
     known = channels or {}
     delivery = DeliveryWorker(engine, known.get, terms) if planner is not None else None
     workers = HandoffWorker(engine, helpdesk, terms) if helpdesk is not None else None
     mail = known.get("email") or known.get("pickup")
-    return Outreach(after, delivery, workers, NotificationWorker(engine, mail, WebhookTargets(), terms))
+    notices = NotificationWorker(engine, mail, WebhookTargets(), terms)
+    return Outreach(tuple(listeners), delivery, workers, notices)

@@ -1,0 +1,61 @@
+"""The one composition root: the only package that chooses concrete adapters (database,
+platform connectors, channels, helpdesk) from the configuration and hands entry points
+the services they call.
+
+- `database`: open or upgrade the configured database.
+- `runtime`: the core runtime (engine, connectors, processor, store directory, outreach).
+- `outreach`: channels, helpdesk client, message settings, and the evaluation listeners.
+- `entry`: the service objects the HTTP API and the commands hold.
+- `processing`: the processing worker's loop and tick.
+"""
+
+from orderline.bootstrap.database import SchemaNotReady, open_engine, upgrade_database
+from orderline.bootstrap.entry import (
+    Background,
+    EntryServices,
+    build_web_context,
+    entry_services,
+    open_services,
+)
+from orderline.bootstrap.outreach import Outreach, build_outreach
+from orderline.bootstrap.processing import (
+    WORKER_TICK_BATCH,
+    WORKER_TICK_BATCHES,
+    processing_loop,
+    processing_thread,
+    run_tick,
+    worker_tick,
+)
+from orderline.bootstrap.runtime import (
+    Runtime,
+    build_runtime,
+    connectors,
+    domain_ownership,
+    exception_types_at,
+    store_endpoint,
+)
+
+__all__ = [
+    "WORKER_TICK_BATCH",
+    "WORKER_TICK_BATCHES",
+    "Background",
+    "EntryServices",
+    "Outreach",
+    "Runtime",
+    "SchemaNotReady",
+    "build_outreach",
+    "build_runtime",
+    "build_web_context",
+    "connectors",
+    "domain_ownership",
+    "entry_services",
+    "exception_types_at",
+    "open_engine",
+    "open_services",
+    "processing_loop",
+    "processing_thread",
+    "run_tick",
+    "store_endpoint",
+    "upgrade_database",
+    "worker_tick",
+]

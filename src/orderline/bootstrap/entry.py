@@ -1,0 +1,105 @@
+"""What the entry points hold: the service objects over one database (the web context,
+a command's services). Entry points never see the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import Engine
+
+from orderline.bootstrap.database import open_engine
+from orderline.bootstrap.runtime import Runtime
+from orderline.config import OrderlineConfig
+from orderline.services.api_tokens import ApiTokens
+from orderline.services.audit_runs import MessagingAudit
+from orderline.services.exception_queue import ExceptionQueue
+from orderline.services.handoff_requests import HandoffDesk
+from orderline.services.inbox_operations import InboxOperations
+from orderline.services.intake import WebhookIntake
+from orderline.services.messaging_audit import audit_settings
+from orderline.services.order_reads import OrderReads
+from orderline.services.support_tickets import SupportTickets
+from orderline.services.ticket_intake import TicketIntake
+from orderline.store.inbox import GroupCommitWriter
+from orderline.web.app import WebContext
+from orderline.web.metrics import Metrics
+
+
+class Background(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    @property
+    def is_running(self) -> bool: ...
+
+
+def build_web_context(runtime: Runtime, *, processing: Background | None = None) -> WebContext:
+    """The web app's dependencies; `processing` runs beside it (a thread or a process)."""
+    config = runtime.config
+    intake = WebhookIntake(runtime.connectors, runtime.stores, config.server.max_body_bytes)
+    writer = GroupCommitWriter(runtime.engine)
+    services = entry_services(config, runtime.engine)
+    store_ids = tuple(store.id for store in config.stores)
+    return WebContext(
+        intake=intake,
+        writer=writer,
+        clock=runtime.clock,
+        metrics=Metrics.create(),
+        tokens=services.tokens,
+        orders=services.orders,
+        exceptions=services.exceptions,
+        inbox=services.inbox,
+        tickets=services.tickets,
+        ticket_intake=TicketIntake(
+            runtime.engine, writer, config.helpdesk, store_ids, config.server.max_body_bytes
+        ),
+        handoffs=services.handoffs,
+        audit=services.audit,
+        on_startup=processing.start if processing else lambda: None,
+        on_shutdown=processing.stop if processing else lambda: None,
+        processing_running=(lambda: processing.is_running) if processing else None,
+        store_ids=store_ids,
+        max_backlog_age_s=config.server.max_backlog_age_s,
+    )
+
+
+@dataclass(frozen=True)
+class EntryServices:
+    """The service objects the HTTP API and the commands call, over one database:
+    entry points hold these, never the engine."""
+
+    tokens: ApiTokens
+    orders: OrderReads
+    exceptions: ExceptionQueue
+    inbox: InboxOperations
+    tickets: SupportTickets
+    handoffs: HandoffDesk
+    audit: MessagingAudit
+    close: Callable[[], None]
+    """Let the database go (at the end of a command; leaving a `with` block does it)."""
+
+    def __enter__(self) -> EntryServices:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def entry_services(config: OrderlineConfig, engine: Engine) -> EntryServices:
+    """Every entry-point service over `engine`, configured from `config`."""
+    return EntryServices(
+        tokens=ApiTokens(engine),
+        orders=OrderReads(engine),
+        exceptions=ExceptionQueue(engine),
+        inbox=InboxOperations(engine),
+        tickets=SupportTickets(engine, [store.id for store in config.stores]),
+        handoffs=HandoffDesk(engine, config.helpdesk.kind if config.helpdesk else None),
+        audit=MessagingAudit(engine, audit_settings(config)),
+        close=engine.dispose,
+    )
+
+
+def open_services(config: OrderlineConfig) -> EntryServices:
+    """A command's services over the configured database; raises SchemaNotReady."""
+    return entry_services(config, open_engine(config))

@@ -1,0 +1,60 @@
+"""The processing worker: its lanes, its tick (exception timers, then the outbox), and a
+tick at any `now`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from orderline.bootstrap.runtime import Runtime
+from orderline.domain.exceptions import DEFAULT_CALENDAR
+from orderline.services import scheduler
+from orderline.services.processing_loop import ProcessingLoop
+
+WORKER_TICK_BATCH = 25
+WORKER_TICK_BATCHES = 20
+
+
+def processing_thread(runtime: Runtime) -> ProcessingLoop:
+    """In-process processing (and exception ticks), for tests and the demo."""
+    return processing_loop(runtime)
+
+
+def processing_loop(runtime: Runtime) -> ProcessingLoop:
+    """The processing worker's loop: one lane for the platforms whose deliveries map from
+    their stored body alone, one for those whose mapping fetches from the platform's API."""
+    fetching = {name for name, connector in runtime.connectors.items() if connector.fetches}
+    offline = set(runtime.connectors) - fetching
+    return ProcessingLoop(
+        runtime.processor.lane(offline),
+        runtime.engine,
+        poll_s=0.2,
+        ticker=lambda: worker_tick(runtime),
+        lanes=[runtime.processor.lane(fetching)] if fetching else [],
+    )
+
+
+def worker_tick(runtime: Runtime) -> scheduler.TickResult:
+    """The processing worker's tick: small transactions (intake waits for SQLite's write
+    lock while one runs) and a bounded amount of work, so the loop stays responsive;
+    then the outbox's due messages and hand-offs."""
+    result = run_tick(runtime, batch_size=WORKER_TICK_BATCH, max_batches=WORKER_TICK_BATCHES)
+    runtime.outreach.deliver(runtime.clock())
+    return result
+
+
+def run_tick(
+    runtime: Runtime, now: datetime | None = None, *, batch_size: int = 200, max_batches: int | None = None
+) -> scheduler.TickResult:
+    """Evaluate the orders due at `now` with the configured policy and store calendars."""
+    policy = runtime.config.exception_policy()  # one policy for every store, from `exceptions:`
+    calendars = {store.id: store.business_calendar() for store in runtime.config.stores}
+    return scheduler.tick(
+        runtime.engine,
+        lambda _store: policy,
+        lambda store_id: calendars.get(store_id, DEFAULT_CALENDAR),
+        now or runtime.clock(),
+        record_facts=runtime.processor.record_facts,
+        batch_size=batch_size,
+        max_batches=max_batches,
+        listeners=runtime.outreach.listeners,
+    )
