@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from orderline.services import quarantine
 from orderline.services.quarantine import RETRY, SKIP, ProcessingHealth
-from orderline.store import order_queries
+from orderline.store import inbox_queue, order_queries
 
 __all__ = ["RETRY", "SKIP", "InboxOperations", "InboxState", "ProcessingHealth"]
 
@@ -37,9 +37,10 @@ class InboxOperations:
             health = quarantine.processing_health(connection, now)
         return InboxState(backlog, health)
 
-    def set_aside(self, store_id: str | None = None) -> list[dict[str, Any]]:
+    def set_aside(self, store_id: str | None = None, limit: int = 1_000) -> list[dict[str, Any]]:
         """Quarantined deliveries and those waiting for a platform API, oldest first."""
-        return quarantine.set_aside(self._engine, store_id)
+        with self._engine.connect() as connection:
+            return inbox_queue.set_aside(connection, store_id=store_id, limit=limit)
 
     def release(
         self,
@@ -51,5 +52,9 @@ class InboxOperations:
         reason: str | None = None,
     ) -> int:
         """Retry (RETRY) or skip (SKIP) quarantined deliveries, every one when `inbox_ids`
-        is None; how many changed."""
-        return quarantine.release(self._engine, action, now, inbox_ids=inbox_ids, actor=actor, reason=reason)
+        is None; how many changed. Each act is recorded with who did it and why."""
+        with self._engine.begin() as connection:
+            ids = inbox_queue.quarantined_ids(connection, inbox_ids)
+            return inbox_queue.release(
+                connection, ids, action=SKIP if action == SKIP else RETRY, now=now, actor=actor, reason=reason
+            )

@@ -1,19 +1,19 @@
-"""The quarantine, as operators use it: what is set aside and why, retrying a delivery
-after a fix, skipping one for good, and the processing health that /readyz reports.
+"""The quarantine's health and history: what /readyz and /metrics report of processing
+(quarantined deliveries, stores whose API is unreachable, the backlog's age), and the
+timeline entries of what people did to quarantined deliveries.
 
-A quarantined delivery keeps its raw body in the inbox; retrying puts it back in line
-(processed by the next batch), skipping marks it done without facts. Both are recorded
-with who did it and why, and shown on the order's timeline when the delivery names one.
+A quarantined delivery keeps its raw body in the inbox; retrying it (`InboxOperations`)
+puts it back in line, skipping marks it done without facts. Both are recorded with who
+did it and why, and shown on the order's timeline when the delivery names one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, func, select
 
 from orderline.store import inbox_queue, workers
 from orderline.store.tables import inbox
@@ -42,30 +42,6 @@ class ProcessingHealth:
         if self.oldest_pending_age_s is not None and self.oldest_pending_age_s > max_backlog_age_s:
             found.append(f"oldest pending delivery is {self.oldest_pending_age_s:.0f} s old")
         return found
-
-
-def set_aside(engine: Engine, store_id: str | None = None, limit: int = 1_000) -> list[dict[str, Any]]:
-    """Quarantined deliveries and those waiting for a platform API, oldest first."""
-    with engine.connect() as connection:
-        return inbox_queue.set_aside(connection, store_id=store_id, limit=limit)
-
-
-def release(
-    engine: Engine,
-    action: str,
-    now: datetime,
-    *,
-    inbox_ids: Sequence[int] | None = None,
-    actor: str | None = None,
-    reason: str | None = None,
-) -> int:
-    """Retry or skip the given quarantined deliveries (every one when `inbox_ids` is None);
-    returns how many changed."""
-    with engine.begin() as connection:
-        ids = inbox_queue.quarantined_ids(connection, inbox_ids)
-        return inbox_queue.release(
-            connection, ids, action=SKIP if action == SKIP else RETRY, now=now, actor=actor, reason=reason
-        )
 
 
 def inbox_action_entries(connection: Connection, store_id: str, order_id: str) -> list[dict[str, Any]]:
