@@ -29,9 +29,9 @@ from orderline.connectors.shopify.fields import (
     type_name,
 )
 from orderline.connectors.shopify.orders import GRAPHQL_ADDRESS, map_address, platform_fulfillment
+from orderline.connectors.shopify.shipments import shipment_state
 from orderline.connectors.shopify.statuses import (
     FINANCIAL_STATUS,
-    FULFILLMENT_STATE,
     SHIPMENT_STATUS,
     UNMAPPED_FINANCIAL_STATUS,
     hold_reason,
@@ -45,7 +45,7 @@ from orderline.domain.facts import (
     RefundRecorded,
     ShipmentRecorded,
 )
-from orderline.domain.vocabulary import DeliveryStatus, FulfillmentStatus, PaymentStatus, ShipmentState
+from orderline.domain.vocabulary import DeliveryStatus, FulfillmentStatus, PaymentStatus
 
 # OrderDisplayFulfillmentStatus in the REST `fulfillment_status` vocabulary, so that
 # `platform_status` reads the same whichever API the snapshot came from. Every status
@@ -175,22 +175,12 @@ def _shipment(fulfillment: JsonObject, order_id: str) -> ShipmentRecorded:
         lines=tuple(
             _line_quantity(item, where) for item in _items(fulfillment, "fulfillmentLineItems", where)
         ),
-        state=_shipment_state(fulfillment, where),
+        state=shipment_state(fulfillment, where),
         tracking_numbers=numbers,
         carrier=_first_text(tracking, "company", where),
         tracking_url=_first_text(tracking, "url", where),
         delivery_status=_delivery_status(fulfillment, where),
     )
-
-
-def _shipment_state(fulfillment: JsonObject, where: str) -> ShipmentState:
-    status = optional_str(fulfillment, "status", where)
-    if status is None:
-        raise PayloadError(f"{where}: status is missing")
-    state = FULFILLMENT_STATE.get(status.lower())
-    if state is None:
-        raise PayloadError(f"{where}: unknown fulfillment status {echo(status)}")
-    return state
 
 
 def _delivery_status(fulfillment: JsonObject, where: str) -> DeliveryStatus | None:

@@ -32,7 +32,7 @@ def map_fulfillment(body: JsonObject, order_id: str | None = None) -> ShipmentRe
         updated_at=required_datetime(body, "updated_at", where),
         created_at=required_datetime(body, "created_at", where),
         lines=_shipped_lines(body, where),
-        state=_state(body, where),
+        state=shipment_state(body, where),
         tracking_numbers=_tracking_numbers(body, where),
         carrier=optional_str(body, "tracking_company", where),
         tracking_url=_tracking_url(body, where),
@@ -50,7 +50,8 @@ def _shipped_lines(body: JsonObject, where: str) -> tuple[LineQuantity, ...]:
     )
 
 
-def _state(body: JsonObject, where: str) -> ShipmentState:
+def shipment_state(body: JsonObject, where: str) -> ShipmentState:
+    """A fulfillment's `status` (REST and GraphQL spell it alike) as a shipment state."""
     status = optional_str(body, "status", where)
     if status is None:
         raise PayloadError(f"{where}: status is missing")
