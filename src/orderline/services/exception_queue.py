@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import Engine
 
@@ -24,10 +25,20 @@ __all__ = [
     "ExceptionNotFound",
     "ExceptionQueue",
     "ExceptionRef",
+    "ExceptionState",
     "QueueEntry",
     "QueueFilter",
     "StoredException",
 ]
+
+
+class ExceptionState(StrEnum):
+    """An exception's state, as the store keeps it: open until resolved, by a person or
+    because its cause cleared."""
+
+    OPEN = records.OPEN
+    RESOLVED = records.RESOLVED
+
 
 DUE_SOON = timedelta(hours=1)
 """How close to its first escalation level an exception is `due_soon`, unless asked otherwise."""

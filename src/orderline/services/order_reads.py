@@ -1,10 +1,14 @@
 """Read models for the order API: one order with everything support needs on it (its
 exceptions, customer messages, hand-offs and whole timeline), filtered cursor-paginated
 order lists, and the dead-letter list of refused deliveries.
+
+The states its messages and hand-offs are in are named here (`OutboxState`,
+`HandoffState`) for the API, which reaches the store only through services.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -13,10 +17,30 @@ from orderline.services.handoffs import list_handoffs
 from orderline.services.order_timeline import order_timeline
 from orderline.store import exception_records, message_records, order_queries
 from orderline.store.exception_records import StoredException
+from orderline.store.handoff_records import HANDOFFS
 from orderline.store.message_records import StoredMessage
 from orderline.store.order_queries import BadCursor, OrderFilter, OrderPage
+from orderline.store.outbox import OutboxState
 
-__all__ = ["BadCursor", "OrderFilter", "OrderPage", "OrderReads", "handoff_view"]
+__all__ = [
+    "BadCursor",
+    "HandoffState",
+    "OrderFilter",
+    "OrderPage",
+    "OrderReads",
+    "OutboxState",
+    "handoff_view",
+]
+
+
+class HandoffState(StrEnum):
+    """A support hand-off's state as its outbox table keeps it: the outbox's states, with
+    the table's own word for a ticket made."""
+
+    QUEUED = OutboxState.QUEUED.value
+    SENDING = OutboxState.SENDING.value
+    DONE = HANDOFFS.stored(OutboxState.SENT)
+    FAILED = OutboxState.FAILED.value
 
 
 class OrderReads:

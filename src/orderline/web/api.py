@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel
 
+from orderline.domain.vocabulary import FulfillmentStatus, OrderStatus, PaymentStatus
 from orderline.services.order_reads import BadCursor, OrderFilter
 from orderline.web.auth import Authenticated, Principal, Role, require
+from orderline.web.order_detail import OrderDetail, Team
 
 if TYPE_CHECKING:
     from orderline.web.app import WebContext
@@ -21,10 +23,10 @@ class OrderSummary(BaseModel):
     store_id: str
     order_id: str
     order_number: str
-    status: str
-    payment_status: str
-    fulfillment_status: str
-    owner: str
+    status: OrderStatus
+    payment_status: PaymentStatus
+    fulfillment_status: FulfillmentStatus
+    owner: Team
     placed_at: datetime
     updated_at: datetime
 
@@ -32,32 +34,6 @@ class OrderSummary(BaseModel):
 class OrderList(BaseModel):
     items: list[OrderSummary]
     next_cursor: str | None
-
-
-class OrderDetail(BaseModel):
-    """The canonical order, its exceptions, its customer messages and support hand-offs;
-    the timeline holds its history, its exceptions' and every message decision and attempt."""
-
-    store_id: str
-    order_id: str
-    order_number: str
-    status: str
-    payment_status: str
-    fulfillment_status: str
-    owner: str
-    placed_at: datetime
-    updated_at: datetime
-    email: str | None
-    lines: list[dict[str, Any]]
-    shipments: list[dict[str, Any]]
-    holds: list[dict[str, Any]]
-    refunds: list[dict[str, Any]]
-    anomalies: list[dict[str, Any]]
-    exceptions: list[dict[str, Any]]
-    messages: list[dict[str, Any]]
-    handoffs: list[dict[str, Any]]
-    timeline: list[dict[str, Any]]
-    model_config = {"extra": "allow"}
 
 
 class DeadLetter(BaseModel):
@@ -85,8 +61,10 @@ def list_orders(
     request: Request,
     _: Authenticated,
     store: str | None = None,
-    status: str | None = None,
-    owner: str | None = None,
+    status: OrderStatus | None = None,
+    owner: Annotated[
+        str | None, Query(description="A team: `operations`, `support` or a configured one.")
+    ] = None,
     placed_from: datetime | None = None,
     placed_to: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,

@@ -13,16 +13,19 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
+from orderline.domain.vocabulary import ExceptionType, HoldReason
 from orderline.services.exception_queue import (
     DUE_SOON,
     Action,
     ExceptionClosed,
     ExceptionNotFound,
     ExceptionRef,
+    ExceptionState,
     QueueEntry,
     QueueFilter,
 )
 from orderline.web.auth import Authenticated, Principal, Role, require
+from orderline.web.moments import StoredMoment
 
 if TYPE_CHECKING:
     from orderline.web.app import WebContext
@@ -32,6 +35,17 @@ router = APIRouter(prefix="/api/v1", tags=["exceptions"])
 Actor = Annotated[Principal, Depends(require(Role.OPERATIONS, Role.SUPPORT))]
 SlaState = Literal["ok", "due_soon", "breached"]
 
+# Not an enum: a type registered at start-up (domain/exceptions/registry.py) names itself.
+ExceptionTypeName = Annotated[
+    str,
+    Field(
+        description="The exception type's name: a built-in one ("
+        + ", ".join(f"`{name}`" for name in ExceptionType)
+        + ") or one registered at start-up.",
+        examples=[ExceptionType.ADDRESS_INVALID.value],
+    ),
+]
+
 
 class EscalationLevelOut(BaseModel):
     level: int
@@ -39,27 +53,33 @@ class EscalationLevelOut(BaseModel):
     target: str
 
 
+class ExceptionNote(BaseModel):
+    at: StoredMoment
+    by: str
+    text: str
+
+
 class ExceptionOut(BaseModel):
     store_id: str
     order_id: str
     key: str
-    type: str
+    type: ExceptionTypeName
     owner: str
     opened_at: datetime
     age_hours: float
     reason: str
-    hold: str | None
+    hold: HoldReason | None
     sla: SlaState
     escalation: list[EscalationLevelOut]
     level_reached: int
-    state: str
+    state: ExceptionState
     assignee: str | None
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     resolved_at: datetime | None
     resolution: str | None
     resolved_by: str | None
-    notes: list[dict[str, Any]]
+    notes: list[ExceptionNote]
 
 
 class ExceptionQueue(BaseModel):
@@ -94,10 +114,10 @@ def list_exceptions(
     request: Request,
     _: Authenticated,
     owner: str | None = None,
-    type: str | None = None,
+    type: Annotated[str | None, Query(description="An exception type's name.")] = None,
     store: str | None = None,
     sla: SlaState | None = None,
-    state: Literal["open", "resolved"] = "open",
+    state: ExceptionState = ExceptionState.OPEN,
     due_soon_minutes: Annotated[int, Query(ge=1, le=7 * 24 * 60)] = int(DUE_SOON / timedelta(minutes=1)),
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:

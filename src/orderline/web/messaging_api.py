@@ -13,7 +13,9 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from orderline.services.handoff_requests import HandoffQuestion, NoHelpdesk, UnknownOrder
+from orderline.services.messaging_audit import FindingKind
 from orderline.web.auth import Authenticated, Principal, Role, require
+from orderline.web.order_detail import OrderHandoff
 
 if TYPE_CHECKING:
     from orderline.web.app import WebContext
@@ -30,17 +32,10 @@ class HandoffRequestBody(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class HandoffOut(BaseModel):
-    key: str
-    helpdesk: str
-    state: str
-    reason: str
-    requested_at: datetime
-    requested_by: str | None
-    ticket_id: str | None
-    ticket_url: str | None
-    attempts: int
-    last_error: str | None
+class HandoffOut(OrderHandoff):
+    """The hand-off asked for (or the first one, for a repeated `Idempotency-Key`)."""
+
+    requested_at: datetime  # written `Z`, like every answer's own moments
 
 
 @router.post(
@@ -76,7 +71,7 @@ class AuditFindingOut(BaseModel):
     store_id: str
     order_id: str
     order_number: str | None
-    kind: str
+    kind: FindingKind
     detail: str
     owner: str
     since: datetime
@@ -86,7 +81,7 @@ class AuditFindingOut(BaseModel):
 class AuditReportOut(BaseModel):
     now: datetime
     clean: bool
-    counts: dict[str, int]
+    counts: dict[FindingKind, int]
     findings: list[AuditFindingOut]
     unannounced_history: int = 0
     """Open exceptions never announced because their news was history when Orderline
