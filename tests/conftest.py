@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from orderline.store.database import make_engine, migrate
+from orderline.persistence.database import make_engine, migrate
 
 POSTGRES_URL = os.environ.get("ORDERLINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from orderline.domain.exceptions import (
+from orderline.domain.order import Order
+from orderline.domain.order_exceptions import (
     DEFAULT_CALENDAR,
     BusinessCalendar,
     DetectorPolicy,
@@ -21,10 +22,9 @@ from orderline.domain.exceptions import (
     ExceptionSpec,
     Finding,
 )
-from orderline.domain.exceptions.findings import finding_data
-from orderline.domain.exceptions.order_state import SETTLED
-from orderline.domain.exceptions.policy import check_positive, ladder
-from orderline.domain.order import Order
+from orderline.domain.order_exceptions.findings import finding_data
+from orderline.domain.order_exceptions.order_state import SETTLED
+from orderline.domain.order_exceptions.policy import check_positive, ladder
 
 SALES = "sales"
 

@@ -41,12 +41,12 @@ from orderline.clock import system_clock
 from orderline.connectors.shopify import AdminApiSettings, ShopifyAdminClient, ShopifyConnector
 from orderline.connectors.shopify.client import MAX_PAGE_SIZE
 from orderline.connectors.shopify.graphql_orders import IMPORT_TOPIC
+from orderline.persistence import order_queries
+from orderline.persistence.database import make_engine, migrate
+from orderline.persistence.inbox import InboxRecord
 from orderline.services.importer import import_in_bulk, import_records
 from orderline.services.processing import Processor
 from orderline.simulation.shopify.fake_admin import ShopSpec, serve_forever
-from orderline.store import order_queries
-from orderline.store.database import make_engine, migrate
-from orderline.store.inbox import InboxRecord
 
 SHOP = "bench-shop.myshopify.com"
 SINCE = datetime(2020, 1, 1, tzinfo=UTC)

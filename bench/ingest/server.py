@@ -15,7 +15,7 @@ import uvicorn
 from orderline.bootstrap import build_runtime, build_web_context
 from orderline.cli.worker import WorkerProcess
 from orderline.config import load_config
-from orderline.store.inbox import GroupCommitWriter, Record
+from orderline.persistence.inbox import GroupCommitWriter, Record
 from orderline.web.app import create_app
 
 

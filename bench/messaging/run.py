@@ -29,15 +29,15 @@ from orderline.bootstrap.outreach import build_outreach
 from orderline.channels.pickup import PickupChannel, PickupSettings
 from orderline.config import OrderlineConfig
 from orderline.connectors.shopify import ShopifyConnector
-from orderline.domain.exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
-from orderline.services.delivery import outgoing
+from orderline.domain.order_exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
+from orderline.persistence import message_records
+from orderline.persistence.database import make_engine, migrate
+from orderline.persistence.inbox import InboxRecord, write_records
+from orderline.persistence.messaging_tables import messages
+from orderline.services.outbox_sending import outgoing
 from orderline.services.processing import Processor
 from orderline.services.scheduler import tick
 from orderline.simulation.shopify import generate_order_history
-from orderline.store import message_records
-from orderline.store.database import make_engine, migrate
-from orderline.store.inbox import InboxRecord, write_records
-from orderline.store.messaging_tables import messages
 
 SHOP = "bench-shop.myshopify.com"
 SECRET = "bench-secret"

@@ -29,12 +29,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from orderline.connectors.shopify import ShopifyConnector
-from orderline.domain.exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
+from orderline.domain.order_exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
+from orderline.persistence.database import make_engine, migrate
+from orderline.persistence.inbox import InboxRecord, write_records
 from orderline.services.processing import Processor
 from orderline.services.scheduler import tick
 from orderline.simulation.shopify import ShopifyWebhook, generate_order_history
-from orderline.store.database import make_engine, migrate
-from orderline.store.inbox import InboxRecord, write_records
 
 SHOP = "bench-shop.myshopify.com"
 SECRET = "bench-secret"

@@ -15,8 +15,8 @@ from starlette.testclient import TestClient
 
 from orderline.bootstrap import Runtime, build_runtime, build_web_context
 from orderline.config import load_config
-from orderline.store import tokens
-from orderline.store.database import make_engine, migrate
+from orderline.persistence import tokens
+from orderline.persistence.database import make_engine, migrate
 from orderline.web.app import create_app
 
 SHOP = "test-shop.myshopify.com"

@@ -32,8 +32,8 @@ from typing import Any
 
 import pytest
 
-from orderline.domain.exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
 from orderline.domain.facts import HoldPlaced, HoldsReleased
+from orderline.domain.order_exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
 from orderline.domain.vocabulary import HoldReason
 from orderline.services import scheduler
 from orderline.simulation.shopify.webhook import ShopifyWebhook

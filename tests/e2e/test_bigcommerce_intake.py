@@ -13,8 +13,8 @@ from starlette.testclient import TestClient
 from orderline.bootstrap import build_runtime, build_web_context
 from orderline.clock import system_clock
 from orderline.config import load_config
+from orderline.persistence.database import make_engine, migrate
 from orderline.simulation.bigcommerce import BigCommerceSimulator, FakeBigCommerce, FakeBigCommerceServer
-from orderline.store.database import make_engine, migrate
 from orderline.web.app import create_app
 from tests.e2e.conftest import Service
 

@@ -1,4 +1,4 @@
-"""Crash safety (DESIGN §1, principle 1: ack after durable commit), against real processes.
+"""Crash safety (ack after durable commit), against real processes.
 
 A load of signed Shopify webhooks runs against `orderline serve` on SQLite; once enough
 of them are acknowledged, and while requests are in flight, the server is SIGKILLed:
@@ -33,9 +33,9 @@ from sqlalchemy import Engine, select
 from orderline.bootstrap import build_runtime
 from orderline.clock import system_clock
 from orderline.config import load_config
+from orderline.persistence.tables import facts, inbox, orders, timeline
 from orderline.services.replay import replay_inbox
 from orderline.simulation.shopify import ShopifyWebhook, generate_order_history
-from orderline.store.tables import facts, inbox, orders, timeline
 from tests.e2e.conftest import SECRET, SHOP, write_config
 from tests.e2e.server_process import ProcessId, ServerProcess, wait_gone
 

@@ -30,9 +30,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import Engine
 
 from orderline.clock import system_clock
-from orderline.store import message_records
-from orderline.store.database import make_engine, migrate
-from orderline.store.outbox import INTERRUPTED, OutboxState
+from orderline.persistence import message_records
+from orderline.persistence.database import make_engine, migrate
+from orderline.persistence.outbox import INTERRUPTED, OutboxState
 from tests.e2e.server_process import free_port, orderline_command
 
 pytestmark = pytest.mark.slow

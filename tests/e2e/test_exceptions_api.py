@@ -12,15 +12,15 @@ from fastapi import FastAPI
 from typer.testing import CliRunner
 
 from orderline.cli.tick import tick as tick_command
-from orderline.domain.exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
 from orderline.domain.facts import Address, Fact, HoldPlaced, LineItem, OrderSnapshot
 from orderline.domain.fold import fold
+from orderline.domain.order_exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
 from orderline.domain.vocabulary import HoldReason, PaymentStatus
+from orderline.persistence import exception_records as records
+from orderline.persistence.projections import save_projections
 from orderline.services.processing import projection_of
 from orderline.services.scheduler import enqueue_now, tick
-from orderline.store import exception_records as records
-from orderline.store.projections import save_projections
-from orderline.web import exceptions_api
+from orderline.web import order_exceptions_api
 from orderline.web.app import WebContext
 
 from .conftest import Service, write_config
@@ -58,7 +58,7 @@ def _queue_service(service: Service) -> Service:
     hold (operations); the clock stands at NOW; the router is mounted if the app lacks it."""
     api: FastAPI = service.client.app.app  # type: ignore[attr-defined]
     if not any(getattr(route, "path", "") == QUEUE for route in api.routes):
-        api.include_router(exceptions_api.router)
+        api.include_router(order_exceptions_api.router)
     context: WebContext = api.state.context
     context.clock = lambda: NOW
     _store(service, "7001", _snapshot("7001", NOW - timedelta(hours=5), BAD_ZIP))

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from orderline.domain.exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
+from orderline.domain.order_exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
 from orderline.services import scheduler
 from tests.e2e.conftest import SHOP, Service, shopify_signature
 

@@ -18,9 +18,9 @@ from starlette.testclient import TestClient
 
 from orderline.bootstrap import build_runtime, build_web_context
 from orderline.config import load_config
-from orderline.store.database import make_engine, migrate
-from orderline.store.messaging_tables import support_tickets
-from orderline.store.tables import dead_letters
+from orderline.persistence.database import make_engine, migrate
+from orderline.persistence.messaging_tables import support_tickets
+from orderline.persistence.tables import dead_letters
 from orderline.web.app import create_app
 from tests.e2e.conftest import SHOP, Service, shopify_signature, write_config
 from tests.e2e.test_webhook_intake import ORDER_BODY

@@ -16,19 +16,19 @@ from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from orderline.bootstrap import build_runtime, build_web_context
-from orderline.channels.delivery import DeliveryResult, Outcome, OutgoingMessage
+from orderline.channels.channel import DeliveryResult, Outcome, OutgoingMessage
 from orderline.config import load_config
-from orderline.domain.exceptions.findings import Finding
 from orderline.domain.facts import Fact, LineItem, LineQuantity, OrderSnapshot, ShipmentRecorded
 from orderline.domain.fold import fold
+from orderline.domain.order_exceptions.findings import Finding
 from orderline.domain.vocabulary import ExceptionType, PaymentStatus
-from orderline.services.delivery import DeliveryWorker
+from orderline.persistence import exception_records, message_records
+from orderline.persistence.database import make_engine, migrate
+from orderline.persistence.message_records import NewMessage
+from orderline.persistence.messaging_tables import handoffs
+from orderline.persistence.projections import save_projections
+from orderline.services.outbox_sending import DeliveryWorker
 from orderline.services.processing import projection_of
-from orderline.store import exception_records, message_records
-from orderline.store.database import make_engine, migrate
-from orderline.store.message_records import NewMessage
-from orderline.store.messaging_tables import handoffs
-from orderline.store.projections import save_projections
 from orderline.web.app import WebContext, create_app
 from tests.e2e.conftest import SECRET, SHOP, Service
 

@@ -32,8 +32,8 @@ from orderline.domain.vocabulary import (
     PaymentStatus,
     ShipmentState,
 )
+from orderline.persistence.projections import save_projections
 from orderline.services.processing import projection_of
-from orderline.store.projections import save_projections
 
 from .conftest import Service
 

@@ -20,10 +20,10 @@ from starlette.testclient import TestClient
 from orderline.bootstrap import Runtime, build_runtime, build_web_context, processing_thread
 from orderline.clock import system_clock
 from orderline.config import load_config
+from orderline.persistence import tokens
+from orderline.persistence.database import make_engine, migrate
 from orderline.simulation.bigcommerce import BigCommerceSimulator, FakeBigCommerce, FakeBigCommerceServer
 from orderline.simulation.woocommerce import WooWebhook
-from orderline.store import tokens
-from orderline.store.database import make_engine, migrate
 from orderline.web.app import create_app
 from tests.e2e.conftest import SECRET, SHOP, shopify_signature
 

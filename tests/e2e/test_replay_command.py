@@ -24,13 +24,13 @@ from typer.testing import CliRunner, Result
 from orderline.bootstrap import Runtime, build_runtime, processing_loop
 from orderline.cli import app
 from orderline.config import load_config
+from orderline.persistence.database import make_engine, migrate
+from orderline.persistence.inbox import InboxRecord, write_records
+from orderline.persistence.processing_tables import inbox_actions, replay_facts
+from orderline.persistence.tables import dead_letters, facts, inbox, orders, timeline
 from orderline.services.processing_loop import ProcessingLoop
 from orderline.services.replay import replay_inbox, running_workers
 from orderline.simulation.shopify import ShopifyWebhook
-from orderline.store.database import make_engine, migrate
-from orderline.store.inbox import InboxRecord, write_records
-from orderline.store.processing_tables import inbox_actions, replay_facts
-from orderline.store.tables import dead_letters, facts, inbox, orders, timeline
 
 runner = CliRunner()
 

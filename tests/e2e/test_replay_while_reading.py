@@ -1,4 +1,4 @@
-"""Replay while readers read (DESIGN §1.3: swapped whole), against real processes.
+"""Replay while readers read (docs/processing.md: swapped whole), against real processes.
 
 A database holds 2,000 orders of simulated Shopify traffic, stored and processed. One of
 them has a shipping address without a postal code, so a tick places Orderline's own
@@ -31,11 +31,11 @@ from sqlalchemy import delete, select
 from orderline.bootstrap import Runtime, build_runtime, run_tick
 from orderline.clock import system_clock
 from orderline.config import load_config
+from orderline.persistence import tokens
+from orderline.persistence.database import make_engine, migrate
+from orderline.persistence.inbox import InboxRecord, write_records
+from orderline.persistence.tables import facts, inbox
 from orderline.simulation.shopify import ShopifyWebhook, generate_order_history
-from orderline.store import tokens
-from orderline.store.database import make_engine, migrate
-from orderline.store.inbox import InboxRecord, write_records
-from orderline.store.tables import facts, inbox
 from tests.e2e.conftest import SECRET, SHOP, write_config
 from tests.e2e.server_process import ServerProcess, orderline_command
 

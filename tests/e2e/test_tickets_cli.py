@@ -10,8 +10,8 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from orderline.cli import app
-from orderline.store.database import make_engine, migrate
-from orderline.store.messaging_tables import support_tickets
+from orderline.persistence.database import make_engine, migrate
+from orderline.persistence.messaging_tables import support_tickets
 from tests.integration.test_ticket_ingest import seed_order
 
 runner = CliRunner()

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from orderline.store.tables import dead_letters, inbox, orders
+from orderline.persistence.tables import dead_letters, inbox, orders
 from tests.e2e.conftest import OLD_SECRET, SHOP, Service, shopify_signature
 
 ORDER_BODY = json.dumps(

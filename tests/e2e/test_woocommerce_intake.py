@@ -18,8 +18,8 @@ from orderline.connectors.base import Delivery
 from orderline.connectors.woocommerce import WooCommerceConnector, WooStoreSettings
 from orderline.domain.fold import fold
 from orderline.domain.order import Order
+from orderline.persistence.database import make_engine, migrate
 from orderline.simulation.woocommerce import WooWebhook, coalesce, generate_order_history
-from orderline.store.database import make_engine, migrate
 from orderline.web.app import create_app
 from tests.e2e.conftest import Service
 

@@ -27,7 +27,6 @@ from sqlalchemy import Engine, func, select
 from orderline.bootstrap.outreach import Outreach, build_outreach
 from orderline.channels.email import SmtpChannel, SmtpSettings
 from orderline.config import OrderlineConfig
-from orderline.domain.exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY, ExceptionPolicy
 from orderline.domain.facts import (
     Address,
     DeliveryEvent,
@@ -39,11 +38,12 @@ from orderline.domain.facts import (
     OrderSnapshot,
     ShipmentRecorded,
 )
+from orderline.domain.order_exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY, ExceptionPolicy
 from orderline.domain.vocabulary import DeliveryStatus, HoldReason, PaymentStatus
+from orderline.persistence import exception_records
+from orderline.persistence.messaging_tables import messages
 from orderline.services.processing import Processor
 from orderline.services.scheduler import enqueue_now, tick
-from orderline.store import exception_records
-from orderline.store.messaging_tables import messages
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 STORE, ORDER = "shop1", "7001"

@@ -27,7 +27,10 @@ from orderline.bootstrap import connectors, domain_ownership, store_endpoint
 from orderline.bootstrap.outreach import Outreach, build_outreach
 from orderline.config import OrderlineConfig
 from orderline.connectors.bigcommerce import ApiSettings, BigCommerceClient, BigCommerceConnector
-from orderline.domain.exceptions import DEFAULT_CALENDAR
+from orderline.domain.order_exceptions import DEFAULT_CALENDAR
+from orderline.persistence import inbox_queue
+from orderline.persistence.inbox import InboxRecord, write_records
+from orderline.persistence.tables import inbox, metadata
 from orderline.services import scheduler
 from orderline.services.intake import Accepted, WebhookIntake, WebhookRequest
 from orderline.services.processing import Processor
@@ -38,9 +41,6 @@ from orderline.simulation.shopify import ShopifyWebhook, delivery_faults
 from orderline.simulation.shopify import generate_order_history as shopify_history
 from orderline.simulation.woocommerce import coalesce
 from orderline.simulation.woocommerce import generate_order_history as woo_history
-from orderline.store import inbox_queue
-from orderline.store.inbox import InboxRecord, write_records
-from orderline.store.tables import inbox, metadata
 
 START = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # a Monday
 SECRET = "replay-secret"

@@ -12,14 +12,14 @@ from typer.testing import CliRunner
 
 from orderline.cli.backtest import backtest
 from orderline.connectors.shopify import ShopifyConnector
-from orderline.domain.exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
+from orderline.domain.order_exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
+from orderline.persistence.database import make_engine, migrate
+from orderline.persistence.exception_tables import order_exceptions
+from orderline.persistence.inbox import InboxRecord, write_records
 from orderline.services.backtest import replay_end
 from orderline.services.processing import Processor
 from orderline.services.scheduler import tick
 from orderline.simulation.shopify import generate_order_history
-from orderline.store.database import make_engine, migrate
-from orderline.store.exception_tables import order_exceptions
-from orderline.store.inbox import InboxRecord, write_records
 
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 SHOP = "backtest-shop.myshopify.com"

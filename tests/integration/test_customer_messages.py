@@ -8,7 +8,7 @@ from itertools import pairwise
 
 from sqlalchemy import Engine
 
-from orderline.store import message_records
+from orderline.persistence import message_records
 from tests.integration.messaging_world import (
     BUYER,
     ORDER,

@@ -14,15 +14,15 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from orderline.domain.exceptions import BACKORDER, DEFAULT_CALENDAR, DEFAULT_POLICY, ExceptionPolicy
 from orderline.domain.facts import Address, Fact, HoldPlaced, HoldsReleased, LineItem, OrderSnapshot
+from orderline.domain.order_exceptions import BACKORDER, DEFAULT_CALENDAR, DEFAULT_POLICY, ExceptionPolicy
 from orderline.domain.vocabulary import HoldReason, PaymentStatus
-from orderline.services.exceptions import CAUSE_CLEARED, evaluate_order
+from orderline.persistence import exception_records as records
+from orderline.persistence import order_queries
+from orderline.persistence.projections import fact_counts
+from orderline.services.exception_evaluation import CAUSE_CLEARED, evaluate_order
 from orderline.services.processing import Processor
 from orderline.services.scheduler import TickResult, enqueue_now, tick
-from orderline.store import exception_records as records
-from orderline.store import order_queries
-from orderline.store.projections import fact_counts
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 STORE, ORDER = "shop1", "7001"

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from orderline.domain.exceptions import EscalationDue, Finding
+from orderline.domain.order_exceptions import EscalationDue, Finding
 from orderline.domain.vocabulary import ExceptionType
+from orderline.persistence import exception_records as records
 from orderline.services.exception_queue import (
     DUE_SOON,
     Action,
@@ -18,7 +19,6 @@ from orderline.services.exception_queue import (
     ExceptionRef,
     QueueFilter,
 )
-from orderline.store import exception_records as records
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 KEY = "address_invalid:postal_code"

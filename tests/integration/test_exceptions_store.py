@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import IntegrityError
 
-from orderline.domain.exceptions import ADDRESS_INVALID, DEFAULT_POLICY, FRAUD_REVIEW, Finding
-from orderline.store import exception_records as records
-from orderline.store.database import migrate
-from orderline.store.exception_records import QueueFilter
+from orderline.domain.order_exceptions import ADDRESS_INVALID, DEFAULT_POLICY, FRAUD_REVIEW, Finding
+from orderline.persistence import exception_records as records
+from orderline.persistence.database import migrate
+from orderline.persistence.exception_records import QueueFilter
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -25,13 +25,13 @@ from orderline.bootstrap import Runtime, build_runtime, build_web_context, run_t
 from orderline.config import load_config
 from orderline.connectors.shopify import AdminApiSettings, ShopifyAdminClient
 from orderline.connectors.shopify.history import ShopifyHistory
+from orderline.persistence.database import make_engine, migrate
+from orderline.persistence.messaging_tables import messages
+from orderline.persistence.tables import inbox, orders
 from orderline.services.importer import ImportResult, import_history
 from orderline.services.messaging_audit import AuditReport, FindingKind, audit, audit_settings
 from orderline.simulation.shopify import ShopifyWebhook, generate_order_history
 from orderline.simulation.shopify.fake_admin import FakeAdminServer, ShopSpec
-from orderline.store.database import make_engine, migrate
-from orderline.store.messaging_tables import messages
-from orderline.store.tables import inbox, orders
 from orderline.web.app import create_app
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # go-live, a Monday

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from orderline.channels.delivery import Outcome
+from orderline.channels.channel import Outcome
 from orderline.channels.helpdesk import (
     GorgiasHelpdesk,
     GorgiasSettings,

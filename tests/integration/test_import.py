@@ -23,13 +23,13 @@ from orderline.connectors.shopify import (
     ShopifyConnector,
 )
 from orderline.connectors.shopify.history import ShopifyHistory
+from orderline.persistence import order_queries
+from orderline.persistence.database import make_engine, migrate
+from orderline.persistence.tables import facts, inbox, orders, timeline
 from orderline.services.importer import import_history
 from orderline.services.processing import Processor
 from orderline.services.replay import replay_inbox
 from orderline.simulation.shopify.fake_admin import FakeAdminServer, ShopSpec
-from orderline.store import order_queries
-from orderline.store.database import make_engine, migrate
-from orderline.store.tables import facts, inbox, orders, timeline
 
 SINCE = datetime(2020, 1, 1, tzinfo=UTC)
 SHOP = "import-test.myshopify.com"

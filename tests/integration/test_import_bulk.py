@@ -19,16 +19,16 @@ from sqlalchemy import Connection, Engine, Table, delete, select
 from orderline.connectors.shopify import OrdersPage, ShopifyConnector
 from orderline.connectors.shopify.history import deliveries
 from orderline.domain.facts import fact_key_of
+from orderline.persistence import order_queries
+from orderline.persistence.database import make_engine, migrate
+from orderline.persistence.exception_tables import timers
+from orderline.persistence.inbox import InboxRecord, write_records
+from orderline.persistence.tables import dead_letters, facts, fulfillment_order_index, inbox, orders, timeline
 from orderline.services.bulk_import import BulkImport
 from orderline.services.importer import ImportResult, import_in_bulk, import_records, inbox_records
 from orderline.services.processing import Processor, content_key
 from orderline.simulation.shopify import generate_order_history
 from orderline.simulation.shopify.admin_orders import FIRST_ORDER_ID, generate_order_nodes
-from orderline.store import order_queries
-from orderline.store.database import make_engine, migrate
-from orderline.store.exception_tables import timers
-from orderline.store.inbox import InboxRecord, write_records
-from orderline.store.tables import dead_letters, facts, fulfillment_order_index, inbox, orders, timeline
 
 STORE = "shop-1"
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

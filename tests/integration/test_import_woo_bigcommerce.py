@@ -30,15 +30,15 @@ from orderline.connectors.bigcommerce.history import BigCommerceHistory
 from orderline.connectors.woocommerce import WooApiSettings, WooCommerceClient, WooCommerceConnector
 from orderline.connectors.woocommerce import plugin as woocommerce_plugin
 from orderline.connectors.woocommerce.history import WooCommerceHistory
+from orderline.persistence import order_queries
+from orderline.persistence.database import make_engine
+from orderline.persistence.inbox import InboxRecord, write_records
+from orderline.persistence.tables import facts, inbox, orders, timeline
 from orderline.services.importer import import_history
 from orderline.services.processing import Processor
 from orderline.simulation.bigcommerce import BigCommerceSimulator, FakeBigCommerce, FakeBigCommerceServer
 from orderline.simulation.bigcommerce.bodies import rfc2822
 from orderline.simulation.woocommerce import generate_order_history
-from orderline.store import order_queries
-from orderline.store.database import make_engine
-from orderline.store.inbox import InboxRecord, write_records
-from orderline.store.tables import facts, inbox, orders, timeline
 
 SINCE = datetime(2020, 1, 1, tzinfo=UTC)
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -30,14 +30,14 @@ from typer.testing import CliRunner
 from orderline.bootstrap.outreach import Outreach, build_outreach
 from orderline.cli import audit as audit_cli
 from orderline.connectors.shopify import ShopifyConnector
-from orderline.domain.exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
+from orderline.domain.order_exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
+from orderline.persistence.exception_tables import order_exceptions, timers
+from orderline.persistence.inbox import InboxRecord, write_records
+from orderline.persistence.messaging_tables import messages
 from orderline.services.messaging_audit import AuditReport, FindingKind, audit, audit_settings
 from orderline.services.processing import Processor
 from orderline.services.scheduler import tick
 from orderline.simulation.shopify import ShopifyWebhook, generate_order_history
-from orderline.store.exception_tables import order_exceptions, timers
-from orderline.store.inbox import InboxRecord, write_records
-from orderline.store.messaging_tables import messages
 from tests.integration.messaging_world import (
     STORE,
     Mailbox,

@@ -10,19 +10,19 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, Engine, select
 
-from orderline.domain.exceptions.findings import Finding
 from orderline.domain.facts import LineItem, OrderSnapshot, fact_key, fact_to_dict
 from orderline.domain.fold import fold
 from orderline.domain.messaging import notice_key
+from orderline.domain.order_exceptions.findings import Finding
 from orderline.domain.vocabulary import ExceptionType, PaymentStatus
+from orderline.persistence import exception_records, message_records
+from orderline.persistence.inbox import InboxRecord, write_records
+from orderline.persistence.message_records import NewMessage
+from orderline.persistence.projections import FactRow, insert_facts, save_projections
+from orderline.persistence.tables import inbox
 from orderline.services.messaging import news_provenance
 from orderline.services.messaging_audit import AuditReport, FindingKind, audit_messages
 from orderline.services.processing import projection_of
-from orderline.store import exception_records, message_records
-from orderline.store.inbox import InboxRecord, write_records
-from orderline.store.message_records import NewMessage
-from orderline.store.projections import FactRow, insert_facts, save_projections
-from orderline.store.tables import inbox
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 NOW = T0 + timedelta(days=5)

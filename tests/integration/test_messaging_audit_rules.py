@@ -12,7 +12,6 @@ from sqlalchemy import Connection, Engine, func, select
 from typer.testing import CliRunner, Result
 
 from orderline.cli import audit as audit_cli
-from orderline.domain.exceptions.findings import Finding
 from orderline.domain.facts import (
     DeliveryEvent,
     Fact,
@@ -23,14 +22,15 @@ from orderline.domain.facts import (
     ShipmentRecorded,
 )
 from orderline.domain.fold import fold
+from orderline.domain.order_exceptions.findings import Finding
 from orderline.domain.vocabulary import DeliveryStatus, ExceptionType, PaymentStatus, ShipmentState
+from orderline.persistence import exception_records, message_records, outbox
+from orderline.persistence.message_records import MESSAGES, NewMessage
+from orderline.persistence.messaging_tables import messages
+from orderline.persistence.outbox import Failed, Sent
+from orderline.persistence.projections import save_projections
 from orderline.services.messaging_audit import AuditReport, FindingKind, audit_messages
 from orderline.services.processing import projection_of
-from orderline.store import exception_records, message_records, outbox
-from orderline.store.message_records import MESSAGES, NewMessage
-from orderline.store.messaging_tables import messages
-from orderline.store.outbox import Failed, Sent
-from orderline.store.projections import save_projections
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 NOW = T0 + timedelta(days=5)

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine
 
-from orderline.store import message_records, outbox
-from orderline.store.handoff_records import HANDOFFS, HandoffAsk, insert_handoff
-from orderline.store.message_records import MESSAGES, NewMessage
-from orderline.store.notification_records import NOTIFICATIONS, Notice, queue_notice
-from orderline.store.outbox import Failed, OutboxState, OutboxTable, RetryLater, Sent
+from orderline.persistence import message_records, outbox
+from orderline.persistence.handoff_records import HANDOFFS, HandoffAsk, insert_handoff
+from orderline.persistence.message_records import MESSAGES, NewMessage
+from orderline.persistence.notification_records import NOTIFICATIONS, Notice, queue_notice
+from orderline.persistence.outbox import Failed, OutboxState, OutboxTable, RetryLater, Sent
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=5)

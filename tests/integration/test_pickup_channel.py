@@ -5,7 +5,7 @@ from __future__ import annotations
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from orderline.channels.delivery import Outcome, OutgoingMessage
+from orderline.channels.channel import Outcome, OutgoingMessage
 from orderline.channels.pickup import PickupChannel, PickupSettings
 
 MESSAGE = OutgoingMessage(

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from orderline.connectors.shopify import ShopifyConnector
+from orderline.persistence.inbox import GroupCommitWriter, InboxRecord
+from orderline.persistence.tables import orders, timeline
 from orderline.services.processing import Processor
 from orderline.services.replay import replay_inbox
 from orderline.simulation.shopify import ShopifyWebhook, generate_order_history
-from orderline.store.inbox import GroupCommitWriter, InboxRecord
-from orderline.store.tables import orders, timeline
 
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 

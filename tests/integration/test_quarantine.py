@@ -23,11 +23,11 @@ from orderline.connectors.bigcommerce import ApiSettings, BigCommerceClient, Big
 from orderline.connectors.retry import RetryPolicy
 from orderline.connectors.shopify import ShopifyConnector
 from orderline.domain.facts import OrderSnapshot
+from orderline.persistence.inbox import InboxRecord, write_records
+from orderline.persistence.processing_tables import inbox_actions
+from orderline.persistence.tables import dead_letters, inbox, orders
 from orderline.services.processing import Processor
 from orderline.simulation.bigcommerce import BigCommerceSimulator, FakeBigCommerce
-from orderline.store.inbox import InboxRecord, write_records
-from orderline.store.processing_tables import inbox_actions
-from orderline.store.tables import dead_letters, inbox, orders
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "platforms"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

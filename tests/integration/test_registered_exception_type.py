@@ -15,14 +15,19 @@ import pytest
 from sqlalchemy import Engine
 
 from orderline.config import ConfigError, check_config, parse_config
-from orderline.domain.exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY, EXCEPTION_TYPES, ExceptionPolicy
 from orderline.domain.facts import Fact, LineItem, OrderSnapshot
 from orderline.domain.fold import fold
+from orderline.domain.order_exceptions import (
+    DEFAULT_CALENDAR,
+    DEFAULT_POLICY,
+    EXCEPTION_TYPES,
+    ExceptionPolicy,
+)
 from orderline.domain.vocabulary import PaymentStatus
+from orderline.persistence import exception_records as records
+from orderline.persistence.projections import save_projections
 from orderline.services.processing import projection_of
 from orderline.services.scheduler import TickResult, enqueue_now, tick
-from orderline.store import exception_records as records
-from orderline.store.projections import save_projections
 from tests.dummy_exception_type import HIGH_VALUE_ORDER
 from tests.e2e.conftest import Service, service  # noqa: F401 (the e2e app fixture, reused)
 

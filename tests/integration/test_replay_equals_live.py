@@ -22,10 +22,10 @@ from hypothesis import HealthCheck, given, note, settings, target
 from hypothesis import strategies as st
 from sqlalchemy import Engine, Select, select
 
-from orderline.services.exceptions import HOLD_GROUP_PREFIX
-from orderline.store.exception_tables import exception_events, order_exceptions, timers
-from orderline.store.messaging_tables import handoffs, message_attempts, messages, notifications
-from orderline.store.tables import dead_letters, facts, fulfillment_order_index, inbox, orders, timeline
+from orderline.persistence.exception_tables import exception_events, order_exceptions, timers
+from orderline.persistence.messaging_tables import handoffs, message_attempts, messages, notifications
+from orderline.persistence.tables import dead_letters, facts, fulfillment_order_index, inbox, orders, timeline
+from orderline.services.exception_evaluation import HOLD_GROUP_PREFIX
 from tests.integration.replay_world import History, live, replay
 
 Snapshot = dict[str, list[tuple[Any, ...]]]

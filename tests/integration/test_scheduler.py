@@ -12,17 +12,22 @@ from decimal import Decimal
 
 from sqlalchemy import Engine, func, select
 
-from orderline.domain.exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY, BusinessCalendar, ExceptionPolicy
 from orderline.domain.facts import Address, Fact, HoldPlaced, HoldsReleased, LineItem, OrderSnapshot
 from orderline.domain.fold import fold
+from orderline.domain.order_exceptions import (
+    DEFAULT_CALENDAR,
+    DEFAULT_POLICY,
+    BusinessCalendar,
+    ExceptionPolicy,
+)
 from orderline.domain.vocabulary import HoldReason, PaymentStatus
-from orderline.services.exceptions import CAUSE_CLEARED, ExceptionChange, evaluate_order
+from orderline.persistence import exception_records as records
+from orderline.persistence.database import make_engine
+from orderline.persistence.exception_tables import order_exceptions
+from orderline.persistence.projections import save_projections
+from orderline.services.exception_evaluation import CAUSE_CLEARED, ExceptionChange, evaluate_order
 from orderline.services.processing import projection_of
 from orderline.services.scheduler import TickResult, enqueue_now, tick
-from orderline.store import exception_records as records
-from orderline.store.database import make_engine
-from orderline.store.exception_tables import order_exceptions
-from orderline.store.projections import save_projections
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 STORE, ORDER = "shop1", "7001"

@@ -10,9 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, func, select
 
-from orderline.store import tokens
-from orderline.store.inbox import DeadLetterRecord, GroupCommitWriter, InboxRecord, Record
-from orderline.store.tables import dead_letters, inbox, metadata
+from orderline.persistence import tokens
+from orderline.persistence.inbox import DeadLetterRecord, GroupCommitWriter, InboxRecord, Record
+from orderline.persistence.tables import dead_letters, inbox, metadata
 
 T0 = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
 

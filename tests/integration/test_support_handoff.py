@@ -14,8 +14,8 @@ from sqlalchemy import Engine
 
 from orderline.bootstrap.outreach import build_outreach
 from orderline.channels.helpdesk import ZendeskHelpdesk, ZendeskSettings
+from orderline.persistence.messaging_tables import support_tickets
 from orderline.services.handoffs import list_handoffs
-from orderline.store.messaging_tables import support_tickets
 from tests.fakes.helpdesks import FakeZendesk
 from tests.integration.messaging_world import (
     ORDER,

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from orderline.channels.helpdesk.tickets import IncomingTicket, TicketSource
+from orderline.persistence import ticket_records
+from orderline.persistence.messaging_tables import handoffs, support_tickets
+from orderline.persistence.tables import orders
 from orderline.services.tickets import import_csv, record_incoming
-from orderline.store import ticket_records
-from orderline.store.messaging_tables import handoffs, support_tickets
-from orderline.store.tables import orders
 
 STORES = ("eu", "us")
 MONDAY = datetime(2026, 11, 2, tzinfo=UTC)

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from orderline.channels.delivery import DeliveryResult, Outcome, OutgoingMessage
+from orderline.channels.channel import DeliveryResult, Outcome, OutgoingMessage
 from orderline.channels.webhook import WebhookChannel, WebhookSettings
 
 URL = "https://hooks.merchant.test/orderline"

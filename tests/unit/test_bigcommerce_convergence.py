@@ -1,4 +1,4 @@
-"""Convergence (DESIGN §1.2) for BigCommerce, whose webhooks are thin: each delivery is
+"""Convergence (README, Key choices) for BigCommerce, whose webhooks are thin: each delivery is
 mapped by fetching the order as it is when the delivery is processed.
 
 Deliveries arrive in random order, with duplicates and redeliveries, and are processed

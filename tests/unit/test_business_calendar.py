@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orderline.domain.exceptions import DEFAULT_CALENDAR, BusinessCalendar
+from orderline.domain.order_exceptions import DEFAULT_CALENDAR, BusinessCalendar
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")

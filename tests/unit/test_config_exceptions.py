@@ -9,7 +9,7 @@ import pytest
 
 from orderline.config import ConfigError, OrderlineConfig, check_config, load_config, parse_config
 from orderline.config.durations import format_duration, parse_duration
-from orderline.domain.exceptions import (
+from orderline.domain.order_exceptions import (
     ADDRESS_INVALID,
     BACKORDER,
     DEFAULT_POLICY,

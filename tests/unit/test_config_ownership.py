@@ -1,4 +1,4 @@
-"""The owner table: DESIGN §2 defaults, overrides from the file, and its plain-dict form."""
+"""The owner table: the default owners, overrides from the file, and its plain-dict form."""
 
 from __future__ import annotations
 

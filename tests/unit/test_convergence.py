@@ -1,4 +1,4 @@
-"""Convergence (DESIGN §1.2): the same Shopify deliveries in any order, with duplicates and
+"""Convergence (README, Key choices): the same Shopify deliveries in any order, with duplicates and
 stale retries, give the same order as in-order delivery."""
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from orderline.domain.exceptions import (
+from orderline.domain.facts import Address
+from orderline.domain.order_exceptions import (
     ADDRESS_INVALID,
     DEFAULT_POLICY,
     AddressProblem,
@@ -18,12 +19,11 @@ from orderline.domain.exceptions import (
     detect_address_invalid,
     merge,
 )
-from orderline.domain.exceptions.countries import (
+from orderline.domain.order_exceptions.countries import (
     COUNTRY_CODES,
     POSTAL_CODE_FORMATS,
     POSTAL_CODE_NOT_REQUIRED,
 )
-from orderline.domain.facts import Address
 from orderline.domain.vocabulary import ExceptionType, HoldReason, PaymentStatus
 
 from .detector_orders import SHIP_ALL, T0, address, at, fold_order, placed, shipment, snapshot

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from orderline.domain.exceptions import (
+from orderline.domain.order import Order
+from orderline.domain.order_exceptions import (
     DEFAULT_POLICY,
     EXCEPTION_TYPES,
     EscalationDue,
@@ -13,7 +14,6 @@ from orderline.domain.exceptions import (
     detect_state_drift,
     merge,
 )
-from orderline.domain.order import Order
 from orderline.domain.vocabulary import DeliveryStatus, ExceptionType, HoldReason, PaymentStatus
 
 from .detector_orders import T0, address, at, delivery, fold_order, hold, placed, shipment, snapshot

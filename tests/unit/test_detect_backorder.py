@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from orderline.domain.exceptions import DEFAULT_POLICY, detect_backorder, merge, promise_date
+from orderline.domain.order_exceptions import DEFAULT_POLICY, detect_backorder, merge, promise_date
 from orderline.domain.vocabulary import HoldReason
 
 from .detector_orders import at, fold_order, hold, release, shipment, snapshot

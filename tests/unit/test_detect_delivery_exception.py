@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from orderline.domain.exceptions import DEFAULT_POLICY, detect_delivery_exception, merge
+from orderline.domain.order_exceptions import DEFAULT_POLICY, detect_delivery_exception, merge
 from orderline.domain.vocabulary import DeliveryStatus, ShipmentState
 
 from .detector_orders import SHIP_ALL, at, delivery, fold_order, refund_all, shipment, snapshot

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orderline.domain.exceptions import DEFAULT_POLICY, detect_fraud_review, merge
+from orderline.domain.order_exceptions import DEFAULT_POLICY, detect_fraud_review, merge
 from orderline.domain.vocabulary import ExceptionType, HoldReason, PaymentStatus
 
 from .detector_orders import at, fold_order, hold, release, snapshot

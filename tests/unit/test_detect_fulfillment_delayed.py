@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from orderline.domain.exceptions import (
+from orderline.domain.order_exceptions import (
     DEFAULT_POLICY,
     BusinessCalendar,
     detect_fulfillment_delayed,

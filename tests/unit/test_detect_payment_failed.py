@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from orderline.domain.exceptions import DEFAULT_POLICY, EscalationDue, detect_payment_failed, merge
+from orderline.domain.order_exceptions import DEFAULT_POLICY, EscalationDue, detect_payment_failed, merge
 from orderline.domain.vocabulary import HoldReason, PaymentStatus
 
 from .detector_orders import SHIP_ALL, T0, at, fold_order, placed, shipment, snapshot

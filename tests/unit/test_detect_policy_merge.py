@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from orderline.domain.exceptions import (
+from orderline.domain.order_exceptions import (
     ADDRESS_INVALID,
     DEFAULT_POLICY,
     DELIVERY_EXCEPTION,

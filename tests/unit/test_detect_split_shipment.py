@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orderline.domain.exceptions import DEFAULT_POLICY, EscalationDue, detect_split_shipment, merge
+from orderline.domain.order_exceptions import DEFAULT_POLICY, EscalationDue, detect_split_shipment, merge
 from orderline.domain.vocabulary import ShipmentState
 
 from .detector_orders import SHIP_ALL, at, fold_order, shipment, snapshot

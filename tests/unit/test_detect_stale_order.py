@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from orderline.domain.exceptions import DEFAULT_POLICY, detect_stale_order, merge
 from orderline.domain.order import Order
+from orderline.domain.order_exceptions import DEFAULT_POLICY, detect_stale_order, merge
 from orderline.domain.vocabulary import DeliveryStatus, HoldReason, PaymentStatus
 
 from .detector_orders import SHIP_ALL, at, delivery, fold_order, hold, placed, refund_all, shipment, snapshot

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from orderline.domain.exceptions import DEFAULT_POLICY, detect_all
-from orderline.domain.exceptions.detectors.state_drift import detect_state_drift
 from orderline.domain.facts import Fact, LineItem, LineQuantity, OrderSnapshot, ShipmentRecorded
 from orderline.domain.fold import fold
+from orderline.domain.order_exceptions import DEFAULT_POLICY, detect_all
+from orderline.domain.order_exceptions.detectors.state_drift import detect_state_drift
 from orderline.domain.vocabulary import ExceptionType, FulfillmentStatus, PaymentStatus
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from orderline.config.messaging import MessagingConfig
-from orderline.domain.exceptions import (
+from orderline.domain.lifecycle import DEFAULT_OWNERSHIP
+from orderline.domain.order import Order
+from orderline.domain.order_exceptions import (
     BUILT_IN,
     DEFAULT_CALENDAR,
     DEFAULT_POLICY,
@@ -24,9 +26,7 @@ from orderline.domain.exceptions import (
     HoldingPolicy,
     merge,
 )
-from orderline.domain.exceptions.policy_doc import main, update_page
-from orderline.domain.lifecycle import DEFAULT_OWNERSHIP
-from orderline.domain.order import Order
+from orderline.domain.order_exceptions.policy_doc import main, update_page
 from orderline.domain.vocabulary import ExceptionType, HoldReason
 from tests.dummy_exception_type import HIGH_VALUE_ORDER, HighValuePolicy
 
@@ -160,7 +160,7 @@ def test_a_policy_built_by_merging_back_to_the_defaults_is_the_default_policy() 
 
 
 def test_the_exception_policy_page_shows_the_registry() -> None:
-    # Regenerate with: python -m orderline.domain.exceptions.policy_doc docs/exception-policy.md
+    # Regenerate with: python -m orderline.domain.order_exceptions.policy_doc docs/exception-policy.md
     text = DOC_PATH.read_text(encoding="utf-8")
 
     assert update_page(text) == text

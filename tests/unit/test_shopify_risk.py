@@ -62,9 +62,9 @@ def test_an_unreadable_assessment_is_a_payload_error(body: dict[str, object], me
 def test_the_risk_hold_opens_a_fraud_review_owned_by_operations() -> None:
     from decimal import Decimal
 
-    from orderline.domain.exceptions import DEFAULT_POLICY, detect_all
     from orderline.domain.facts import LineItem, OrderSnapshot
     from orderline.domain.fold import fold
+    from orderline.domain.order_exceptions import DEFAULT_POLICY, detect_all
     from orderline.domain.vocabulary import ExceptionType, OrderStatus, PaymentStatus
 
     snapshot = OrderSnapshot(

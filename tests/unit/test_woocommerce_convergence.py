@@ -1,4 +1,4 @@
-"""Convergence on WooCommerce (DESIGN §1.2): whatever subset of an order's states
+"""Convergence on WooCommerce (README, Key choices): whatever subset of an order's states
 WooCommerce delivers — coalesced, duplicated, shuffled, but always with the latest
 state — the order folds to the same final state as the full history in order."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from orderline.config import OrderlineConfig
-from orderline.store.database import current_revision, head_revision, is_sqlite, make_engine, migrate
+from orderline.persistence.database import current_revision, head_revision, is_sqlite, make_engine, migrate
 
 
 class SchemaNotReady(RuntimeError):

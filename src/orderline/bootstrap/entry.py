@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from orderline.bootstrap.database import open_engine
 from orderline.bootstrap.runtime import Runtime
 from orderline.config import OrderlineConfig
+from orderline.persistence.inbox import GroupCommitWriter
 from orderline.services.api_tokens import ApiTokens
 from orderline.services.audit_runs import MessagingAudit
 from orderline.services.exception_queue import ExceptionQueue
@@ -22,7 +23,6 @@ from orderline.services.messaging_audit import audit_settings
 from orderline.services.order_reads import OrderReads
 from orderline.services.support_tickets import SupportTickets
 from orderline.services.ticket_intake import TicketIntake
-from orderline.store.inbox import GroupCommitWriter
 from orderline.web.app import WebContext
 from orderline.web.metrics import Metrics
 

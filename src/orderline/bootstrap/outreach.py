@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from orderline.channels.delivery import Channel
+from orderline.channels.channel import Channel
 from orderline.channels.email import SmtpChannel, SmtpSettings
 from orderline.channels.helpdesk import (
     GorgiasHelpdesk,
@@ -30,11 +30,11 @@ from orderline.config import OrderlineConfig, StoreConfig
 from orderline.config.messaging import HelpdeskConfig, MessagingConfig
 from orderline.domain.messaging import MessagePlan
 from orderline.domain.retry import RetryPolicy
-from orderline.services.delivery import DEFAULT_TERMS, DeliveryReport, DeliveryWorker, OutboxTerms
-from orderline.services.exceptions import EvaluationListener
+from orderline.services.exception_evaluation import EvaluationListener
 from orderline.services.handoffs import HandoffRequests, HandoffWorker
 from orderline.services.messaging import MessagePlanner, StoreMessaging
 from orderline.services.notifications import EscalationNotices, NotificationWorker
+from orderline.services.outbox_sending import DEFAULT_TERMS, DeliveryReport, DeliveryWorker, OutboxTerms
 
 
 def store_messaging(messaging: MessagingConfig, store: StoreConfig) -> StoreMessaging | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from orderline.bootstrap.runtime import Runtime
-from orderline.domain.exceptions import DEFAULT_CALENDAR
+from orderline.domain.order_exceptions import DEFAULT_CALENDAR
 from orderline.services import scheduler
 from orderline.services.processing_loop import ProcessingLoop
 

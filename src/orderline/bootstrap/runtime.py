@@ -15,9 +15,9 @@ from orderline.clock import clock_offset, system_clock
 from orderline.config import OrderlineConfig, StoreConfig
 from orderline.connectors.base import Connector
 from orderline.connectors.registry import PLATFORMS
-from orderline.domain.exceptions import DEFAULT_CALENDAR, detect_all
 from orderline.domain.lifecycle import Ownership
 from orderline.domain.order import Order
+from orderline.domain.order_exceptions import DEFAULT_CALENDAR, detect_all
 from orderline.services.processing import Processor
 from orderline.services.stores import StoreDirectory, StoreEndpoint
 

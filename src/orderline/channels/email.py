@@ -34,7 +34,7 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from typing import Literal, Protocol
 
-from orderline.channels.delivery import DeliveryResult, Outcome, OutgoingMessage
+from orderline.channels.channel import DeliveryResult, Outcome, OutgoingMessage
 from orderline.clock import system_clock
 
 Security = Literal["none", "starttls", "tls"]

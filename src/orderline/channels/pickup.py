@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from orderline.channels.delivery import DeliveryResult, Outcome, OutgoingMessage
+from orderline.channels.channel import DeliveryResult, Outcome, OutgoingMessage
 from orderline.channels.email import compose, message_id_for
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")

@@ -26,7 +26,7 @@ from types import TracebackType
 
 import httpx
 
-from orderline.channels.delivery import DeliveryResult, Outcome, OutgoingMessage
+from orderline.channels.channel import DeliveryResult, Outcome, OutgoingMessage
 from orderline.clock import system_clock
 from orderline.domain.retry import parse_retry_after
 

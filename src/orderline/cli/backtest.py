@@ -17,7 +17,7 @@ import typer
 from orderline.bootstrap import SchemaNotReady, domain_ownership, open_engine
 from orderline.cli.options import ConfigOption, err, load_or_exit
 from orderline.config import ConfigError, OrderlineConfig, load_config
-from orderline.domain.exceptions import DEFAULT_CALENDAR, BusinessCalendar
+from orderline.domain.order_exceptions import DEFAULT_CALENDAR, BusinessCalendar
 from orderline.services.backtest import BacktestReport, Tally, TallyKey, run_backtest, total
 
 CandidateOption = Annotated[

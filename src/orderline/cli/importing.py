@@ -1,4 +1,4 @@
-"""`orderline import`: a store's order history from its platform's API (DESIGN §6, week 1)."""
+"""`orderline import`: a store's order history from its platform's API."""
 
 from __future__ import annotations
 

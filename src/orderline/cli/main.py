@@ -17,7 +17,7 @@ from orderline.bootstrap import (
     exception_types_at,
     upgrade_database,
 )
-from orderline.cli import audit, exceptions, inbox, tickets, tokens
+from orderline.cli import audit, inbox, order_exceptions, tickets, tokens
 from orderline.cli.backtest import backtest
 from orderline.cli.deliver import deliver
 from orderline.cli.demo import run_demo
@@ -38,7 +38,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(tokens.app, name="token")
-app.add_typer(exceptions.app, name="exceptions")
+app.add_typer(order_exceptions.app, name="exceptions")
 app.add_typer(tickets.app, name="tickets")
 app.add_typer(audit.app, name="audit")
 app.add_typer(inbox.app, name="inbox")

@@ -16,7 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationIn
 from pydantic_core import PydanticCustomError
 
 from orderline.config.errors import closest_match
-from orderline.domain.exceptions import DEFAULT_CALENDAR, BusinessCalendar
+from orderline.domain.order_exceptions import DEFAULT_CALENDAR, BusinessCalendar
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Short weekday names in `date.weekday()` order (Monday = 0)."""

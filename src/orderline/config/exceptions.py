@@ -1,7 +1,7 @@
 """The `exceptions:` section as the domain's `ExceptionPolicy`.
 
 Each exception type's mapping overrides `DEFAULT_POLICY` setting by setting
-(`orderline.domain.exceptions.merge`). Durations are written `30m`, `4h`, `2d`, `1d12h`
+(`orderline.domain.order_exceptions.merge`). Durations are written `30m`, `4h`, `2d`, `1d12h`
 and become timedeltas here. Owners have one source of truth, the resolved owner table:
 `exceptions.<type>.owner` and `ownership.exceptions.<type>` name the same thing, and
 naming two different teams is a problem (see policy_lint). The types, their settings and
@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from orderline.config.durations import parse_duration
 from orderline.config.ownership import Ownership
-from orderline.domain.exceptions import (
+from orderline.domain.order_exceptions import (
     DEFAULT_POLICY,
     EXCEPTION_TYPES,
     AnySpec,

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BeforeValidator, PlainValidator, SecretStr
 from pydantic_core import PydanticCustomError
 
 from orderline.config.errors import closest_match
-from orderline.domain.exceptions import EXCEPTION_TYPES
+from orderline.domain.order_exceptions import EXCEPTION_TYPES
 from orderline.domain.vocabulary import HoldReason, OrderStatus
 
 E = TypeVar("E", bound=StrEnum)

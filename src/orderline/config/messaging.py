@@ -53,8 +53,8 @@ from pydantic_core import PydanticCustomError
 from orderline.config.calendar import ClockTime
 from orderline.config.durations import parse_duration
 from orderline.config.fields import ExceptionTypeName, HttpUrlText
-from orderline.domain.exceptions import EXCEPTION_TYPES
 from orderline.domain.messaging import CadencePolicy, MessageKind, QuietHours
+from orderline.domain.order_exceptions import EXCEPTION_TYPES
 from orderline.domain.vocabulary import ExceptionType
 
 if TYPE_CHECKING:

@@ -29,7 +29,7 @@ from orderline.config.messaging import HelpdeskConfig, MessagingConfig
 from orderline.config.ownership import Ownership
 from orderline.config.platforms import StoreConfig, StoreEntry
 from orderline.config.references import reference_problems
-from orderline.domain.exceptions import ExceptionPolicy
+from orderline.domain.order_exceptions import ExceptionPolicy
 from orderline.domain.vocabulary import Team
 
 DEFAULT_DATABASE_URL = "sqlite:///orderline.db"
@@ -56,7 +56,7 @@ class ServerConfig(_Section):
 
 
 class OwnershipConfig(_Section):
-    """Overrides of the default owners; anything not named keeps its DESIGN §2 owner."""
+    """Overrides of the default owners; anything not named keeps its default owner."""
 
     statuses: dict[OwnedStatusName, StatusOwner] = Field(default_factory=dict)
     holds: dict[HoldReasonName, HoldOwner] = Field(default_factory=dict)

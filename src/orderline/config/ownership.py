@@ -1,4 +1,4 @@
-"""Who owns each status, hold reason and exception type (DESIGN §2), as the configuration
+"""Who owns each status, hold reason and exception type (docs/lifecycle.md), as the configuration
 sees it.
 
 The owner table and its defaults belong to the domain (`orderline.domain.lifecycle.Ownership`:

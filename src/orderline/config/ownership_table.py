@@ -15,7 +15,13 @@ from urllib.parse import urlsplit
 from orderline.config.durations import format_duration
 from orderline.config.model import OrderlineConfig
 from orderline.config.ownership import OWNED_STATUSES
-from orderline.domain.exceptions import EXCEPTION_TYPES, AnySpec, EscalationLevel, ExceptionPolicy, TargetKind
+from orderline.domain.order_exceptions import (
+    EXCEPTION_TYPES,
+    AnySpec,
+    EscalationLevel,
+    ExceptionPolicy,
+    TargetKind,
+)
 from orderline.domain.vocabulary import HoldReason, OrderStatus
 
 HOLD_OWNER_OF_STATUS = "(owner of the hold reason)"

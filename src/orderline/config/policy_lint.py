@@ -18,7 +18,7 @@ from orderline.config.durations import format_duration, parse_duration
 from orderline.config.errors import Loc, closest_match
 from orderline.config.exceptions import converted_setting, places_hold
 from orderline.config.teams import declared_teams, undeclared_team_message
-from orderline.domain.exceptions import (
+from orderline.domain.order_exceptions import (
     DEFAULT_POLICY,
     EXCEPTION_TYPES,
     AnySpec,

@@ -1,7 +1,7 @@
 """Platform connectors: verify, identify, parse and map platform payloads to canonical
 facts, and read a store's history through its API.
 
-Platform vocabulary stays inside its connector package (DESIGN §1.5). Every platform
+Platform vocabulary stays inside its connector package (docs/architecture.md). Every platform
 package has the same shape, so the next platform is added like the first:
 
 - `plugin.py` defines the package's one public object, `PLATFORM` (a

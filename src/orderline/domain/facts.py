@@ -1,7 +1,7 @@
 """Canonical facts: what a connector tells the domain about an order.
 
 A fact is immutable and self-describing. The order state is a pure function of the
-*set* of facts known about an order (DESIGN §1, convergence): snapshots merge
+*set* of facts known about an order (convergence): snapshots merge
 last-writer-wins by the platform's own `updated_at`; shipments, refunds, delivery
 events and holds merge as sets keyed by their platform ids.
 

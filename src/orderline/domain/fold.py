@@ -1,6 +1,6 @@
 """The fold: the set of facts known about an order -> its canonical `Order` state.
 
-`fold` is a pure function of the *set* of facts (DESIGN §1, convergence). It dedupes the
+`fold` is a pure function of the *set* of facts (convergence). It dedupes the
 facts, puts them in one deterministic order — (occurred_at, kind rank, fact_key) — and
 replays them. Snapshots and shipment records are replayed in their own `updated_at`
 order, so "last writer wins" is simply "last one replayed": a stale retry is replayed

@@ -2,7 +2,7 @@
 owner table (`Ownership`), and the one function that derives the headline status from an
 order's axes.
 
-`LIFECYCLE` is the table of DESIGN §2. The fold never refuses a move (the facts are the
+`LIFECYCLE` is the lifecycle table (docs/lifecycle.md). The fold never refuses a move (the facts are the
 truth); a move the table does not allow is applied and recorded as an anomaly. Services
 that *propose* a change can ask `can_transition` first, or call `require_transition`.
 
@@ -22,7 +22,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import NamedTuple, TypeVar
 
-from orderline.domain.exceptions.registry import EXCEPTION_TYPES
+from orderline.domain.order_exceptions.registry import EXCEPTION_TYPES
 from orderline.domain.vocabulary import (
     DEFAULT_HOLD_OWNERS,
     FulfillmentStatus,

@@ -1,4 +1,4 @@
-"""The canonical vocabulary of DESIGN §2: statuses, axes, hold reasons, exception types.
+"""The canonical vocabulary of Orderline: statuses, axes, hold reasons, exception types.
 
 Values are stable lowercase strings; they are stored and sent over the API as they are.
 Display labels belong to the presentation layer.
@@ -72,7 +72,7 @@ class HoldReason(StrEnum):
 
 class ExceptionType(StrEnum):
     """The built-in exception types, by name. Everything else about a type is its spec in
-    `orderline.domain.exceptions.registry.BUILT_IN` (same types, same order: a test checks
+    `orderline.domain.order_exceptions.registry.BUILT_IN` (same types, same order: a test checks
     it); a type registered at start-up names itself with a StrEnum of its own."""
 
     ADDRESS_INVALID = "address_invalid"

@@ -11,8 +11,8 @@ from enum import StrEnum
 
 from sqlalchemy import Engine
 
-from orderline.store import tokens as token_store
-from orderline.store.tokens import TokenInfo
+from orderline.persistence import tokens as token_store
+from orderline.persistence.tokens import TokenInfo
 
 __all__ = ["ApiTokens", "Principal", "Role", "TokenInfo"]
 

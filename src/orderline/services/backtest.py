@@ -1,4 +1,4 @@
-"""Backtesting a candidate exception policy on stored history (DESIGN §6, issue 4).
+"""Backtesting a candidate exception policy on stored history.
 
 For every order placed since a date, the order's stored facts are replayed in time: the
 order is folded from the facts known at each moment that matters and the candidate's
@@ -35,20 +35,20 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, and_, select
 
-from orderline.domain.exceptions import (
+from orderline.domain.facts import Fact, fact_from_dict
+from orderline.domain.fold import fold
+from orderline.domain.lifecycle import Ownership
+from orderline.domain.order import Order
+from orderline.domain.order_exceptions import (
     EXCEPTION_TYPES,
     BusinessCalendar,
     ExceptionPolicy,
     Finding,
     detect_all,
 )
-from orderline.domain.exceptions.findings import utc
-from orderline.domain.facts import Fact, fact_from_dict
-from orderline.domain.fold import fold
-from orderline.domain.lifecycle import Ownership
-from orderline.domain.order import Order
-from orderline.store.exception_tables import order_exceptions
-from orderline.store.tables import facts, orders
+from orderline.domain.order_exceptions.findings import utc
+from orderline.persistence.exception_tables import order_exceptions
+from orderline.persistence.tables import facts, orders
 
 CalendarFor = Callable[[str], BusinessCalendar]
 TallyKey = tuple[str, str]

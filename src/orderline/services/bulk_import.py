@@ -24,6 +24,9 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
+from orderline.persistence import bulk_import, projections
+from orderline.persistence.bulk_import import RowEncoder
+from orderline.persistence.inbox import InboxRecord
 from orderline.services import scheduler
 from orderline.services.import_preparation import (
     PageJob,
@@ -34,9 +37,6 @@ from orderline.services.import_preparation import (
     unprepared,
 )
 from orderline.services.processing import Processor
-from orderline.store import bulk_import, projections
-from orderline.store.bulk_import import RowEncoder
-from orderline.store.inbox import InboxRecord
 
 POOL_AFTER_ORDERS = 5_000
 """Orders prepared in-process before worker processes start: starting one costs about

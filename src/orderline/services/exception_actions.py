@@ -12,9 +12,9 @@ from enum import StrEnum
 
 from sqlalchemy import Connection
 
+from orderline.persistence import exception_records as records
+from orderline.persistence.exception_records import ExceptionEvent, StoredException
 from orderline.services import scheduler
-from orderline.store import exception_records as records
-from orderline.store.exception_records import ExceptionEvent, StoredException
 
 
 class Action(StrEnum):

@@ -14,9 +14,9 @@ from enum import StrEnum
 
 from sqlalchemy import Engine
 
+from orderline.persistence import exception_records as records
+from orderline.persistence.exception_records import QueueFilter, StoredException
 from orderline.services.exception_actions import Action, ExceptionClosed, ExceptionNotFound, ExceptionRef, act
-from orderline.store import exception_records as records
-from orderline.store.exception_records import QueueFilter, StoredException
 
 __all__ = [
     "DUE_SOON",

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from orderline.persistence import message_queries
 from orderline.services.handoffs import HandoffAsk, request_handoff
 from orderline.services.order_reads import handoff_view
-from orderline.store import message_queries
 
 MAX_KEY = 200
 """The length of `handoffs.key`."""

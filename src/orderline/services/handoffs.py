@@ -20,14 +20,14 @@ from sqlalchemy import Connection, Engine
 
 from orderline.channels.helpdesk.handoff import HandoffRequest, HandoffResult, Helpdesk, Priority
 from orderline.domain.order import Order
-from orderline.services.delivery import DEFAULT_TERMS, OutboxTerms, OutboxWorker
-from orderline.services.exceptions import Evaluation, ExceptionChange
+from orderline.persistence.handoff_records import HANDOFFS, StoredHandoff, claimed_handoff, insert_handoff
+from orderline.persistence.handoff_records import HandoffAsk as HandoffAsk
+from orderline.persistence.handoff_records import list_handoffs as list_handoffs
+from orderline.persistence.outbox import Claim, Ending, Sent
+from orderline.persistence.ticket_records import OpenedTicket, remember_opened_ticket
+from orderline.services.exception_evaluation import Evaluation, ExceptionChange
 from orderline.services.order_story import order_story
-from orderline.store.handoff_records import HANDOFFS, StoredHandoff, claimed_handoff, insert_handoff
-from orderline.store.handoff_records import HandoffAsk as HandoffAsk
-from orderline.store.handoff_records import list_handoffs as list_handoffs
-from orderline.store.outbox import Claim, Ending, Sent
-from orderline.store.ticket_records import OpenedTicket, remember_opened_ticket
+from orderline.services.outbox_sending import DEFAULT_TERMS, OutboxTerms, OutboxWorker
 
 
 def escalation_key(change: ExceptionChange) -> str:

@@ -21,10 +21,10 @@ import orjson
 
 from orderline.connectors.base import Connector, Delivery, MappedDelivery, PayloadError, RetryLater
 from orderline.domain.lifecycle import Ownership
+from orderline.persistence.bulk_import import NewOrderRows, RowEncoder
+from orderline.persistence.inbox import InboxRecord
+from orderline.persistence.projections import FactRow
 from orderline.services.processing import fact_rows_for, fulfillment_orders, project_facts
-from orderline.store.bulk_import import NewOrderRows, RowEncoder
-from orderline.store.inbox import InboxRecord
-from orderline.store.projections import FactRow
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """Import: a store's order history from its platform's API, through the same pipeline as webhooks.
 
-Every fetched order is kept raw (DESIGN §1, "raw is kept") as one inbox delivery, so
+Every fetched order is kept raw ("raw is kept") as one inbox delivery, so
 `orderline replay` rebuilds imported orders like any other; then the Processor maps and
 folds them. What a delivery is comes from the store's platform plugin
 (`connectors/<platform>/history.py`): its body, its topic and its dedupe key
@@ -33,10 +33,10 @@ from orderline.connectors.history import IMPORT_KEY_PREFIX as IMPORT_KEY_PREFIX 
 from orderline.connectors.history import ImportedDelivery, OrderHistory
 from orderline.connectors.plugin import StatusHook
 from orderline.connectors.registry import platform_named
+from orderline.persistence.inbox import InboxRecord, write_records
+from orderline.persistence.tables import inbox
 from orderline.services.bulk_import import BulkImport
 from orderline.services.processing import Processor
-from orderline.store.inbox import InboxRecord, write_records
-from orderline.store.tables import inbox
 
 PROCESS_EVERY_ORDERS = 5_000
 """Stored orders between processing runs: large batches, yet a crash loses little work."""

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from orderline.persistence import inbox_queue, order_queries
 from orderline.services import quarantine
 from orderline.services.quarantine import RETRY, SKIP, ProcessingHealth
-from orderline.store import inbox_queue, order_queries
 
 __all__ = ["RETRY", "SKIP", "InboxOperations", "InboxState", "ProcessingHealth"]
 

@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 
 from orderline.connectors.base import Connector, PayloadError
+from orderline.persistence.inbox import DeadLetterRecord, InboxRecord
 from orderline.services.stores import StoreDirectory, StoreEndpoint
-from orderline.store.inbox import DeadLetterRecord, InboxRecord
 
 
 @dataclass(frozen=True, slots=True)

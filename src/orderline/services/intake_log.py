@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from orderline.store.inbox import GroupCommitWriter
+from orderline.persistence.inbox import GroupCommitWriter
 
 IntakeWriter: TypeAlias = GroupCommitWriter

@@ -61,11 +61,11 @@ from orderline.domain.messaging.buyer_zone import buyer_zone
 from orderline.domain.messaging.cadence import SEARCH_DAYS
 from orderline.domain.messaging.kinds import MessageKind
 from orderline.domain.order import Order
-from orderline.services.exceptions import Evaluation
+from orderline.persistence import exception_records, message_records
+from orderline.persistence.outbox import OutboxState
+from orderline.persistence.tables import UtcDateTime, facts, inbox
+from orderline.services.exception_evaluation import Evaluation
 from orderline.services.importer import IMPORT_KEY_PREFIX
-from orderline.store import exception_records, message_records
-from orderline.store.outbox import OutboxState
-from orderline.store.tables import UtcDateTime, facts, inbox
 
 MAX_DECISIONS_PER_EVALUATION = 20
 """Each decision covers new news or starts a silence period; the bound guards a bug."""

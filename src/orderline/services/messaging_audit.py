@@ -19,7 +19,7 @@ It finds three things, each with an owner:
   does not have;
 - **failed deliveries**: messages that will not reach the buyer without a person.
 
-All three are owned by support: support owns what the buyer is told (DESIGN §2).
+All three are owned by support: support owns what the buyer is told (docs/lifecycle.md).
 """
 
 from __future__ import annotations
@@ -37,11 +37,11 @@ from sqlalchemy import Connection, select
 from orderline.config import OrderlineConfig
 from orderline.domain.messaging import CadencePolicy, MessageKind, Provenance, notice_key
 from orderline.domain.vocabulary import DeliveryStatus, OrderStatus, ShipmentState
-from orderline.services.delivery import FAILED_DELIVERY_OWNER
+from orderline.persistence import message_queries
+from orderline.persistence.message_queries import BuyerFacingException, FailedMessage, SentMessage
+from orderline.persistence.messaging_tables import messages
 from orderline.services.messaging import ORDERS_PER_QUERY, OrderKey, news_provenances, of_orders
-from orderline.store import message_queries
-from orderline.store.message_queries import BuyerFacingException, FailedMessage, SentMessage
-from orderline.store.messaging_tables import messages
+from orderline.services.outbox_sending import FAILED_DELIVERY_OWNER
 
 BUYER_OWNER = "support"
 REMINDED = frozenset({MessageKind.EXCEPTION_NOTICE, MessageKind.EXCEPTION_UPDATE})

@@ -17,21 +17,21 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from orderline.channels.delivery import Channel, DeliveryResult, Outcome, OutgoingMessage
-from orderline.domain.exceptions.escalation import TargetKind, target_kind
+from orderline.channels.channel import Channel, DeliveryResult, Outcome, OutgoingMessage
 from orderline.domain.order import Order
-from orderline.services.delivery import DEFAULT_TERMS, OutboxTerms, OutboxWorker
-from orderline.services.exceptions import Evaluation, ExceptionChange
-from orderline.services.order_story import order_story
-from orderline.store.notification_records import (
+from orderline.domain.order_exceptions.escalation import TargetKind, target_kind
+from orderline.persistence.notification_records import (
     NOTIFICATIONS,
     Notice,
     claimed_notice,
     notice_known,
     queue_notice,
 )
-from orderline.store.notification_records import list_notifications as list_notifications
-from orderline.store.outbox import Claim, Ending, Sent
+from orderline.persistence.notification_records import list_notifications as list_notifications
+from orderline.persistence.outbox import Claim, Ending, Sent
+from orderline.services.exception_evaluation import Evaluation, ExceptionChange
+from orderline.services.order_story import order_story
+from orderline.services.outbox_sending import DEFAULT_TERMS, OutboxTerms, OutboxWorker
 
 ESCALATION = "escalation"
 

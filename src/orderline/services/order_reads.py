@@ -13,14 +13,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from orderline.persistence import exception_records, message_records, order_queries
+from orderline.persistence.exception_records import StoredException
+from orderline.persistence.handoff_records import HANDOFFS
+from orderline.persistence.message_records import StoredMessage
+from orderline.persistence.order_queries import BadCursor, OrderFilter, OrderPage
+from orderline.persistence.outbox import OutboxState
 from orderline.services.handoffs import list_handoffs
 from orderline.services.order_timeline import order_timeline
-from orderline.store import exception_records, message_records, order_queries
-from orderline.store.exception_records import StoredException
-from orderline.store.handoff_records import HANDOFFS
-from orderline.store.message_records import StoredMessage
-from orderline.store.order_queries import BadCursor, OrderFilter, OrderPage
-from orderline.store.outbox import OutboxState
 
 __all__ = [
     "BadCursor",

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from orderline.store import exception_records, order_queries
-from orderline.store import message_records as outbox
+from orderline.persistence import exception_records, order_queries
+from orderline.persistence import message_records as outbox
 
 TIMELINE_LINES = 12
 

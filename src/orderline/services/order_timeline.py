@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from orderline.persistence import exception_records, message_records, order_queries
+from orderline.persistence.exception_records import ExceptionEvent
+from orderline.persistence.message_records import StoredMessage
+from orderline.persistence.outbox import INTERRUPTED, OutboxState
 from orderline.services import quarantine
-from orderline.store import exception_records, message_records, order_queries
-from orderline.store.exception_records import ExceptionEvent
-from orderline.store.message_records import StoredMessage
-from orderline.store.outbox import INTERRUPTED, OutboxState
 
 ATTEMPT_WORDING = {"temporary": "temporary failure", "permanent": "permanent failure"}
 

@@ -34,10 +34,10 @@ from orderline.domain.facts import Fact, HoldPlaced, HoldsReleased, fact_from_di
 from orderline.domain.fold import fold
 from orderline.domain.lifecycle import Ownership
 from orderline.domain.order import Order, order_to_dict
+from orderline.persistence import inbox_queue, projections
+from orderline.persistence.inbox_queue import DeliveryOutcome, PendingDelivery
+from orderline.persistence.projections import FactRow, OrderKey, OrderProjection
 from orderline.services import scheduler
-from orderline.store import inbox_queue, projections
-from orderline.store.inbox_queue import DeliveryOutcome, PendingDelivery
-from orderline.store.projections import FactRow, OrderKey, OrderProjection
 
 log = logging.getLogger(__name__)
 

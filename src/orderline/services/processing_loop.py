@@ -27,8 +27,8 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
+from orderline.persistence import inbox_queue, workers
 from orderline.services.processing import Processor
-from orderline.store import inbox_queue, workers
 
 log = logging.getLogger(__name__)
 

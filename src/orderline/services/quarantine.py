@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from orderline.store import inbox_queue, workers
-from orderline.store.tables import inbox
+from orderline.persistence import inbox_queue, workers
+from orderline.persistence.tables import inbox
 
 RETRY = "retry"
 SKIP = inbox_queue.SKIPPED

@@ -1,4 +1,4 @@
-"""Replay: rebuild facts and projections from the raw inbox (DESIGN §1.3), with nothing
+"""Replay: rebuild facts and projections from the raw inbox (docs/processing.md), with nothing
 that live processing decided lost and no reader ever seeing an order half rebuilt.
 
 What replay reproduces, and how. Orderline's own decisions are kept, not re-derived:
@@ -36,6 +36,9 @@ from sqlalchemy import Connection, Engine
 
 from orderline.domain.facts import fact_from_dict
 from orderline.domain.order import Order, order_from_dict
+from orderline.persistence import inbox_queue, projections, replay_staging, workers
+from orderline.persistence.processing_tables import replay_facts
+from orderline.persistence.projections import OrderKey, OrderProjection
 from orderline.services import scheduler
 from orderline.services.processing import (
     MappedRows,
@@ -44,9 +47,6 @@ from orderline.services.processing import (
     project_facts,
     record_outcomes,
 )
-from orderline.store import inbox_queue, projections, replay_staging, workers
-from orderline.store.processing_tables import replay_facts
-from orderline.store.projections import OrderKey, OrderProjection
 
 STAGE_BATCH = 500
 SWAP_BATCH = 200

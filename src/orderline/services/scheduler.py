@@ -18,16 +18,16 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
-from orderline.domain.exceptions import BusinessCalendar, ExceptionPolicy
-from orderline.domain.exceptions.findings import utc
-from orderline.services.exceptions import (
+from orderline.domain.order_exceptions import BusinessCalendar, ExceptionPolicy
+from orderline.domain.order_exceptions.findings import utc
+from orderline.persistence import exception_records as records
+from orderline.services.exception_evaluation import (
     Evaluation,
     EvaluationListener,
     ExceptionChange,
     RecordFacts,
     evaluate_order,
 )
-from orderline.store import exception_records as records
 
 PolicyFor = Callable[[str], ExceptionPolicy]
 CalendarFor = Callable[[str], BusinessCalendar]

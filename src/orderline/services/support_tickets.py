@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import Engine
 
 from orderline.channels.helpdesk.tickets import CSV_OPTIONAL_COLUMNS, CSV_REQUIRED_COLUMNS, TicketSource
+from orderline.persistence import ticket_records
+from orderline.persistence.ticket_records import TicketFilter
 from orderline.services.tickets import CsvImportReport, ImportProgress, import_csv
-from orderline.store import ticket_records
-from orderline.store.ticket_records import TicketFilter
 
 __all__ = [
     "CSV_OPTIONAL_COLUMNS",

@@ -29,9 +29,9 @@ from orderline.channels.helpdesk.tickets import (
     verify_zendesk_signature,
 )
 from orderline.config.messaging import HelpdeskConfig
+from orderline.persistence.inbox import DeadLetterRecord
 from orderline.services.intake_log import IntakeWriter
 from orderline.services.tickets import WEBHOOK, TicketRecorded, record_incoming
-from orderline.store.inbox import DeadLetterRecord
 
 __all__ = ["HelpdeskDelivery", "Refusal", "TicketIntake", "TicketRecorded", "check_delivery"]
 

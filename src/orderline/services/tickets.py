@@ -1,5 +1,5 @@
 """Support tickets coming in from a helpdesk (webhooks) or a CSV export: link each to its
-order and record it, for the scorecard's support tickets per 100 orders (DESIGN.md §5).
+order and record it, for the scorecard's support tickets per 100 orders ().
 
 The linking rule, in order: a ticket Orderline's own hand-off opened carries the hand-off
 key as its external id and belongs to that hand-off's order; otherwise the order-number
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Engine
 
 from orderline.channels.helpdesk.tickets import IncomingTicket, TicketSource, parse_tickets_csv
-from orderline.store import ticket_records
-from orderline.store.ticket_records import OrderLink
+from orderline.persistence import ticket_records
+from orderline.persistence.ticket_records import OrderLink
 
 WEBHOOK, CSV = "webhook", "csv"
 """Values of `support_tickets.source` written here (hand-offs write "handoff")."""

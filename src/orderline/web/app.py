@@ -24,7 +24,14 @@ from orderline.services.intake_log import IntakeWriter
 from orderline.services.order_reads import OrderReads
 from orderline.services.support_tickets import SupportTickets
 from orderline.services.ticket_intake import TicketIntake
-from orderline.web import api, exceptions_api, helpdesk_webhooks, inbox_api, messaging_api, tickets_api
+from orderline.web import (
+    api,
+    helpdesk_webhooks,
+    inbox_api,
+    messaging_api,
+    order_exceptions_api,
+    tickets_api,
+)
 from orderline.web.metrics import Metrics
 from orderline.web.webhooks import WebhookEndpoint, WebhookRouter
 
@@ -92,7 +99,7 @@ def create_api_app(context: WebContext) -> FastAPI:
         ]
     )
     app.include_router(api.router)
-    app.include_router(exceptions_api.router)
+    app.include_router(order_exceptions_api.router)
     app.include_router(helpdesk_webhooks.router)
     app.include_router(tickets_api.router)
     app.include_router(messaging_api.router)

@@ -27,8 +27,8 @@ from orderline.domain.vocabulary import (
 )
 from orderline.services.exception_queue import ExceptionState
 from orderline.services.order_reads import HandoffState, OutboxState
-from orderline.web.exceptions_api import ExceptionTypeName
 from orderline.web.moments import StoredMoment
+from orderline.web.order_exceptions_api import ExceptionTypeName
 
 Amount = Annotated[
     str,

@@ -14,7 +14,7 @@ from typing import Any, Self
 
 import httpx
 
-from orderline.channels.delivery import Outcome
+from orderline.channels.channel import Outcome
 from orderline.channels.helpdesk.handoff import HandoffResult
 from orderline.clock import system_clock
 from orderline.domain.retry import parse_retry_after

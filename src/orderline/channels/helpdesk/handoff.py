@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from orderline.channels.delivery import Outcome
+from orderline.channels.channel import Outcome
 
 
 class Priority(StrEnum):

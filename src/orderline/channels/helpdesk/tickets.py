@@ -3,7 +3,7 @@
 Pure parsing, no database: this module owns `IncomingTicket`, the webhook bodies
 Orderline accepts, the rule that finds a ticket's order number, the Zendesk webhook
 signature check and the CSV import format. The scorecard counts these tickets (support
-tickets per 100 orders, DESIGN.md §5).
+tickets per 100 orders, ).
 
 Zendesk (a webhook connected to a "ticket is created" trigger). Merchants are asked to
 set the webhook's JSON body to these placeholders, which mirrors Zendesk's own ticket

@@ -30,7 +30,7 @@ from datetime import datetime
 
 import httpx
 
-from orderline.channels.delivery import Outcome
+from orderline.channels.channel import Outcome
 from orderline.channels.helpdesk.exchange import HelpdeskClient, JsonObject, oldest_ticket
 from orderline.channels.helpdesk.handoff import HandoffRequest, HandoffResult
 

@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 from orderline.config.calendar import CalendarConfig, default_business_calendar
 from orderline.config.fields import HttpUrlText, OrderStatusName, StoreId, TimezoneName, WebhookSecrets
 from orderline.config.messaging import StoreMessagingConfig
-from orderline.domain.exceptions import BusinessCalendar
+from orderline.domain.order_exceptions import BusinessCalendar
 from orderline.domain.vocabulary import Platform
 
 NOT_WRITTEN: Any = None

@@ -25,9 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from orderline.domain.exceptions.order_state import datum
 from orderline.domain.messaging.kinds import MessageKind
 from orderline.domain.order import Order
+from orderline.domain.order_exceptions.order_state import datum
 from orderline.domain.vocabulary import DeliveryStatus, OrderStatus, ShipmentState
 
 READY_OR_BEYOND = frozenset(

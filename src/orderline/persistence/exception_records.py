@@ -1,0 +1,378 @@
+"""Repository of exceptions, their history and the timers table (see exception_tables.py).
+
+Plain reads and writes: deciding what opens, escalates or resolves is the service's
+(`orderline.services.exception_evaluation`); this module only keeps what it decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Row, bindparam, case, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from orderline.domain.order_exceptions import EscalationDue, Finding
+from orderline.persistence.exception_tables import exception_events, order_exceptions, timers
+
+OPEN = "open"
+RESOLVED = "resolved"
+OrderKey = tuple[str, str]  # (store_id, order_id)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredException:
+    id: int
+    store_id: str
+    order_id: str
+    key: str
+    type: str
+    owner: str
+    opened_at: datetime
+    reason: str
+    hold: str | None
+    due_levels: tuple[EscalationDue, ...]
+    first_due_at: datetime | None
+    level_reached: int
+    state: str
+    resolved_at: datetime | None
+    resolution: str | None
+    resolved_by: str | None
+    assignee: str | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    notes: list[dict[str, Any]]
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == OPEN
+
+
+def _levels_to_json(levels: Iterable[EscalationDue]) -> list[dict[str, Any]]:
+    return [{"level": lv.level, "due_at": lv.due_at.isoformat(), "target": lv.target} for lv in levels]
+
+
+def _levels_from_json(items: Sequence[dict[str, Any]]) -> tuple[EscalationDue, ...]:
+    return tuple(
+        EscalationDue(int(i["level"]), datetime.fromisoformat(i["due_at"]), str(i["target"])) for i in items
+    )
+
+
+def _stored(row: Row[Any], *, skip: str = "") -> StoredException:
+    values = {name: value for name, value in row._mapping.items() if name != skip}
+    values["due_levels"] = _levels_from_json(values["due_levels"])
+    values["notes"] = list(values["notes"])
+    return StoredException(**values)
+
+
+def _finding_values(finding: Finding, level_reached: int) -> dict[str, Any]:
+    return {
+        "type": finding.type.value,
+        "owner": finding.owner,
+        "opened_at": finding.opened_at,
+        "reason": finding.reason,
+        "hold": finding.hold.value if finding.hold else None,
+        "due_levels": _levels_to_json(finding.due_levels),
+        "first_due_at": finding.due_levels[0].due_at if finding.due_levels else None,
+        "level_reached": level_reached,
+    }
+
+
+# Built once: the scheduler runs this per evaluated order, and building a statement
+# costs more than running it.
+_ORDER_EXCEPTIONS = select(order_exceptions).where(
+    order_exceptions.c.store_id == bindparam("store_id"), order_exceptions.c.order_id == bindparam("order_id")
+)
+
+
+def load_exceptions(connection: Connection, store_id: str, order_id: str) -> dict[str, StoredException]:
+    """Every exception of one order, open or resolved, by key."""
+    rows = connection.execute(_ORDER_EXCEPTIONS, {"store_id": store_id, "order_id": order_id}).all()
+    return {row.key: _stored(row) for row in rows}
+
+
+def get_exception(connection: Connection, store_id: str, order_id: str, key: str) -> StoredException | None:
+    row = connection.execute(
+        select(order_exceptions).where(
+            order_exceptions.c.store_id == store_id,
+            order_exceptions.c.order_id == order_id,
+            order_exceptions.c.key == key,
+        )
+    ).one_or_none()
+    return None if row is None else _stored(row)
+
+
+def open_exception(
+    connection: Connection, store_id: str, order_id: str, finding: Finding, level_reached: int
+) -> None:
+    values = _finding_values(finding, level_reached)
+    connection.execute(
+        insert(order_exceptions).values(
+            store_id=store_id, order_id=order_id, key=finding.key, state=OPEN, notes=[], **values
+        )
+    )
+
+
+def is_current(row: StoredException, finding: Finding, level_reached: int) -> bool:
+    """True when the stored exception already says what `finding` says (no UPDATE needed)."""
+    return (
+        row.type == finding.type.value
+        and row.owner == finding.owner
+        and row.opened_at == finding.opened_at
+        and row.reason == finding.reason
+        and row.hold == (finding.hold.value if finding.hold else None)
+        and row.due_levels == finding.due_levels
+        and row.level_reached == level_reached
+    )
+
+
+def refresh_exception(connection: Connection, row_id: int, finding: Finding, level_reached: int) -> None:
+    """Keep an open exception in step with its finding (reason, owner, ladder, level)."""
+    connection.execute(
+        update(order_exceptions)
+        .where(order_exceptions.c.id == row_id)
+        .values(**_finding_values(finding, level_reached))
+    )
+
+
+def reopen_exception(connection: Connection, row_id: int, finding: Finding, level_reached: int) -> None:
+    """A resolved exception whose cause is back: open again, acknowledgement cleared;
+    assignee and notes are kept, they are still about the same problem."""
+    connection.execute(
+        update(order_exceptions)
+        .where(order_exceptions.c.id == row_id)
+        .values(
+            state=OPEN,
+            resolved_at=None,
+            resolution=None,
+            resolved_by=None,
+            acknowledged_at=None,
+            acknowledged_by=None,
+            **_finding_values(finding, level_reached),
+        )
+    )
+
+
+def resolve_exception(
+    connection: Connection, row_id: int, now: datetime, resolution: str, actor: str | None
+) -> None:
+    connection.execute(
+        update(order_exceptions)
+        .where(order_exceptions.c.id == row_id)
+        .values(state=RESOLVED, resolved_at=now, resolution=resolution, resolved_by=actor)
+    )
+
+
+def acknowledge_exception(connection: Connection, row_id: int, now: datetime, actor: str) -> None:
+    connection.execute(
+        update(order_exceptions)
+        .where(order_exceptions.c.id == row_id)
+        .values(acknowledged_at=now, acknowledged_by=actor)
+    )
+
+
+def assign_exception(connection: Connection, row_id: int, assignee: str) -> None:
+    connection.execute(
+        update(order_exceptions).where(order_exceptions.c.id == row_id).values(assignee=assignee)
+    )
+
+
+def add_note(connection: Connection, row_id: int, now: datetime, actor: str, text: str) -> None:
+    notes = connection.execute(
+        select(order_exceptions.c.notes).where(order_exceptions.c.id == row_id)
+    ).scalar_one()
+    note = {"at": now.isoformat(), "by": actor, "text": text}
+    connection.execute(
+        update(order_exceptions).where(order_exceptions.c.id == row_id).values(notes=[*notes, note])
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionEvent:
+    """One line of an exception's history; `actor` None is Orderline itself."""
+
+    store_id: str
+    order_id: str
+    key: str
+    at: datetime
+    action: str
+    actor: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def record_events(connection: Connection, events: Sequence[ExceptionEvent]) -> None:
+    if events:
+        connection.execute(
+            insert(exception_events),
+            [
+                {
+                    "store_id": e.store_id,
+                    "order_id": e.order_id,
+                    "key": e.key,
+                    "at": e.at,
+                    "action": e.action,
+                    "actor": e.actor,
+                    "detail": e.detail,
+                }
+                for e in events
+            ],
+        )
+
+
+def list_events(connection: Connection, store_id: str, order_id: str) -> list[ExceptionEvent]:
+    """An order's exception history, oldest first."""
+    rows = connection.execute(
+        select(exception_events)
+        .where(exception_events.c.store_id == store_id, exception_events.c.order_id == order_id)
+        .order_by(exception_events.c.id)
+    ).all()
+    return [
+        ExceptionEvent(r.store_id, r.order_id, r.key, r.at, r.action, r.actor, dict(r.detail)) for r in rows
+    ]
+
+
+# --- timers --------------------------------------------------------------------------
+
+
+def _upsert(connection: Connection) -> Any:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(timers)
+
+
+def set_timer(connection: Connection, store_id: str, order_id: str, due_at: datetime, kind: str) -> None:
+    """The order's next due time, replacing whatever it was."""
+    statement = _upsert(connection).values(store_id=store_id, order_id=order_id, due_at=due_at, kind=kind)
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["store_id", "order_id"],
+            set_={"due_at": statement.excluded.due_at, "kind": statement.excluded.kind},
+        )
+    )
+
+
+def bring_timers_forward(
+    connection: Connection, keys: Iterable[OrderKey], due_at: datetime, kind: str
+) -> None:
+    """Make each order due no later than `due_at`; an earlier timer stays as it is."""
+    rows = [{"store_id": s, "order_id": o, "due_at": due_at, "kind": kind} for s, o in sorted(set(keys))]
+    if not rows:
+        return
+    statement = _upsert(connection)
+    is_later = statement.excluded.due_at < timers.c.due_at
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["store_id", "order_id"],
+            set_={
+                "due_at": case((is_later, statement.excluded.due_at), else_=timers.c.due_at),
+                "kind": case((is_later, statement.excluded.kind), else_=timers.c.kind),
+            },
+        ),
+        rows,
+    )
+
+
+def clear_timer(connection: Connection, store_id: str, order_id: str) -> None:
+    connection.execute(delete(timers).where(timers.c.store_id == store_id, timers.c.order_id == order_id))
+
+
+def get_timer(connection: Connection, store_id: str, order_id: str) -> tuple[datetime, str] | None:
+    row = connection.execute(
+        select(timers.c.due_at, timers.c.kind).where(
+            timers.c.store_id == store_id, timers.c.order_id == order_id
+        )
+    ).one_or_none()
+    return None if row is None else (row.due_at, row.kind)
+
+
+def due_timers(connection: Connection, now: datetime, limit: int) -> list[OrderKey]:
+    """Orders due at `now`, earliest first. On PostgreSQL the rows stay locked until the
+    transaction ends and rows another scheduler holds are skipped."""
+    rows = connection.execute(
+        select(timers.c.store_id, timers.c.order_id)
+        .where(timers.c.due_at <= now)
+        .order_by(timers.c.due_at, timers.c.store_id, timers.c.order_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    return [(r.store_id, r.order_id) for r in rows]
+
+
+# --- the exception queue -------------------------------------------------------------
+
+SLA_STATES = ("ok", "due_soon", "breached")
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    store_id: str | None = None
+    owner: str | None = None
+    type: str | None = None
+    sla: str | None = None
+    state: str = OPEN
+
+
+def _sla_state(now: datetime, due_soon: timedelta) -> ColumnElement[str]:
+    """The first escalation level is the SLA: breached once it is due, due soon within
+    `due_soon` of it, ok before that or when the exception has no ladder.
+
+    The one definition of an exception's SLA state: the queue filters and reports with it,
+    and `sla_of` reads it for a single exception (after an action)."""
+    first = order_exceptions.c.first_due_at
+    return case(
+        (first <= now, "breached"),
+        (first <= now + due_soon, "due_soon"),
+        else_="ok",
+    )
+
+
+def _conditions(where: QueueFilter, sla: ColumnElement[str], by_owner: bool) -> list[ColumnElement[bool]]:
+    c = order_exceptions.c
+    conditions = [c.state == where.state]
+    if where.store_id is not None:
+        conditions.append(c.store_id == where.store_id)
+    if where.type is not None:
+        conditions.append(c.type == where.type)
+    if where.sla is not None:
+        conditions.append(sla == where.sla)
+    if by_owner and where.owner is not None:
+        conditions.append(c.owner == where.owner)
+    return conditions
+
+
+def list_queue(
+    connection: Connection, where: QueueFilter, now: datetime, due_soon: timedelta, limit: int
+) -> list[tuple[StoredException, str]]:
+    """Matching exceptions, oldest first, each with its SLA state at `now`."""
+    sla = _sla_state(now, due_soon).label("sla")
+    rows = connection.execute(
+        select(order_exceptions, sla)
+        .where(*_conditions(where, sla, by_owner=True))
+        .order_by(order_exceptions.c.opened_at, order_exceptions.c.id)
+        .limit(limit)
+    ).all()
+    return [(_stored(row, skip="sla"), str(row.sla)) for row in rows]
+
+
+def count_by_owner(
+    connection: Connection, where: QueueFilter, now: datetime, due_soon: timedelta
+) -> dict[str, int]:
+    """Counts per owner over the same filter, the owner filter left out (a queue's tabs)."""
+    sla = _sla_state(now, due_soon)
+    rows = connection.execute(
+        select(order_exceptions.c.owner, func.count())
+        .where(*_conditions(where, sla, by_owner=False))
+        .group_by(order_exceptions.c.owner)
+        .order_by(order_exceptions.c.owner)
+    ).all()
+    return {owner: int(n) for owner, n in rows}
+
+
+def sla_of(connection: Connection, exception_id: int, now: datetime, due_soon: timedelta) -> str:
+    """One exception's SLA state at `now`, as the queue states it (`_sla_state`)."""
+    return str(
+        connection.execute(
+            select(_sla_state(now, due_soon)).where(order_exceptions.c.id == exception_id)
+        ).scalar_one()
+    )

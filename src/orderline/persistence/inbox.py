@@ -1,0 +1,206 @@
+"""The durable inbox: every delivery's raw bytes, committed before it is acknowledged.
+
+`GroupCommitWriter` owns the intake write path. Concurrent requests hand it their rows
+and wait; it writes whatever has queued up in a single transaction and resolves every
+waiter once the commit (an fsync on SQLite) has returned. One fsync
+then serves many requests, which is what lets intake go past the ~4,400 commits/s a
+single SQLite file manages when each request commits alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, Insert
+from sqlalchemy.dialects import postgresql, sqlite
+
+from orderline.persistence.tables import dead_letters, inbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRecord:
+    platform: str
+    store_id: str
+    topic: str
+    dedupe_key: str
+    event_id: str | None
+    received_at: datetime
+    triggered_at: datetime | None
+    headers: dict[str, str]
+    body: bytes
+    verified: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterRecord:
+    received_at: datetime
+    platform: str
+    store_id: str | None
+    path: str
+    status_code: int
+    reason: str
+    headers: dict[str, str]
+    body: bytes
+    inbox_id: int | None = None
+
+
+Record = InboxRecord | DeadLetterRecord
+
+
+def inbox_insert(dialect_name: str) -> Insert:
+    """An INSERT that skips a redelivery (same store and dedupe key) instead of failing."""
+    if dialect_name == "postgresql":
+        return postgresql.insert(inbox).on_conflict_do_nothing(index_elements=["store_id", "dedupe_key"])
+    return sqlite.insert(inbox).on_conflict_do_nothing(index_elements=["store_id", "dedupe_key"])
+
+
+def write_records(connection: Connection, records: Sequence[Record]) -> None:
+    """Insert inbox rows (duplicates skipped) and dead letters, in the caller's transaction."""
+    inbox_rows = [_row(r) for r in records if isinstance(r, InboxRecord)]
+    letter_rows = [_row(r) for r in records if isinstance(r, DeadLetterRecord)]
+    if inbox_rows:
+        connection.execute(inbox_insert(connection.dialect.name), inbox_rows)
+    if letter_rows:
+        connection.execute(dead_letters.insert(), letter_rows)
+
+
+def _row(record: Record) -> dict[str, object]:
+    # Not dataclasses.asdict: it deep-copies headers and bodies, which cost more than
+    # the insert itself on the intake path.
+    return {name: getattr(record, name) for name in record.__dataclass_fields__}
+
+
+class GroupCommitWriter:
+    """Batches concurrent intake writes into one transaction each, on the event loop.
+
+    `write` returns once the record is durably committed, or raises the database error
+    (the request is then answered 503 and the platform retries: nothing is acknowledged
+    that is not stored). Requests that arrive while a commit runs queue up and go into
+    the next transaction together.
+
+    Rows are inserted on the loop and only the commit runs in a thread. sqlite3 releases
+    and retakes the GIL around every row it steps, and each retake can wait up to the
+    interpreter's switch interval (5 ms) while the loop is busy parsing requests: a
+    writer thread doing the inserts managed ~15 rows per commit here. A commit releases
+    the GIL once, for the fsync, and the loop keeps serving requests meanwhile.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        max_batch: int = 1024,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._max_batch = max_batch
+        self._on_commit = on_commit
+        self._pending: list[tuple[Record, asyncio.Future[None]]] = []
+        self._wakeup: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.batches_committed = 0
+        self.records_committed = 0
+
+    def start(self) -> None:
+        """Start flushing; call from within the running event loop."""
+        if self._task is None:
+            self._wakeup = asyncio.Event()
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="orderline-intake-writer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        while self._pending:
+            self._flush_now()
+
+    async def write(self, record: Record) -> None:
+        if self._task is None or self._wakeup is None:
+            raise RuntimeError("GroupCommitWriter.write before start()")
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((record, done))
+        self._wakeup.set()
+        await done
+
+    async def _run(self) -> None:
+        assert self._wakeup is not None
+        while True:
+            await self._wakeup.wait()
+            # One turn of the loop lets every request already readable join this batch.
+            await asyncio.sleep(0)
+            self._wakeup.clear()
+            while self._pending:
+                await self._flush()
+
+    async def _flush(self) -> None:
+        batch = self._pending[: self._max_batch]
+        del self._pending[: self._max_batch]
+        try:
+            await self._insert_then_commit([record for record, _ in batch])
+        except Exception:
+            log.exception("group commit of %d records failed; retrying them one by one", len(batch))
+            self._commit_one_by_one(batch)
+        else:
+            self._settle(batch, None)
+        if self._on_commit is not None:
+            self._on_commit()
+
+    async def _insert_then_commit(self, records: list[Record]) -> None:
+        """Take the write lock and commit in a thread, insert on the loop (no GIL
+        hand-offs per row); the loop keeps serving requests during the waits."""
+        connection = await asyncio.to_thread(self._begin)
+        try:
+            write_records(connection, records)
+            await asyncio.to_thread(connection.commit)
+        finally:
+            connection.close()
+
+    def _begin(self) -> Connection:
+        """A connection in a transaction that already holds SQLite's write lock.
+
+        Waiting for the lock (a processing worker may hold it) happens here, in a
+        thread, so the loop never blocks on it.
+        """
+        connection = self._engine.connect()
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.begin()
+        return connection
+
+    def _flush_now(self) -> None:
+        """Synchronous flush for shutdown, when the loop may be going away."""
+        batch = self._pending[: self._max_batch]
+        del self._pending[: self._max_batch]
+        self._commit_one_by_one(batch)
+
+    def _commit_one_by_one(self, batch: list[tuple[Record, asyncio.Future[None]]]) -> None:
+        for item in batch:
+            try:
+                with self._engine.begin() as connection:
+                    write_records(connection, [item[0]])
+            except Exception as error:
+                self._settle([item], error)
+            else:
+                self._settle([item], None)
+
+    def _settle(self, batch: list[tuple[Record, asyncio.Future[None]]], error: BaseException | None) -> None:
+        if error is None:
+            self.batches_committed += 1
+            self.records_committed += len(batch)
+        for _, done in batch:
+            if done.done():
+                continue  # the request was cancelled (client went away); the record is stored anyway
+            if error is None:
+                done.set_result(None)
+            else:
+                done.set_exception(error)

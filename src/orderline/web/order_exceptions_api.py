@@ -1,0 +1,169 @@
+"""The exception queue and the actions on one exception, under /api/v1.
+
+Any authenticated role reads the queue; operations, support and admin act on it. Every
+action is kept on the exception and in its history with who did it: the name of the
+token used.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from orderline.domain.vocabulary import ExceptionType, HoldReason
+from orderline.services.exception_queue import (
+    DUE_SOON,
+    Action,
+    ExceptionClosed,
+    ExceptionNotFound,
+    ExceptionRef,
+    ExceptionState,
+    QueueEntry,
+    QueueFilter,
+)
+from orderline.web.auth import Authenticated, Principal, Role, require
+from orderline.web.moments import StoredMoment
+
+if TYPE_CHECKING:
+    from orderline.web.app import WebContext
+
+router = APIRouter(prefix="/api/v1", tags=["exceptions"])
+
+Actor = Annotated[Principal, Depends(require(Role.OPERATIONS, Role.SUPPORT))]
+SlaState = Literal["ok", "due_soon", "breached"]
+
+# Not an enum: a type registered at start-up (domain/order_exceptions/registry.py) names itself.
+ExceptionTypeName = Annotated[
+    str,
+    Field(
+        description="The exception type's name: a built-in one ("
+        + ", ".join(f"`{name}`" for name in ExceptionType)
+        + ") or one registered at start-up.",
+        examples=[ExceptionType.ADDRESS_INVALID.value],
+    ),
+]
+
+
+class EscalationLevelOut(BaseModel):
+    level: int
+    due_at: datetime
+    target: str
+
+
+class ExceptionNote(BaseModel):
+    at: StoredMoment
+    by: str
+    text: str
+
+
+class ExceptionOut(BaseModel):
+    store_id: str
+    order_id: str
+    key: str
+    type: ExceptionTypeName
+    owner: str
+    opened_at: datetime
+    age_hours: float
+    reason: str
+    hold: HoldReason | None
+    sla: SlaState
+    escalation: list[EscalationLevelOut]
+    level_reached: int
+    state: ExceptionState
+    assignee: str | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+    resolution: str | None
+    resolved_by: str | None
+    notes: list[ExceptionNote]
+
+
+class ExceptionQueue(BaseModel):
+    items: list[ExceptionOut]
+    counts_by_owner: dict[str, int] = Field(description="The same filter without `owner`.")
+
+
+class Assignment(BaseModel):
+    assignee: str = Field(min_length=1, max_length=120)
+
+
+class Note(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class Resolution(BaseModel):
+    resolution: str = Field(default="resolved by hand", min_length=1, max_length=1000)
+
+
+def _out(entry: QueueEntry, now: datetime) -> dict[str, Any]:
+    row = entry.exception
+    return {
+        **{name: getattr(row, name) for name in ExceptionOut.model_fields if hasattr(row, name)},
+        "age_hours": round((now - row.opened_at) / timedelta(hours=1), 2),
+        "sla": entry.sla,
+        "escalation": [lv._asdict() for lv in row.due_levels],
+    }
+
+
+@router.get("/exceptions", response_model=ExceptionQueue)
+def list_exceptions(
+    request: Request,
+    _: Authenticated,
+    owner: str | None = None,
+    type: Annotated[str | None, Query(description="An exception type's name.")] = None,
+    store: str | None = None,
+    sla: SlaState | None = None,
+    state: ExceptionState = ExceptionState.OPEN,
+    due_soon_minutes: Annotated[int, Query(ge=1, le=7 * 24 * 60)] = int(DUE_SOON / timedelta(minutes=1)),
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    """The exception queue, oldest first. `sla` is measured on the first escalation level:
+    breached once it is due, due_soon within `due_soon_minutes` of it, else ok."""
+    context: WebContext = request.app.state.context
+    now = context.clock()
+    where = QueueFilter(store_id=store, owner=owner, type=type, sla=sla, state=state)
+    window = timedelta(minutes=due_soon_minutes)
+    entries = context.exceptions.entries(where, now, due_soon=window, limit=limit)
+    counts = context.exceptions.counts_by_owner(where, now, due_soon=window)
+    return {"items": [_out(entry, now) for entry in entries], "counts_by_owner": counts}
+
+
+_ONE = "/stores/{store_id}/orders/{order_id}/exceptions/{key}"
+
+
+def _act(request: Request, ref: ExceptionRef, action: Action, actor: Principal, text: str = "") -> Any:
+    """Apply one action through the service, recorded with the token's name; 404 / 409 for
+    a missing / resolved exception."""
+    context: WebContext = request.app.state.context
+    now = context.clock()
+    try:
+        entry = context.exceptions.act(ref, action, actor.name, now, text)
+    except ExceptionNotFound as error:
+        raise HTTPException(404, str(error)) from error
+    except ExceptionClosed as error:
+        raise HTTPException(409, str(error)) from error
+    return _out(entry, now)
+
+
+@router.post(f"{_ONE}/acknowledge", response_model=ExceptionOut)
+def acknowledge(request: Request, store_id: str, order_id: str, key: str, actor: Actor) -> Any:
+    return _act(request, ExceptionRef(store_id, order_id, key), Action.ACKNOWLEDGE, actor)
+
+
+@router.post(f"{_ONE}/assign", response_model=ExceptionOut)
+def assign(request: Request, store_id: str, order_id: str, key: str, body: Assignment, actor: Actor) -> Any:
+    return _act(request, ExceptionRef(store_id, order_id, key), Action.ASSIGN, actor, body.assignee)
+
+
+@router.post(f"{_ONE}/note", response_model=ExceptionOut)
+def note(request: Request, store_id: str, order_id: str, key: str, body: Note, actor: Actor) -> Any:
+    return _act(request, ExceptionRef(store_id, order_id, key), Action.NOTE, actor, body.text)
+
+
+@router.post(f"{_ONE}/resolve", response_model=ExceptionOut)
+def resolve(request: Request, store_id: str, order_id: str, key: str, body: Resolution, actor: Actor) -> Any:
+    return _act(request, ExceptionRef(store_id, order_id, key), Action.RESOLVE, actor, body.resolution)
