@@ -27,7 +27,7 @@ from orderline.persistence.database import make_engine, migrate
 from orderline.persistence.message_records import NewMessage
 from orderline.persistence.messaging_tables import handoffs
 from orderline.persistence.projections import save_projections
-from orderline.services.outbox_sending import DeliveryWorker
+from orderline.services.outbox_sending import MessageSender
 from orderline.services.processing import projection_of
 from orderline.web.app import WebContext, create_app
 from tests.e2e.conftest import SECRET, SHOP, Service
@@ -120,7 +120,7 @@ def deliver_a_story(service: Service) -> None:
             ],
         }
     )
-    worker = DeliveryWorker(service.engine, lambda _name: channel)
+    worker = MessageSender(service.engine, lambda _name: channel)
     queue(service, "order_confirmed", 0.5, covers=["confirmed"])
     worker.deliver_due(at(0.5))
     queue(service, "shipment_sent", 3, covers=["shipment:s1"])

@@ -34,7 +34,7 @@ from orderline.services.exception_evaluation import EvaluationListener
 from orderline.services.handoffs import HandoffRequests, HandoffWorker
 from orderline.services.messaging import MessagePlanner, StoreMessaging
 from orderline.services.notifications import EscalationNotices, NotificationWorker
-from orderline.services.outbox_sending import DEFAULT_TERMS, DeliveryReport, DeliveryWorker, OutboxTerms
+from orderline.services.outbox_sending import DEFAULT_TERMS, SendReport, MessageSender, OutboxTerms
 
 
 def store_messaging(messaging: MessagingConfig, store: StoreConfig) -> StoreMessaging | None:
@@ -120,12 +120,12 @@ class Outreach:
     """What acts after each evaluation (in this order), and the workers that deliver its outbox."""
 
     listeners: tuple[EvaluationListener, ...]
-    delivery: DeliveryWorker | None
+    delivery: MessageSender | None
     handoffs: HandoffWorker | None
     notifications: NotificationWorker | None = None
 
-    def deliver(self, now: datetime, limit: int = 50) -> DeliveryReport:
-        report = DeliveryReport()
+    def deliver(self, now: datetime, limit: int = 50) -> SendReport:
+        report = SendReport()
         if self.delivery is not None:
             report = self.delivery.deliver_due(now, limit)
         if self.handoffs is not None:
@@ -173,7 +173,7 @@ def build_outreach(
 
     terms = outbox_terms(config)
     known = channels or {}
-    delivery = DeliveryWorker(engine, known.get, terms) if planner is not None else None
+    delivery = MessageSender(engine, known.get, terms) if planner is not None else None
     workers = HandoffWorker(engine, helpdesk, terms) if helpdesk is not None else None
     mail = known.get("email") or known.get("pickup")
     notices = NotificationWorker(engine, mail, WebhookTargets(), terms)

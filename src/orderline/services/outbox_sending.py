@@ -117,7 +117,7 @@ class OutboxWorker(ABC, Generic[ItemT, ResultT]):
 
 
 @dataclass(slots=True)
-class DeliveryReport:
+class SendReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
@@ -132,14 +132,14 @@ ChannelFor = Callable[[str], Channel | None]
 """The channel of a message's `channel` name; None when it is not configured (any more)."""
 
 
-class DeliveryWorker(OutboxWorker[StoredMessage, DeliveryResult]):
+class MessageSender(OutboxWorker[StoredMessage, DeliveryResult]):
     """Delivers customer messages through their channels."""
 
     def __init__(self, engine: Engine, channel_for: ChannelFor, terms: OutboxTerms = DEFAULT_TERMS) -> None:
         super().__init__(engine, MESSAGES, terms)
         self._channel_for = channel_for
 
-    def deliver_due(self, now: datetime, limit: int = 50) -> DeliveryReport:
+    def deliver_due(self, now: datetime, limit: int = 50) -> SendReport:
         """Send up to `limit` messages due at `now`."""
         return delivery_report(self.drain(now, limit))
 
@@ -168,8 +168,8 @@ class DeliveryWorker(OutboxWorker[StoredMessage, DeliveryResult]):
         return {"sent_at": now, "remote_id": result.remote_id} if isinstance(ending, Sent) else {}
 
 
-def delivery_report(finished: list[tuple[StoredMessage, Ending]]) -> DeliveryReport:
-    report = DeliveryReport()
+def delivery_report(finished: list[tuple[StoredMessage, Ending]]) -> SendReport:
+    report = SendReport()
     for message, ending in finished:
         match ending:
             case Sent():
