@@ -34,7 +34,7 @@ from orderline.services.exception_evaluation import EvaluationListener
 from orderline.services.handoffs import HandoffRequests, HandoffWorker
 from orderline.services.messaging import MessagePlanner, StoreMessaging
 from orderline.services.notifications import EscalationNotices, NotificationWorker
-from orderline.services.outbox_sending import DEFAULT_TERMS, SendReport, MessageSender, OutboxTerms
+from orderline.services.outbox_sending import DEFAULT_TERMS, MessageSender, OutboxTerms, SendReport
 
 
 def store_messaging(messaging: MessagingConfig, store: StoreConfig) -> StoreMessaging | None:
