@@ -18,7 +18,7 @@ from orderline.domain.order_exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
 from orderline.domain.vocabulary import HoldReason, PaymentStatus
 from orderline.persistence import exception_records as records
 from orderline.persistence.projections import save_projections
-from orderline.services.processing import projection_of
+from orderline.services.order_rows import projection_of
 from orderline.services.scheduler import enqueue_now, tick
 from orderline.web import order_exceptions_api
 from orderline.web.app import WebContext

@@ -27,8 +27,8 @@ from orderline.persistence.database import make_engine, migrate
 from orderline.persistence.message_records import NewMessage
 from orderline.persistence.messaging_tables import handoffs
 from orderline.persistence.projections import save_projections
+from orderline.services.order_rows import projection_of
 from orderline.services.outbox_sending import MessageSender
-from orderline.services.processing import projection_of
 from orderline.web.app import WebContext, create_app
 from tests.e2e.conftest import SECRET, SHOP, Service
 

@@ -33,7 +33,7 @@ from orderline.domain.vocabulary import (
     ShipmentState,
 )
 from orderline.persistence.projections import save_projections
-from orderline.services.processing import projection_of
+from orderline.services.order_rows import projection_of
 
 from .conftest import Service
 

@@ -26,7 +26,8 @@ from orderline.persistence.inbox import InboxRecord, write_records
 from orderline.persistence.tables import dead_letters, facts, fulfillment_order_index, inbox, orders, timeline
 from orderline.services.bulk_import import BulkImport
 from orderline.services.importer import ImportResult, import_in_bulk, import_records, inbox_records
-from orderline.services.processing import Processor, content_key
+from orderline.services.order_rows import content_key
+from orderline.services.processing import Processor
 from orderline.simulation.shopify import generate_order_history
 from orderline.simulation.shopify.admin_orders import FIRST_ORDER_ID, generate_order_nodes
 

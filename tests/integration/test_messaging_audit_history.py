@@ -22,7 +22,7 @@ from orderline.persistence.projections import FactRow, insert_facts, save_projec
 from orderline.persistence.tables import inbox
 from orderline.services.messaging import news_provenance
 from orderline.services.messaging_audit import AuditReport, FindingKind, audit_messages
-from orderline.services.processing import projection_of
+from orderline.services.order_rows import projection_of
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 NOW = T0 + timedelta(days=5)

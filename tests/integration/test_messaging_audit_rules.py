@@ -30,7 +30,7 @@ from orderline.persistence.messaging_tables import messages
 from orderline.persistence.outbox import Failed, Sent
 from orderline.persistence.projections import save_projections
 from orderline.services.messaging_audit import AuditReport, FindingKind, audit_messages
-from orderline.services.processing import projection_of
+from orderline.services.order_rows import projection_of
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 NOW = T0 + timedelta(days=5)

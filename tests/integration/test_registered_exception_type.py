@@ -26,7 +26,7 @@ from orderline.domain.order_exceptions import (
 from orderline.domain.vocabulary import PaymentStatus
 from orderline.persistence import exception_records as records
 from orderline.persistence.projections import save_projections
-from orderline.services.processing import projection_of
+from orderline.services.order_rows import projection_of
 from orderline.services.scheduler import TickResult, enqueue_now, tick
 from tests.dummy_exception_type import HIGH_VALUE_ORDER
 from tests.e2e.conftest import Service, service  # noqa: F401 (the e2e app fixture, reused)

@@ -26,7 +26,7 @@ from orderline.persistence.database import make_engine
 from orderline.persistence.exception_tables import order_exceptions
 from orderline.persistence.projections import save_projections
 from orderline.services.exception_evaluation import CAUSE_CLEARED, ExceptionChange, evaluate_order
-from orderline.services.processing import projection_of
+from orderline.services.order_rows import projection_of
 from orderline.services.scheduler import TickResult, enqueue_now, tick
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)

@@ -24,7 +24,7 @@ from orderline.domain.lifecycle import Ownership
 from orderline.persistence.bulk_import import NewOrderRows, RowEncoder
 from orderline.persistence.inbox import InboxRecord
 from orderline.persistence.projections import FactRow
-from orderline.services.processing import fact_rows_for, fulfillment_orders, project_facts
+from orderline.services.order_rows import fact_rows_for, fulfillment_orders, project_facts
 
 
 @dataclass(frozen=True, slots=True)

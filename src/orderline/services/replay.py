@@ -40,13 +40,8 @@ from orderline.persistence import inbox_queue, projections, replay_staging, work
 from orderline.persistence.processing_tables import replay_facts
 from orderline.persistence.projections import OrderKey, OrderProjection
 from orderline.services import scheduler
-from orderline.services.processing import (
-    MappedRows,
-    Processor,
-    fulfillment_orders,
-    project_facts,
-    record_outcomes,
-)
+from orderline.services.order_rows import fulfillment_orders, project_facts
+from orderline.services.processing import MappedRows, Processor, record_outcomes
 
 STAGE_BATCH = 500
 SWAP_BATCH = 200
