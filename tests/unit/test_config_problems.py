@@ -93,7 +93,7 @@ BROKEN_CONFIGS = [
         "server:\n  colour: blue\n",
         [
             "orderline.yaml: server.colour: unknown key; expected one of: "
-            "host, port, max_body_bytes, max_backlog_age_s"
+            "host, port, max_body_bytes, max_backlog_age_s, dead_letter_max_age_days, dead_letter_max_count"
         ],
         id="unknown-key-without-suggestion",
     ),

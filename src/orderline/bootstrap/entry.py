@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -12,6 +13,7 @@ from sqlalchemy import Engine
 from orderline.bootstrap.database import open_engine
 from orderline.bootstrap.runtime import Runtime
 from orderline.config import OrderlineConfig
+from orderline.persistence.dead_letter_expiry import DeadLetterExpiry
 from orderline.persistence.inbox import GroupCommitWriter
 from orderline.services.api_tokens import ApiTokens
 from orderline.services.audit_runs import MessagingAudit
@@ -38,7 +40,10 @@ def build_web_context(runtime: Runtime, *, processing: Background | None = None)
     """The web app's dependencies; `processing` runs beside it (a thread or a process)."""
     config = runtime.config
     intake = WebhookIntake(runtime.connectors, runtime.stores, config.server.max_body_bytes)
-    writer = GroupCommitWriter(runtime.engine)
+    expiry = DeadLetterExpiry(
+        timedelta(days=config.server.dead_letter_max_age_days), config.server.dead_letter_max_count
+    )
+    writer = GroupCommitWriter(runtime.engine, dead_letter_expiry=expiry)
     services = entry_services(config, runtime.engine)
     store_ids = tuple(store.id for store in config.stores)
     return WebContext(

@@ -53,6 +53,9 @@ class ServerConfig(_Section):
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, gt=0)
     # /readyz says "degraded" once the oldest delivery waiting to be processed is older.
     max_backlog_age_s: float = Field(default=300.0, gt=0)
+    # Dead letters older than this are purged; past the count the oldest go.
+    dead_letter_max_age_days: float = Field(default=30.0, gt=0)
+    dead_letter_max_count: int = Field(default=50_000, gt=0)
 
 
 class OwnershipConfig(_Section):

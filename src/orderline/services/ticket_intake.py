@@ -6,7 +6,9 @@ link an accepted ticket to its order and record it for the scorecard.
 The bodies accepted are documented in `channels/helpdesk/tickets.py`. A delivery is
 refused 404 when its kind is not the configured helpdesk, 401 for a bad or missing
 signature or secret (or a Zendesk signature too old: a possible replay), 400 for an
-unreadable body and 413 over the size limit.
+unreadable body (a date out of range too), 413 over the size limit and 431 for oversized
+headers. Refusals made before the delivery is authenticated (404, 401, 413, 431) are kept
+bounded and rate-limited per source, like a platform webhook's (`services.intake`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from orderline.channels.helpdesk.tickets import (
 )
 from orderline.config.messaging import HelpdeskConfig
 from orderline.persistence.inbox import DeadLetterRecord
+from orderline.services.intake import DeadLetterLimits, SourceRateLimit, header_bytes
 from orderline.services.intake_log import IntakeWriter
 from orderline.services.tickets import WEBHOOK, TicketRecorded, record_incoming
 
@@ -45,6 +48,8 @@ PARSERS: dict[str, Callable[[bytes], IncomingTicket]] = {
     "zendesk": parse_zendesk_webhook,
     "gorgias": parse_gorgias_webhook,
 }
+_UNAUTHENTICATED = frozenset({401, 404, 413, 431})
+"""Refusals made before the delivery is known to come from the helpdesk."""
 _PLATFORM_COLUMN_CHARS = 32
 _PATH_COLUMN_CHARS = 300
 
@@ -60,6 +65,8 @@ class HelpdeskDelivery:
     received_at: datetime
     body_too_large: bool = False
     """`body` holds only the first bytes, up to the limit."""
+    source: str | None = None
+    """The client address, for the dead-letter rate limit (None: not limited)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +90,9 @@ def check_delivery(config: HelpdeskConfig | None, delivery: HelpdeskDelivery) ->
         return PARSERS[kind](body)
     except TicketPayloadError as error:
         return Refusal(400, str(error))
+    except (OverflowError, ValueError) as error:
+        # A date that exists only before its UTC conversion (year 1 at +01:00, year 9999 at -01:00).
+        return Refusal(400, f"unreadable {kind} ticket: {error}")
 
 
 def _zendesk_problem(headers: Mapping[str, str], body: bytes, secret: str, now: datetime) -> str | None:
@@ -117,12 +127,10 @@ def _moment(text: str) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def dead_letter(delivery: HelpdeskDelivery, refusal: Refusal) -> DeadLetterRecord:
-    """The refused delivery as kept in the dead-letter list, a shared secret masked."""
-    kept_headers = dict(delivery.headers)
-    if SECRET_HEADER.lower() in kept_headers:
-        # A wrong secret may be one typo away from the right one: never store it.
-        kept_headers[SECRET_HEADER.lower()] = "***"
+def dead_letter(delivery: HelpdeskDelivery, refusal: Refusal, verified: bool = False) -> DeadLetterRecord:
+    """The refused delivery as kept in the dead-letter list. The record replaces its
+    signature and shared secret by a marker saying whether they `verified` (a wrong secret
+    may be one typo away from the right one: never stored)."""
     return DeadLetterRecord(
         received_at=delivery.received_at,
         platform=f"{DEAD_LETTER_PLATFORM}:{delivery.kind}"[:_PLATFORM_COLUMN_CHARS],
@@ -130,8 +138,9 @@ def dead_letter(delivery: HelpdeskDelivery, refusal: Refusal) -> DeadLetterRecor
         path=delivery.path[:_PATH_COLUMN_CHARS],
         status_code=refusal.status_code,
         reason=refusal.reason,
-        headers=kept_headers,
+        headers=delivery.headers,
         body=delivery.body,
+        verified=verified,
     )
 
 
@@ -145,12 +154,16 @@ class TicketIntake:
         helpdesk: HelpdeskConfig | None,
         store_ids: Sequence[str],
         max_body_bytes: int,
+        limits: DeadLetterLimits | None = None,
+        rate_limit: SourceRateLimit | None = None,
     ) -> None:
         self._engine = engine
         self._writer = writer
         self._helpdesk = helpdesk
         self._store_ids = tuple(store_ids)
         self.max_body_bytes = max_body_bytes
+        self.limits = limits or DeadLetterLimits()
+        self.rate_limit = rate_limit or SourceRateLimit.of(self.limits)
 
     async def receive(self, delivery: HelpdeskDelivery) -> TicketRecorded | Refusal:
         """The ticket linked to its order and recorded (a retry of a known ticket too), or
@@ -158,12 +171,20 @@ class TicketIntake:
         cannot take either: nothing is kept, so the helpdesk should retry."""
         outcome = self.check(delivery)
         if isinstance(outcome, Refusal):
-            await self._writer.write(dead_letter(delivery, outcome))
+            await self._writer.write(dead_letter(delivery, outcome, self._authentic(outcome)))
             return outcome
         # A ticket is a handful a day per agent: recorded in a thread, off the event loop.
         return await asyncio.to_thread(self._record, outcome)
 
+    def _authentic(self, refusal: Refusal) -> bool:
+        """A body refused as unreadable (400) passed the signature or secret check, if any."""
+        secret = self._helpdesk.webhook_secret if self._helpdesk is not None else None
+        return refusal.status_code == 400 and secret is not None and bool(secret.get_secret_value())
+
     def check(self, delivery: HelpdeskDelivery) -> IncomingTicket | Refusal:
+        size, limit = header_bytes(delivery.headers), self.limits.max_request_header_bytes
+        if size > limit:
+            return Refusal(431, f"headers of {size} bytes, over the {limit}-byte limit")
         if delivery.body_too_large:
             limit, kept = self.max_body_bytes, len(delivery.body)
             return Refusal(413, f"body over the {limit}-byte limit; first {kept} bytes kept")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from orderline.domain.vocabulary import FulfillmentStatus, OrderStatus, PaymentStatus
 from orderline.services.order_reads import BadCursor, OrderFilter
 from orderline.web.auth import Authenticated, Principal, Role, require
+from orderline.web.moment_params import QueryMoment
 from orderline.web.order_detail import OrderDetail, Team
 
 if TYPE_CHECKING:
@@ -65,13 +66,13 @@ def list_orders(
     owner: Annotated[
         str | None, Query(description="A team: `operations`, `support` or a configured one.")
     ] = None,
-    placed_from: datetime | None = None,
-    placed_to: datetime | None = None,
+    placed_from: QueryMoment | None = None,
+    placed_to: QueryMoment | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> dict[str, Any]:
     context: WebContext = request.app.state.context
-    where = OrderFilter(store, status, owner, _aware(placed_from), _aware(placed_to))
+    where = OrderFilter(store, status, owner, placed_from, placed_to)
     try:
         page = context.orders.orders(where, limit, cursor)
     except BadCursor as error:
@@ -87,10 +88,3 @@ def list_dead_letters(
 ) -> list[dict[str, Any]]:
     context: WebContext = request.app.state.context
     return context.orders.dead_letters(limit)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """A filter date without an offset is read as UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)

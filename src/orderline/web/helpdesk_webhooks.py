@@ -4,9 +4,10 @@ the ticket intake's (`services/ticket_intake.py`).
 
 Answers: 200 with the ticket and its linked order once recorded (a retry of a known ticket
 too), 401 for a bad or missing signature or secret, 400 for an unreadable body, 404 when
-`kind` is not the configured helpdesk, 413 over `server.max_body_bytes`, 503 when the
-database cannot take it (the helpdesk retries). Every refused body is kept in the
-dead-letter list with its reason, like a platform webhook's.
+`kind` is not the configured helpdesk, 413 over `server.max_body_bytes`, 431 for oversized
+headers, 503 when the database cannot take it (the helpdesk retries). Every refused body is
+kept in the dead-letter list with its reason, like a platform webhook's (bounded and
+rate-limited per client address when the delivery is not authenticated).
 
 Not on the platform fast path (`webhooks.WebhookRouter` passes `/webhooks/helpdesk/...`
 through): a ticket is a handful a day per agent, not a flash sale's burst of orders.
@@ -44,7 +45,8 @@ async def receive_ticket(request: Request, kind: str) -> JSONResponse:
     received_at = context.clock()
     body, too_large = await _read_limited(request, context.ticket_intake.max_body_bytes)
     headers = {name.lower(): value for name, value in request.headers.items()}
-    delivery = HelpdeskDelivery(kind, request.url.path, headers, body, received_at, too_large)
+    source = request.client.host if request.client else None
+    delivery = HelpdeskDelivery(kind, request.url.path, headers, body, received_at, too_large, source)
     try:
         outcome = await context.ticket_intake.receive(delivery)
     except Exception:

@@ -6,7 +6,7 @@ An order's messages, hand-offs and their timeline entries are part of the order 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from orderline.services.handoff_requests import HandoffQuestion, NoHelpdesk, UnknownOrder
 from orderline.services.messaging_audit import FindingKind
 from orderline.web.auth import Authenticated, Principal, Role, require
+from orderline.web.moment_params import QueryMoment
 from orderline.web.order_detail import OrderHandoff
 
 if TYPE_CHECKING:
@@ -89,9 +90,9 @@ class AuditReportOut(BaseModel):
 
 
 @router.get("/audit/messages", response_model=AuditReportOut, tags=["audit"])
-def message_audit(request: Request, _: Authenticated, now: datetime | None = None) -> dict[str, Any]:
+def message_audit(request: Request, _: Authenticated, now: QueryMoment | None = None) -> dict[str, Any]:
     """Silent orders, contradicting messages and failed deliveries at `now` (default: the
     server's clock; UTC when no offset is given)."""
     context: WebContext = request.app.state.context
-    moment = context.clock() if now is None else (now if now.tzinfo else now.replace(tzinfo=UTC))
+    moment = context.clock() if now is None else now
     return context.audit.report(moment).as_dict()

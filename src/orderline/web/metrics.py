@@ -19,6 +19,7 @@ class Metrics:
     quarantined: Gauge
     oldest_pending_age: Gauge
     store_api_waiting: Gauge
+    dead_letters_dropped: Counter
 
     @classmethod
     def create(cls) -> Metrics:
@@ -68,6 +69,11 @@ class Metrics:
             ["store"],
             registry=registry,
         )
+        dead_letters_dropped = Counter(
+            "orderline_dead_letters_dropped",
+            "Refused unauthenticated requests not kept as dead letters: their source was over its rate",
+            registry=registry,
+        )
         return cls(
             registry,
             webhooks,
@@ -79,4 +85,5 @@ class Metrics:
             quarantined,
             oldest_pending_age,
             store_api_waiting,
+            dead_letters_dropped,
         )

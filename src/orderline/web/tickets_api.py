@@ -6,7 +6,7 @@ no store, so a store filter leaves it out.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from orderline.services.support_tickets import TicketFilter
 from orderline.web.auth import Authenticated
+from orderline.web.moment_params import QueryMoment
 
 if TYPE_CHECKING:
     from orderline.web.app import WebContext
@@ -41,16 +42,16 @@ def list_tickets(
     _: Authenticated,
     store: Annotated[str | None, Query(description="Only tickets linked to this store's orders.")] = None,
     created_from: Annotated[
-        datetime | None, Query(alias="from", description="Created at or after (UTC without an offset).")
+        QueryMoment | None, Query(alias="from", description="Created at or after (UTC without an offset).")
     ] = None,
     created_to: Annotated[
-        datetime | None, Query(alias="to", description="Created before (UTC without an offset).")
+        QueryMoment | None, Query(alias="to", description="Created before (UTC without an offset).")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     """Support tickets, newest first."""
     context: WebContext = request.app.state.context
-    where = TicketFilter(store, _aware(created_from), _aware(created_to))
+    where = TicketFilter(store, created_from, created_to)
     return context.tickets.search(where, limit)
 
 
@@ -61,9 +62,3 @@ def order_tickets(
     """The support tickets linked to one order, oldest first."""
     context: WebContext = request.app.state.context
     return context.tickets.of_order(store_id, platform_order_id)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from orderline.services.intake import Accepted, WebhookIntake, WebhookRequest
+from orderline.services.intake import Accepted, Rejected, WebhookIntake, WebhookRequest
 from orderline.services.intake_log import IntakeWriter
 from orderline.web.metrics import Metrics
 
@@ -58,26 +58,35 @@ class WebhookEndpoint:
                 body=body,
                 received_at=self._clock(),
                 body_too_large=too_large,
+                source=_client(scope),
             )
         )
+        label = self._intake.metrics_platform(platform)
         record = decision.record if isinstance(decision, Accepted) else decision.dead_letter
+        if isinstance(decision, Rejected) and decision.dead_letter is None:
+            # Over its source's dead-letter rate: answered, counted, not stored.
+            self._metrics.dead_letters_dropped.inc()
+            error = orjson.dumps({"error": decision.reason})
+            await self._answer(send, label, decision.status_code, error, started)
+            return
+        assert record is not None
         try:
             await self._writer.write(record)
         except Exception:
-            log.exception("could not store a %s delivery; answering 503 so the platform retries", platform)
-            await self._answer(send, platform, 503, b'{"error":"storage unavailable, retry later"}', started)
+            log.exception("could not store a %s delivery; answering 503 so the platform retries", label)
+            await self._answer(send, label, 503, b'{"error":"storage unavailable, retry later"}', started)
             return
         if isinstance(decision, Accepted):
-            await self._answer(send, platform, 200, ACCEPTED_BODY, started)
+            await self._answer(send, label, 200, ACCEPTED_BODY, started)
         else:
             error = orjson.dumps({"error": decision.reason})
-            await self._answer(send, platform, decision.status_code, error, started)
+            await self._answer(send, label, decision.status_code, error, started)
 
-    async def _answer(self, send: Send, platform: str, status_code: int, body: bytes, started: float) -> None:
+    async def _answer(self, send: Send, label: str, status_code: int, body: bytes, started: float) -> None:
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": status_code, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-        self._metrics.webhooks.labels(platform, str(status_code)).inc()
+        self._metrics.webhooks.labels(label, str(status_code)).inc()
         self._metrics.ack_seconds.observe(time.perf_counter() - started)
 
 
@@ -103,6 +112,12 @@ class WebhookRouter:
                 await self._endpoint.handle(scope, receive, send, parts[0], store_id)
                 return
         await self.app(scope, receive, send)
+
+
+def _client(scope: Scope) -> str | None:
+    """The client's address (no port): the unit of the dead-letter rate limit."""
+    client = scope.get("client")
+    return str(client[0]) if client else None
 
 
 async def _read_limited(receive: Receive, limit: int) -> tuple[bytes, bool]:
