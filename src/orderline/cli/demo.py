@@ -17,18 +17,17 @@ from pathlib import Path
 
 import httpx
 import uvicorn
-from rich.console import Console
 
 from orderline.bootstrap import build_runtime, build_web_context, processing_thread
 from orderline.cli.feeder import TrafficFeeder
-from orderline.cli.options import load_or_exit
+from orderline.cli.options import load_or_exit, output_console
 from orderline.clock import system_clock
 from orderline.services.api_tokens import Role
 from orderline.simulation.bigcommerce import FakeBigCommerce, FakeBigCommerceServer
 from orderline.simulation.traffic import FAKE_QUOTA, MultiStoreTraffic, SimulatedStores
 from orderline.web.app import create_app
 
-out = Console(soft_wrap=True)
+out = output_console()
 
 DEMO_DIR = Path(".demo")
 HISTORY_DAYS = 21
@@ -49,7 +48,9 @@ def run_demo(config_path: Path | None, *, port: int, order_count: int, seed: int
     bigcommerce = FakeBigCommerce(stores.store_hash, rng=random.Random(seed), quota=FAKE_QUOTA)
     with FakeBigCommerceServer(bigcommerce) as bigcommerce_server:
         if config_path is None:
-            DEMO_DIR.mkdir(exist_ok=True)
+            # Private: it holds the database (buyers' names and addresses) and their mail.
+            DEMO_DIR.mkdir(mode=0o700, exist_ok=True)
+            DEMO_DIR.chmod(0o700)
             config_path = DEMO_DIR / "orderline.yaml"
             # A fresh start each run: the fake BigCommerce API gets a new port every time,
             # and the simulated order ids start over.

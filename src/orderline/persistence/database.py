@@ -3,10 +3,18 @@
 SQLite is the embedded default: one file in WAL mode with `synchronous=FULL`, so a
 committed transaction has been fsynced and survives a crash or power loss. PostgreSQL
 is the scale-out store; its default commit is durable already.
+
+The SQLite file holds every raw webhook body (names, addresses): it is created readable
+by its owner only (0600), and so are its `-wal` and `-shm` files, which SQLite creates
+with the database file's mode. A file left 0644 by an older version is narrowed to 0600
+on every connection. Statement parameters (postal codes, regions...) are kept out of
+error messages and logs (`hide_parameters`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +43,59 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+PRIVATE_FILE_MODE = 0o600
+SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+"""The database file and the files SQLite keeps beside it."""
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     # orjson for JSON columns: the stdlib encoder was the largest single cost of processing.
     kwargs.setdefault("json_serializer", _json_text)
     kwargs.setdefault("json_deserializer", orjson.loads)
+    # Parameters are personal data (addresses, names): never in exception texts or logs.
+    kwargs.setdefault("hide_parameters", True)
     url = normalise_url(url)
     if not is_sqlite(url):
         return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
-    event.listen(engine, "connect", _tune_sqlite_connection)
+    path = sqlite_file(url)
+    if path is not None:
+        _create_private(path)
+    event.listen(engine, "connect", _sqlite_connect_hook(path))
     return engine
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for an in-memory database."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file 0600 before SQLite does (it would use the umask, often
+    0644); its `-wal` and `-shm` files then take the same mode."""
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+
+
+def make_private(path: Path) -> None:
+    """Narrow the database file and its companions to 0600 (those that exist)."""
+    for suffix in SQLITE_COMPANIONS:
+        companion = path.with_name(path.name + suffix)
+        with contextlib.suppress(FileNotFoundError):
+            if companion.stat().st_mode & 0o777 != PRIVATE_FILE_MODE:
+                companion.chmod(PRIVATE_FILE_MODE)
+
+
+def _sqlite_connect_hook(path: Path | None) -> Any:
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        _tune_sqlite_connection(dbapi_connection, record)
+        if path is not None:
+            make_private(path)
+
+    return on_connect
 
 
 def _tune_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

@@ -12,16 +12,55 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, Insert
 from sqlalchemy.dialects import postgresql, sqlite
 
+from orderline.persistence.dead_letter_expiry import DeadLetterExpiry, purge_dead_letters
 from orderline.persistence.tables import dead_letters, inbox
 
 log = logging.getLogger(__name__)
+
+
+SECRET_HEADERS = frozenset(
+    {
+        "x-shopify-hmac-sha256",
+        "shopify-hmac-sha256",
+        "x-wc-webhook-signature",
+        "webhook-signature",
+        "x-orderline-webhook-secret",
+        "x-zendesk-webhook-signature",
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+    }
+)
+"""Headers that carry a signature or a secret: a stored delivery keeps their names, never
+their values. Names are lower case, as intake hands them over."""
+_SECRET_WORDS = ("signature", "secret", "hmac", "token", "password", "api-key", "apikey")
+"""Any other header whose name holds one of these words is treated the same way."""
+VERIFIED_MARKER = "<redacted; verified>"
+UNVERIFIED_MARKER = "<redacted; not verified>"
+
+
+def is_secret_header(name: str) -> bool:
+    lowered = name.lower()
+    if lowered.endswith("-timestamp"):
+        return False  # when a signature was made (Zendesk, Standard Webhooks): kept for replay checks
+    return lowered in SECRET_HEADERS or any(word in lowered for word in _SECRET_WORDS)
+
+
+def redact_headers(headers: Mapping[str, str], verified: bool) -> dict[str, str]:
+    """`headers` with every signature and secret replaced by a marker that says whether
+    the delivery verified. The one place secrets are kept out of the inbox and the
+    dead letters: both record types apply it when they are built."""
+    if not any(is_secret_header(name) for name in headers):
+        return headers if isinstance(headers, dict) else dict(headers)
+    marker = VERIFIED_MARKER if verified else UNVERIFIED_MARKER
+    return {name: marker if is_secret_header(name) else value for name, value in headers.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +76,9 @@ class InboxRecord:
     body: bytes
     verified: bool = True
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "headers", redact_headers(self.headers, self.verified))
+
 
 @dataclass(frozen=True, slots=True)
 class DeadLetterRecord:
@@ -49,6 +91,12 @@ class DeadLetterRecord:
     headers: dict[str, str]
     body: bytes
     inbox_id: int | None = None
+    verified: bool = False
+    """Whether the delivery's signature or secret checked out (e.g. refused later for its
+    body); only says which marker replaces its secret headers, not stored."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "headers", redact_headers(self.headers, self.verified))
 
 
 Record = InboxRecord | DeadLetterRecord
@@ -71,10 +119,14 @@ def write_records(connection: Connection, records: Sequence[Record]) -> None:
         connection.execute(dead_letters.insert(), letter_rows)
 
 
+_NOT_COLUMNS = {DeadLetterRecord: frozenset({"verified"}), InboxRecord: frozenset[str]()}
+
+
 def _row(record: Record) -> dict[str, object]:
     # Not dataclasses.asdict: it deep-copies headers and bodies, which cost more than
     # the insert itself on the intake path.
-    return {name: getattr(record, name) for name in record.__dataclass_fields__}
+    skip = _NOT_COLUMNS[type(record)]
+    return {name: getattr(record, name) for name in record.__dataclass_fields__ if name not in skip}
 
 
 class GroupCommitWriter:
@@ -98,10 +150,13 @@ class GroupCommitWriter:
         *,
         max_batch: int = 1024,
         on_commit: Callable[[], None] | None = None,
+        dead_letter_expiry: DeadLetterExpiry | None = None,
     ) -> None:
         self._engine = engine
         self._max_batch = max_batch
         self._on_commit = on_commit
+        self._expiry = dead_letter_expiry or DeadLetterExpiry()
+        self._last_purge: datetime | None = None
         self._pending: list[tuple[Record, asyncio.Future[None]]] = []
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
@@ -160,9 +215,29 @@ class GroupCommitWriter:
         connection = await asyncio.to_thread(self._begin)
         try:
             write_records(connection, records)
+            self._housekeeping(connection, records)
             await asyncio.to_thread(connection.commit)
         finally:
             connection.close()
+
+    def _housekeeping(self, connection: Connection, records: list[Record]) -> None:
+        """Expire old dead letters and keep their count capped, in a batch that files one,
+        at most once per interval of received time (the clock of the requests)."""
+        filed = [r.received_at for r in records if isinstance(r, DeadLetterRecord)]
+        if not filed:
+            return
+        now = max(filed)
+        if self._last_purge is not None and now - self._last_purge < self._expiry.interval:
+            return
+        self._last_purge = now
+        purged = purge_dead_letters(connection, now, self._expiry)
+        if purged:
+            log.info(
+                "purged %d dead letters (older than %s or beyond %d)",
+                purged,
+                self._expiry.max_age,
+                self._expiry.max_count,
+            )
 
     def _begin(self) -> Connection:
         """A connection in a transaction that already holds SQLite's write lock.

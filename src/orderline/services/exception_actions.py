@@ -2,6 +2,12 @@
 
 One place for the API and the CLI: each action is applied to the stored exception and
 recorded in its history with who did it.
+
+Rights: an exception is acted on by its owner team, or by someone acting for every team.
+A role acts for the team of the same name (`operations`, `support`); admin, and the CLI
+(an operator on the machine), act for every team. A hold Orderline placed for an
+exception is released only with it: resolving it makes the order due, and the next tick
+releases the hold.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from sqlalchemy import Connection
 from orderline.persistence import exception_records as records
 from orderline.persistence.exception_records import ExceptionEvent, StoredException
 from orderline.services import scheduler
+from orderline.services.api_tokens import Role
 
 
 class Action(StrEnum):
@@ -32,6 +39,19 @@ class ExceptionClosed(ValueError):
     pass
 
 
+class NotOwnerTeam(PermissionError):
+    """The actor's team does not own the exception."""
+
+
+EVERY_TEAM = None
+"""`team` for whoever may act on any team's exception: admin, and the CLI."""
+
+
+def team_of(role: Role) -> str | None:
+    """The team a role acts for: the team of its name; admin acts for every team."""
+    return EVERY_TEAM if role is Role.ADMIN else role.value
+
+
 @dataclass(frozen=True, slots=True)
 class ExceptionRef:
     store_id: str
@@ -40,13 +60,27 @@ class ExceptionRef:
 
 
 def act(
-    connection: Connection, ref: ExceptionRef, action: Action, actor: str, now: datetime, text: str = ""
+    connection: Connection,
+    ref: ExceptionRef,
+    action: Action,
+    actor: str,
+    now: datetime,
+    text: str = "",
+    *,
+    team: str | None = EVERY_TEAM,
 ) -> StoredException:
-    """Apply `action` (with `text`: the assignee, the note or the resolution) and record it.
+    """Apply `action` (with `text`: the assignee, the note or the resolution) and record it,
+    `actor` acting for `team` (EVERY_TEAM: admin, the CLI).
 
-    Raises ExceptionNotFound, or ExceptionClosed for anything but a note on a resolved one.
+    Raises ExceptionNotFound, NotOwnerTeam when `team` does not own the exception (nothing
+    is changed), or ExceptionClosed for anything but a note on a resolved one.
     """
     row = _existing(connection, ref)
+    if team is not EVERY_TEAM and row.owner != team:
+        raise NotOwnerTeam(
+            f"exception {ref.key} of order {ref.order_id} is owned by {row.owner}; "
+            f"{team} may not act on it (its owner team or admin may)"
+        )
     if not row.is_open and action is not Action.NOTE:
         raise ExceptionClosed(
             f"exception {ref.key} of order {ref.order_id} is resolved; it cannot be {action}"

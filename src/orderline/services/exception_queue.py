@@ -16,19 +16,31 @@ from sqlalchemy import Engine
 
 from orderline.persistence import exception_records as records
 from orderline.persistence.exception_records import QueueFilter, StoredException
-from orderline.services.exception_actions import Action, ExceptionClosed, ExceptionNotFound, ExceptionRef, act
+from orderline.services.exception_actions import (
+    EVERY_TEAM,
+    Action,
+    ExceptionClosed,
+    ExceptionNotFound,
+    ExceptionRef,
+    NotOwnerTeam,
+    act,
+    team_of,
+)
 
 __all__ = [
     "DUE_SOON",
+    "EVERY_TEAM",
     "Action",
     "ExceptionClosed",
     "ExceptionNotFound",
     "ExceptionQueue",
     "ExceptionRef",
     "ExceptionState",
+    "NotOwnerTeam",
     "QueueEntry",
     "QueueFilter",
     "StoredException",
+    "team_of",
 ]
 
 
@@ -70,10 +82,20 @@ class ExceptionQueue:
         with self._engine.connect() as connection:
             return records.count_by_owner(connection, where, now, due_soon)
 
-    def act(self, ref: ExceptionRef, action: Action, actor: str, now: datetime, text: str = "") -> QueueEntry:
-        """Apply one action (see `exception_actions.act`) and return the exception as the
-        queue shows it at `now` (default window). Raises ExceptionNotFound or ExceptionClosed."""
+    def act(
+        self,
+        ref: ExceptionRef,
+        action: Action,
+        actor: str,
+        now: datetime,
+        text: str = "",
+        *,
+        team: str | None = EVERY_TEAM,
+    ) -> QueueEntry:
+        """Apply one action (see `exception_actions.act`: `actor` acting for `team`) and
+        return the exception as the queue shows it at `now` (default window). Raises
+        ExceptionNotFound, NotOwnerTeam or ExceptionClosed."""
         with self._engine.begin() as connection:
-            updated = act(connection, ref, action, actor, now, text)
+            updated = act(connection, ref, action, actor, now, text, team=team)
             sla = records.sla_of(connection, updated.id, now, DUE_SOON)
         return QueueEntry(updated, sla)

@@ -1,8 +1,9 @@
 """The exception queue and the actions on one exception, under /api/v1.
 
-Any authenticated role reads the queue; operations, support and admin act on it. Every
-action is kept on the exception and in its history with who did it: the name of the
-token used.
+Any authenticated role reads the queue; operations, support and admin act on it, each
+only on the exceptions its team owns (a role acts for the team of its name; admin for
+every team): another team's exception is refused 403 and left as it was. Every action is
+kept on the exception and in its history with who did it: the name of the token used.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from orderline.services.exception_queue import (
     ExceptionNotFound,
     ExceptionRef,
     ExceptionState,
+    NotOwnerTeam,
     QueueEntry,
     QueueFilter,
+    team_of,
 )
 from orderline.web.auth import Authenticated, Principal, Role, require
 from orderline.web.moments import StoredMoment
@@ -136,14 +139,16 @@ _ONE = "/stores/{store_id}/orders/{order_id}/exceptions/{key}"
 
 
 def _act(request: Request, ref: ExceptionRef, action: Action, actor: Principal, text: str = "") -> Any:
-    """Apply one action through the service, recorded with the token's name; 404 / 409 for
-    a missing / resolved exception."""
+    """Apply one action through the service, recorded with the token's name, for the
+    token's team; 404 / 403 / 409 for a missing / another team's / a resolved exception."""
     context: WebContext = request.app.state.context
     now = context.clock()
     try:
-        entry = context.exceptions.act(ref, action, actor.name, now, text)
+        entry = context.exceptions.act(ref, action, actor.name, now, text, team=team_of(actor.role))
     except ExceptionNotFound as error:
         raise HTTPException(404, str(error)) from error
+    except NotOwnerTeam as error:
+        raise HTTPException(403, str(error)) from error
     except ExceptionClosed as error:
         raise HTTPException(409, str(error)) from error
     return _out(entry, now)
