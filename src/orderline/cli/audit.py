@@ -8,18 +8,17 @@ from typing import Annotated
 
 import orjson
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from orderline.bootstrap import SchemaNotReady, open_services
-from orderline.cli.options import ConfigOption, err, load_or_exit
+from orderline.cli.options import ConfigOption, err, load_or_exit, output_console
 from orderline.cli.tick import NowOption
 from orderline.clock import system_clock
 from orderline.services.audit_runs import AuditReport
 
 app = typer.Typer(help="Risk controls: audit customer messaging.", no_args_is_help=True)
-out = Console(soft_wrap=True)
+out = output_console()
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the report as JSON instead of a table.")]
 

@@ -13,12 +13,11 @@ import threading
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from orderline.bootstrap import SchemaNotReady, build_runtime
-from orderline.cli.options import ConfigOption, err, load_or_exit
+from orderline.cli.options import ConfigOption, err, load_or_exit, output_console, print_json
 
-out = Console(soft_wrap=True)
+out = output_console()
 
 
 def deliver(
@@ -27,8 +26,14 @@ def deliver(
     poll_s: Annotated[
         float, typer.Option("--poll-s", help="Pause between rounds when idle.", min=0.05)
     ] = 1.0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --once: print the report as JSON, for scripts.")
+    ] = False,
 ) -> None:
     """Deliver due customer messages and helpdesk hand-offs, retrying with backoff; Ctrl-C stops."""
+    if as_json and not once:
+        err.print("--json needs --once: a running delivery prints no report")
+        raise typer.Exit(2)
     settings = load_or_exit(config)
     if settings.messaging is None and settings.helpdesk is None:
         err.print("nothing to deliver: the configuration has no messaging: or helpdesk: section")
@@ -44,6 +49,16 @@ def deliver(
     try:
         while not stopped.is_set():
             report = runtime.outreach.deliver(runtime.clock())
+            if once and as_json:
+                print_json(
+                    {
+                        "sent": report.sent,
+                        "retrying": report.retrying,
+                        "failed": report.failed,
+                        "details": list(report.details),
+                    }
+                )
+                return
             if once:
                 out.print(f"sent={report.sent} retrying={report.retrying} failed={report.failed}")
                 for detail in report.details:

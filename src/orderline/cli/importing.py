@@ -6,15 +6,14 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from orderline.bootstrap import Runtime, SchemaNotReady, build_runtime
-from orderline.cli.options import ConfigOption, err, load_or_exit
+from orderline.cli.options import ConfigOption, err, load_or_exit, output_console
 from orderline.config import StoreConfig
 from orderline.services.importer import ImportResult, ImportStopped, import_store
 
-out = Console(soft_wrap=True)
+out = output_console()
 
 IMPORT_BATCH_SIZE = 2_000
 """Deliveries per processing transaction during an import (webhook processing uses fewer)."""

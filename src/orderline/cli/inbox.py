@@ -6,11 +6,10 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from orderline.bootstrap import open_services
-from orderline.cli.options import ConfigOption, err, load_or_exit
+from orderline.cli.options import ConfigOption, LimitOption, err, load_or_exit, output_console
 from orderline.clock import system_clock
 from orderline.services.inbox_operations import RETRY, SKIP
 
@@ -18,7 +17,7 @@ app = typer.Typer(
     help="The inbox's quarantine: deliveries that could not be processed, retried or skipped.",
     no_args_is_help=True,
 )
-out = Console(soft_wrap=True)
+out = output_console()
 
 By = Annotated[str | None, typer.Option("--by", help="Who does it (recorded with the action).")]
 
@@ -27,11 +26,14 @@ By = Annotated[str | None, typer.Option("--by", help="Who does it (recorded with
 def list_set_aside(
     store: Annotated[str | None, typer.Option(help="Only this store's.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    limit: LimitOption = 1_000,
     config: ConfigOption = None,
 ) -> None:
     """Quarantined deliveries with their reasons, and those waiting for a platform API."""
     with open_services(load_or_exit(config)) as services:
-        rows = services.inbox.set_aside(store)
+        rows = services.inbox.set_aside(store, limit=limit + 1)
+    cut = len(rows) > limit
+    rows = rows[:limit]
     if as_json:
         out.print_json(json.dumps(rows, default=str))
         return
@@ -42,7 +44,10 @@ def list_set_aside(
             row["status"], str(row["attempts"]), row["error"] or "",
         )  # fmt: skip
     out.print(table)
-    out.print(f"{len(rows)} set aside")
+    if cut:
+        out.print(f"first {len(rows)} set aside; there are more, use --limit")
+    else:
+        out.print(f"{len(rows)} set aside")
 
 
 @app.command("retry")

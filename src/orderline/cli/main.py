@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 import uvicorn
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from orderline.bootstrap import (
@@ -22,12 +21,22 @@ from orderline.cli.backtest import backtest
 from orderline.cli.deliver import deliver
 from orderline.cli.demo import run_demo
 from orderline.cli.importing import import_orders
-from orderline.cli.options import ConfigOption, err, load_or_exit
+from orderline.cli.options import (
+    ConfigOption,
+    JsonOption,
+    err,
+    load_or_exit,
+    output_console,
+    print_json,
+    refuse_missing_config,
+)
 from orderline.cli.simulate import simulate
+from orderline.cli.starter import init
 from orderline.cli.tick import tick
 from orderline.cli.worker import WorkerProcess, run_worker
 from orderline.clock import ClockOffsetError
-from orderline.config import check_config
+from orderline.config import CheckReport, check_config
+from orderline.config.ownership_table import ownership_rows
 from orderline.services.message_checks import template_problems
 from orderline.services.replay import ReplayRunning, replay_inbox, replay_size, running_workers
 from orderline.web.app import create_app
@@ -45,7 +54,7 @@ app.add_typer(inbox.app, name="inbox")
 app.command()(deliver)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-out = Console(soft_wrap=True)
+out = output_console()
 
 
 @app.command()
@@ -93,6 +102,7 @@ def demo(
     run_demo(config, port=port, order_count=orders, seed=seed)
 
 
+app.command()(init)
 app.command()(simulate)
 app.command("import")(import_orders)
 app.command()(tick)
@@ -109,6 +119,7 @@ def replay(
     force: Annotated[
         bool, typer.Option("--force", help="Run even while a processing worker runs on the same database.")
     ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Rebuild facts and projections from the raw inbox, keeping what Orderline decided
     itself (its holds, exceptions, timers, messages). Each order is swapped whole: readers
@@ -137,6 +148,20 @@ def replay(
         except ReplayRunning as error:
             err.print(str(error))
             raise typer.Exit(2) from error
+    if as_json:
+        print_json(
+            {
+                "dry_run": dry_run,
+                "deliveries": result.deliveries,
+                "orders": result.orders,
+                "outcomes": result.outcomes,
+                "changed": [
+                    {"store_id": c.store_id, "order_id": c.order_id, "differences": list(c.differences)}
+                    for c in result.changed
+                ],
+            }
+        )
+        return
     for change in result.changed:
         out.print(f"{change.store_id}/{change.order_id}: " + "; ".join(change.differences), highlight=False)
     verb = "would change" if dry_run else "changed"
@@ -152,14 +177,32 @@ def replay(
 
 
 @app.command("check-config")
-def check_config_command(config: ConfigOption = None) -> None:
+def check_config_command(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Validate the configuration file and its message templates; print the ownership table."""
+    refuse_missing_config(config)
     report = check_config(config)
     if report.ok and report.config is not None:
         report = replace(report, problems=template_problems(report.config, report.source))
         report = replace(report, config=None) if report.problems else report
+    if as_json:
+        print_json(_check_report_json(report))
+        raise typer.Exit(0 if report.ok else 1)
     (out if report.ok else err).print(report.render(), highlight=False, markup=False)
     raise typer.Exit(0 if report.ok else 1)
+
+
+def _check_report_json(report: CheckReport) -> dict[str, object]:
+    if not report.ok or report.config is None:
+        problems = [{"file": p.file, "key": p.key_path, "message": p.message} for p in report.problems]
+        return {"source": report.source, "ok": False, "problems": problems}
+    return {
+        "source": report.source,
+        "ok": True,
+        "problems": [],
+        "stores": [{"id": s.id, "platform": s.platform} for s in report.config.stores],
+        "teams": report.config.teams,
+        "ownership": [row._asdict() for row in ownership_rows(report.config)],
+    }
 
 
 @db_app.command("upgrade")

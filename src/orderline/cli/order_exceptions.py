@@ -1,28 +1,43 @@
-"""`orderline exceptions ...`: the exception queue and what people do with it, from a shell."""
+"""`orderline exceptions ...`: the exception queue and what people do with it, from a shell.
+
+The CLI runs as an operator on the machine, with the configuration and the database in
+reach: it acts as admin, on any team's exception (the API limits a token to its team's).
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from orderline.bootstrap import open_services
-from orderline.cli.options import ConfigOption, err, load_or_exit
+from orderline.cli.options import (
+    ConfigOption,
+    JsonOption,
+    LimitOption,
+    err,
+    load_or_exit,
+    output_console,
+    print_json,
+)
 from orderline.clock import system_clock
+from orderline.domain.order_exceptions import EXCEPTION_TYPES
 from orderline.services.exception_queue import (
     Action,
     ExceptionClosed,
     ExceptionNotFound,
     ExceptionRef,
+    NotOwnerTeam,
     QueueFilter,
 )
 
 app = typer.Typer(
     help="Order exceptions: list the queue, acknowledge, assign, note, resolve.", no_args_is_help=True
 )
-out = Console(soft_wrap=True)
+out = output_console()
 
 Store = Annotated[str, typer.Argument(help="Store id.")]
 OrderId = Annotated[str, typer.Argument(help="The platform's order id.")]
@@ -30,18 +45,41 @@ Key = Annotated[str, typer.Argument(help="The exception's key, e.g. address_inva
 By = Annotated[str, typer.Option("--by", help="Who does it (recorded in the exception's history).")]
 
 
+class Sla(StrEnum):
+    """An exception's SLA state, as the API's `sla` filter takes it."""
+
+    OK = "ok"
+    DUE_SOON = "due_soon"
+    BREACHED = "breached"
+
+
 @app.command("list")
 def list_queue(
-    owner: Annotated[str | None, typer.Option(help="Only this team's.")] = None,
-    type_: Annotated[str | None, typer.Option("--type", help="Only this exception type.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Only this team's (a configured team).")] = None,
+    type_: Annotated[
+        str | None, typer.Option("--type", help="Only this exception type (a registered one).")
+    ] = None,
     store: Annotated[str | None, typer.Option(help="Only this store's.")] = None,
-    sla: Annotated[str | None, typer.Option(help="ok, due_soon or breached.")] = None,
+    sla: Annotated[Sla | None, typer.Option(help="Only exceptions in this SLA state.")] = None,
+    limit: LimitOption = 500,
+    as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Open exceptions, oldest first, with their SLA state."""
-    where = QueueFilter(store_id=store, owner=owner, type=type_, sla=sla)
-    with open_services(load_or_exit(config)) as services:
-        entries = services.exceptions.entries(where, system_clock(), limit=500)
+    settings = load_or_exit(config)
+    _refuse_unknown("--owner", owner, settings.teams)
+    _refuse_unknown("--type", type_, EXCEPTION_TYPES.names())
+    where = QueueFilter(store_id=store, owner=owner, type=type_, sla=sla.value if sla else None)
+    now = system_clock()
+    with open_services(settings) as services:
+        entries = services.exceptions.entries(where, now, limit=limit)
+        counts = services.exceptions.counts_by_owner(where, now)
+    total = counts.get(owner, 0) if owner is not None else sum(counts.values())
+    total = max(total, len(entries))
+    if as_json:
+        items = [{**asdict(entry.exception), "sla": entry.sla} for entry in entries]
+        print_json({"items": items, "shown": len(entries), "total": total, "counts_by_owner": counts})
+        return
     table = Table("store", "order", "key", "owner", "opened", "level", "sla", "reason")
     for entry in entries:
         row = entry.exception
@@ -50,12 +88,24 @@ def list_queue(
             str(row.level_reached), entry.sla, row.reason,
         )  # fmt: skip
     out.print(table)
+    if len(entries) < total:
+        out.print(f"showing {len(entries)} of {total}; use --limit to see more", highlight=False)
+
+
+def _refuse_unknown(option: str, value: str | None, allowed: list[str]) -> None:
+    """A filter value nothing can match is a mistake, refused as the API refuses it (exit 2)."""
+    if value is not None and value not in allowed:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}.", param_hint=f"'{option}'")
 
 
 def _run(ref: ExceptionRef, action: Action, by: str, text: str, config: ConfigOption) -> None:
+    """Act as admin (EVERY_TEAM, the service's default): any team's exception."""
     with open_services(load_or_exit(config)) as services:
         try:
             updated = services.exceptions.act(ref, action, by, system_clock(), text)
+        except NotOwnerTeam as error:
+            err.print(f"refused: {error}")
+            raise typer.Exit(1) from error
         except (ExceptionNotFound, ExceptionClosed) as error:
             err.print(str(error))
             raise typer.Exit(1) from error

@@ -17,14 +17,14 @@ from typing import Annotated
 
 import httpx
 import typer
-from rich.console import Console
 
 from orderline.cli.feeder import TrafficFeeder
+from orderline.cli.options import output_console
 from orderline.clock import system_clock
 from orderline.simulation.bigcommerce import FakeBigCommerce, FakeBigCommerceServer
 from orderline.simulation.traffic import FAKE_QUOTA, MultiStoreTraffic, SimulatedStores
 
-out = Console(soft_wrap=True)
+out = output_console()
 
 
 def simulate(

@@ -6,13 +6,12 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from orderline.bootstrap import SchemaNotReady, build_runtime, run_tick
-from orderline.cli.options import ConfigOption, err, load_or_exit
+from orderline.cli.options import ConfigOption, JsonOption, err, load_or_exit, output_console, print_json
 from orderline.clock import system_clock
 
-out = Console(soft_wrap=True)
+out = output_console()
 
 NowOption = Annotated[
     datetime | None,
@@ -31,7 +30,7 @@ NowOption = Annotated[
 ]
 
 
-def tick(now: NowOption = None, config: ConfigOption = None) -> None:
+def tick(now: NowOption = None, as_json: JsonOption = False, config: ConfigOption = None) -> None:
     """Evaluate every order whose timer is due: open, escalate and resolve exceptions."""
     settings = load_or_exit(config)
     try:
@@ -45,6 +44,9 @@ def tick(now: NowOption = None, config: ConfigOption = None) -> None:
     finally:
         runtime.close()
     counts = result.counts()
+    if as_json:
+        print_json({"now": moment, **counts})
+        return
     out.print(
         f"tick at {moment.isoformat()}: orders={counts['orders']} opened={counts['opened']} "
         f"escalated={counts['escalated']} resolved={counts['resolved']}",

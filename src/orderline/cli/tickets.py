@@ -3,16 +3,16 @@ orders for the scorecard (support tickets per 100 orders)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from orderline.bootstrap import EntryServices, SchemaNotReady, open_services
-from orderline.cli.options import ConfigOption, err, load_or_exit
+from orderline.cli.options import ConfigOption, JsonOption, err, load_or_exit, output_console, print_json
 from orderline.config import OrderlineConfig
 from orderline.services.support_tickets import (
     CSV_OPTIONAL_COLUMNS,
@@ -22,7 +22,7 @@ from orderline.services.support_tickets import (
 )
 
 app = typer.Typer(help="Support tickets: import a helpdesk's CSV export.", no_args_is_help=True)
-out = Console(soft_wrap=True)
+out = output_console()
 
 COLUMNS_HELP = (
     f"Columns (header row required, any order, others ignored): {', '.join(CSV_REQUIRED_COLUMNS)} "
@@ -56,6 +56,7 @@ def import_tickets(
             show_default=False,
         ),
     ] = None,
+    as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
     text = _read(file)
@@ -80,7 +81,10 @@ def import_tickets(
                 f"[red]{escape(str(file))}: nothing imported:[/red] {escape(str(error))}", highlight=False
             )
             raise typer.Exit(1) from error
-    _print(report)
+    if as_json:
+        print_json(asdict(report))
+    else:
+        _print(report)
     raise typer.Exit(1 if report.problems else 0)
 
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from orderline.bootstrap import open_services
-from orderline.cli.options import ConfigOption, err, load_or_exit
+from orderline.cli.options import ConfigOption, JsonOption, err, load_or_exit, output_console, print_json
 from orderline.clock import system_clock
 from orderline.services.api_tokens import Role
 
 app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
-out = Console(soft_wrap=True)
+out = output_console()
 
 
 @app.command("create")
@@ -31,10 +31,13 @@ def create(
 
 
 @app.command("list")
-def list_tokens(config: ConfigOption = None) -> None:
+def list_tokens(as_json: JsonOption = False, config: ConfigOption = None) -> None:
     """List tokens (never their values)."""
     with open_services(load_or_exit(config)) as services:
         rows = services.tokens.listed()
+    if as_json:
+        print_json([asdict(row) for row in rows])
+        return
     table = Table("id", "name", "role", "created", "revoked")
     for row in rows:
         revoked = row.revoked_at.isoformat() if row.revoked_at else ""
