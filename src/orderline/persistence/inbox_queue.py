@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 
 from orderline.persistence.inbox import DeadLetterRecord, write_records
 from orderline.persistence.processing_tables import inbox_actions
@@ -67,15 +67,23 @@ def fetch_pending(
     platforms: Collection[str] | None = None,
 ) -> list[PendingDelivery]:
     """Pending deliveries, and (given `now`) waiting ones whose retry time has come,
-    oldest first; only `platforms`' when given (a processing lane)."""
-    due = inbox.c.status == PENDING
+    oldest first; only `platforms`' when given (a processing lane).
+
+    One query per status, each walking the (status, id) index in order: an OR of the two
+    made SQLite collect every pending row and sort them, for each batch of a backlog."""
+    wanted = [inbox.c.status == PENDING]
     if now is not None:
-        due = or_(due, and_(inbox.c.status == WAITING, inbox.c.next_attempt_at <= now))
-    query = select(*_PENDING_COLUMNS).where(due)
-    if platforms is not None:
-        query = query.where(inbox.c.platform.in_(sorted(platforms)))
-    rows = connection.execute(query.order_by(inbox.c.id).limit(limit)).all()
-    return [PendingDelivery(*row) for row in rows]
+        wanted.append(and_(inbox.c.status == WAITING, inbox.c.next_attempt_at <= now))
+    found: list[PendingDelivery] = []
+    for condition in wanted:
+        query = select(*_PENDING_COLUMNS).where(condition)
+        if platforms is not None:
+            query = query.where(inbox.c.platform.in_(sorted(platforms)))
+        found += (
+            PendingDelivery(*row) for row in connection.execute(query.order_by(inbox.c.id).limit(limit))
+        )
+    found.sort(key=lambda delivery: delivery.inbox_id)
+    return found[:limit]
 
 
 def fetch_replayable(
