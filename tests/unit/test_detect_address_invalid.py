@@ -1,4 +1,5 @@
-"""address_invalid: missing fields, postal formats, unknown countries, PO boxes, long lines."""
+"""address_invalid: missing fields, postal formats, unknown countries, PO boxes, long lines;
+the postal-code and required-field cases under both sources of country rules."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from orderline.domain.order_exceptions import (
     AddressProblem,
     AddressVerifier,
     EscalationDue,
+    ExceptionPolicy,
     Finding,
     VerificationResult,
     address_findings,
     detect_address_invalid,
     merge,
+    with_address_rules,
 )
 from orderline.domain.order_exceptions.countries import (
     COUNTRY_CODES,
@@ -25,11 +28,16 @@ from orderline.domain.order_exceptions.countries import (
     POSTAL_CODE_NOT_REQUIRED,
 )
 from orderline.domain.vocabulary import ExceptionType, HoldReason, PaymentStatus
+from orderline.services.address_rules import GOOGLE_ADDRESS_RULES
 
 from .detector_orders import SHIP_ALL, T0, address, at, fold_order, placed, shipment, snapshot
 
 NOW = at(1)
 NO_PO_BOXES = merge(DEFAULT_POLICY, {"address_invalid": {"po_box_allowed": False}})
+GOOGLE = with_address_rules(DEFAULT_POLICY, GOOGLE_ADDRESS_RULES)
+# The service's rules (Google's metadata) and the domain's built-in fallback give the same
+# answers on every case that is not about a country only one of them knows.
+BOTH_RULES = pytest.mark.parametrize("policy", [DEFAULT_POLICY, GOOGLE], ids=["built-in", "google"])
 
 
 def keys(findings: list[Finding]) -> list[str]:
@@ -71,16 +79,34 @@ def test_a_complete_us_address_has_no_finding() -> None:
         ("JP", "100-0001", []),
         ("JP", "1000001", []),
         ("JP", "100-001", ["address_invalid:postal_code"]),
-        ("CZ", "whatever 1", []),  # format unknown to Orderline: accepted as written
         ("ZZ", "12345", ["address_invalid:country_code"]),
         ("USA", "94107", ["address_invalid:country_code"]),
         ("XK", "10000", []),
+        # Real-world ways of writing a code that used to place false holds (issue 12) ...
+        ("GB", "BFPO 1234", []),
+        ("US", "12345 6789", []),
+        ("FR", "75 001", []),
+        ("NL", "1012-AB", []),
+        # ... and codes that are still wrong however they are read.
+        ("US", "ABCDE", ["address_invalid:postal_code"]),
+        ("DE", "1234", ["address_invalid:postal_code"]),
+        ("FR", "XYZ", ["address_invalid:postal_code"]),
+        ("FR", "75 0012", ["address_invalid:postal_code"]),
     ],
 )
-def test_postal_code_and_country(country_code: str, postal_code: str, expected: list[str]) -> None:
+@BOTH_RULES
+def test_postal_code_and_country(
+    policy: ExceptionPolicy, country_code: str, postal_code: str, expected: list[str]
+) -> None:
     order = placed(shipping_address=address(country_code=country_code, postal_code=postal_code))
 
-    assert keys(detect_address_invalid(order, DEFAULT_POLICY, NOW)) == expected
+    assert keys(detect_address_invalid(order, policy, NOW)) == expected
+
+
+def test_the_built_in_table_accepts_a_country_it_does_not_know_as_written() -> None:
+    order = placed(shipping_address=address(country_code="CZ", postal_code="whatever 1"))
+
+    assert detect_address_invalid(order, DEFAULT_POLICY, NOW) == []
 
 
 def test_missing_address1_is_an_address_hold_owned_by_support() -> None:
@@ -114,10 +140,11 @@ def test_missing_address1_is_an_address_hold_owned_by_support() -> None:
         ({"name": None, "city": None}, ["address_invalid:missing:name", "address_invalid:missing:city"]),
     ],
 )
-def test_required_fields(changes: dict[str, object], expected: list[str]) -> None:
+@BOTH_RULES
+def test_required_fields(policy: ExceptionPolicy, changes: dict[str, object], expected: list[str]) -> None:
     order = placed(shipping_address=address(**changes))
 
-    assert keys(detect_address_invalid(order, DEFAULT_POLICY, NOW)) == expected
+    assert keys(detect_address_invalid(order, policy, NOW)) == expected
 
 
 @pytest.mark.parametrize(

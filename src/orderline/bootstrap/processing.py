@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from orderline.bootstrap.runtime import Runtime
+from orderline.bootstrap.runtime import Runtime, exception_policy
 from orderline.domain.order_exceptions import DEFAULT_CALENDAR
 from orderline.services import scheduler
 from orderline.services.processing_loop import ProcessingLoop
@@ -46,7 +46,7 @@ def run_tick(
     runtime: Runtime, now: datetime | None = None, *, batch_size: int = 200, max_batches: int | None = None
 ) -> scheduler.TickResult:
     """Evaluate the orders due at `now` with the configured policy and store calendars."""
-    policy = runtime.config.exception_policy()  # one policy for every store, from `exceptions:`
+    policy = exception_policy(runtime.config)  # one policy for every store, from `exceptions:`
     calendars = {store.id: store.business_calendar() for store in runtime.config.stores}
     return scheduler.tick(
         runtime.engine,

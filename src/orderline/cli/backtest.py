@@ -14,11 +14,12 @@ from typing import Annotated
 
 import typer
 
-from orderline.bootstrap import SchemaNotReady, domain_ownership, open_engine
+from orderline.bootstrap import SchemaNotReady, domain_ownership, exception_policy, open_engine
 from orderline.cli.options import ConfigOption, err, load_or_exit
 from orderline.config import ConfigError, OrderlineConfig, load_config
 from orderline.domain.order_exceptions import DEFAULT_CALENDAR, BusinessCalendar
 from orderline.services.backtest import BacktestReport, Tally, TallyKey, run_backtest, total
+from orderline.web.moments import utc_text
 
 CandidateOption = Annotated[
     Path,
@@ -69,7 +70,7 @@ def backtest(candidate: CandidateOption, since: SinceOption, config: ConfigOptio
         report = run_backtest(
             engine,
             moment,
-            proposed.exception_policy(),
+            exception_policy(proposed),
             lambda store_id: calendars.get(store_id, DEFAULT_CALENDAR),
             domain_ownership(proposed),
         )
@@ -102,7 +103,7 @@ def render(report: BacktestReport, candidate_name: str) -> str:
         _row(("total", ""), report, levels, total(report.would.values()), total(report.actual.values()))
     )
     lines = [
-        f"backtest of {candidate_name} on orders placed since {report.since.isoformat()}",
+        f"backtest of {candidate_name} on orders placed since {utc_text(report.since)}",
         f"orders replayed: {report.orders_replayed}",
         "",
         *_table(heading, rows),

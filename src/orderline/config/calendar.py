@@ -3,19 +3,21 @@
 It becomes the domain's `BusinessCalendar` in the store's own time zone, on which
 business-hour SLAs are counted. Leaving the section out gives the domain's default
 calendar (whole weekdays, Monday to Friday, no holidays) in the store's time zone.
+The `holidays:` key (a country's public holidays, listed dates) is `public_holidays`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, datetime, time
+from datetime import time
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from orderline.config.errors import closest_match
+from orderline.config.public_holidays import HolidaysSetting, dates_off
 from orderline.domain.order_exceptions import DEFAULT_CALENDAR, BusinessCalendar
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -54,22 +56,8 @@ def _clock_time(value: object) -> time | None:
     raise PydanticCustomError("orderline_time", f"must be a time; {_TIME_HINT}")
 
 
-def _holiday(value: object) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            raise PydanticCustomError(
-                "orderline_date", f"'{value}' is not a date; write YYYY-MM-DD, e.g. 2026-12-25"
-            ) from None
-    raise PydanticCustomError("orderline_date", "must be a date written YYYY-MM-DD, e.g. 2026-12-25")
-
-
 Weekday = Annotated[int, BeforeValidator(_weekday)]
 ClockTime = Annotated[time | None, BeforeValidator(_clock_time)]
-Holiday = Annotated[date, BeforeValidator(_holiday)]
 
 
 class CalendarConfig(BaseModel):
@@ -80,7 +68,7 @@ class CalendarConfig(BaseModel):
     working_days: list[Weekday] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
     opens: ClockTime = time(0)
     closes: ClockTime = None
-    holidays: list[Holiday] = Field(default_factory=list)
+    holidays: HolidaysSetting = Field(default_factory=list)
 
     @field_validator("working_days")
     @classmethod
@@ -112,7 +100,7 @@ class CalendarConfig(BaseModel):
             working_days=frozenset(self.working_days),
             opens_at=self.opens or time(0),
             closes_at=self.closes,
-            holidays=frozenset(self.holidays),
+            holidays=dates_off(self.holidays),
         )
 
 

@@ -60,7 +60,8 @@ def _walk(loc: tuple[int | str, ...], root: type[BaseModel]) -> _Place:
             continue
         members = _tagged_members(node)
         if isinstance(part, str) and part in members:
-            node, siblings = members[part], members
+            node = members[part]
+            siblings = {tag: model for tag, m in members.items() if (model := _model_class(m)) is not None}
             continue
         written.append(part)
         node = _child(node, part)
@@ -76,18 +77,19 @@ def _child(node: object, part: int | str) -> object:
     return model.model_fields[part].annotation
 
 
-def _tagged_members(node: object) -> dict[str, type[BaseModel]]:
-    """The members of a discriminated union written as `Annotated[Model, Tag(...)]`, by tag."""
+def _tagged_members(node: object) -> dict[str, object]:
+    """The members of a discriminated union written as `Annotated[member, Tag(...)]`, by tag:
+    models (a store entry by platform) or other types (`calendar.holidays`, list or mapping)."""
     if get_origin(node) is Annotated:
         node = get_args(node)[0]
-    members: dict[str, type[BaseModel]] = {}
+    members: dict[str, object] = {}
     for arg in get_args(node):
         if get_origin(arg) is not Annotated:
             continue
-        model, *metadata = get_args(arg)
+        member, *metadata = get_args(arg)
         for item in metadata:
-            if isinstance(item, Tag) and inspect.isclass(model) and issubclass(model, BaseModel):
-                members[item.tag] = model
+            if isinstance(item, Tag):
+                members[item.tag] = member
     return members
 
 

@@ -14,12 +14,15 @@ from orderline.domain.order_exceptions.address import (
     check_address,
 )
 from orderline.domain.order_exceptions.business_calendar import DEFAULT_CALENDAR, BusinessCalendar
+from orderline.domain.order_exceptions.countries import BUILT_IN_RULES
+from orderline.domain.order_exceptions.country_formats import AddressRules, CountryFormat
 from orderline.domain.order_exceptions.detection import detect_all
 from orderline.domain.order_exceptions.detectors.address_invalid import (
     ADDRESS_INVALID,
     AddressPolicy,
     address_findings,
     detect_address_invalid,
+    with_address_rules,
 )
 from orderline.domain.order_exceptions.detectors.backorder import (
     BACKORDER,
@@ -83,6 +86,7 @@ __all__ = [
     "ADDRESS_INVALID",
     "BACKORDER",
     "BUILT_IN",
+    "BUILT_IN_RULES",
     "DEFAULT_CALENDAR",
     "DEFAULT_POLICY",
     "DELIVERY_EXCEPTION",
@@ -95,10 +99,12 @@ __all__ = [
     "STATE_DRIFT",
     "AddressPolicy",
     "AddressProblem",
+    "AddressRules",
     "AddressVerifier",
     "AnySpec",
     "BackorderPolicy",
     "BusinessCalendar",
+    "CountryFormat",
     "DeliveryExceptionPolicy",
     "Detector",
     "DetectorPolicy",
@@ -133,4 +139,5 @@ __all__ = [
     "merge",
     "promise_date",
     "target_kind",
+    "with_address_rules",
 ]

@@ -2,10 +2,11 @@
 
 `check_address` finds what would stop a carrier: a missing required field, a postal code
 that does not fit its country's format, a country code that is not ISO 3166, a PO box the
-carrier will not deliver to, a line too long for the label. `AddressVerifier` is the
-interface of an external verifier (a carrier's or a postal service's API); the domain
-never calls one itself, the service layer may, and feeds its problems to
-`address_findings` like the local ones.
+carrier will not deliver to, a line too long for the label. Countries' formats come from
+the policy's `country_rules` (`country_formats.AddressRules`; Google's address metadata
+in the service). `AddressVerifier` is the interface of an external verifier (a carrier's
+or a postal service's API); the domain never calls one itself, the service layer may,
+and feeds its problems to `address_findings` like the local ones.
 """
 
 from __future__ import annotations
@@ -16,11 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from orderline.domain.facts import Address
-from orderline.domain.order_exceptions.countries import (
-    COUNTRY_CODES,
-    POSTAL_CODE_NOT_REQUIRED,
-    is_postal_code_valid,
-)
+from orderline.domain.order_exceptions.countries import COUNTRY_CODES
 
 if TYPE_CHECKING:
     from orderline.domain.order_exceptions.detectors.address_invalid import AddressPolicy
@@ -78,7 +75,7 @@ def check_address(address: Address, policy: AddressPolicy) -> tuple[AddressProbl
     """Every problem of `address` under `policy`, in a stable order."""
     return (
         *_missing_fields(address, policy),
-        *_country_and_postal_code(address),
+        *_country_and_postal_code(address, policy),
         *_po_boxes(address, policy),
         *_long_lines(address, policy),
     )
@@ -90,16 +87,16 @@ def _text(address: Address, field: str) -> str:
 
 
 def _missing_fields(address: Address, policy: AddressPolicy) -> Iterator[AddressProblem]:
-    country = _text(address, "country_code").upper()
+    # The policy says what the store needs; a country whose addresses have no such field
+    # (no postal code in Hong Kong, an optional Eircode in Ireland) is not asked for it.
+    optional = policy.country_rules.country_format(_text(address, "country_code").upper()).optional_fields
     for field in FIELD_LABELS:
-        if field not in policy.required_fields or _text(address, field):
-            continue
-        if field == "postal_code" and country in POSTAL_CODE_NOT_REQUIRED:
+        if field not in policy.required_fields or field in optional or _text(address, field):
             continue
         yield AddressProblem(f"missing:{field}", field, f"The shipping address has no {FIELD_LABELS[field]}")
 
 
-def _country_and_postal_code(address: Address) -> Iterator[AddressProblem]:
+def _country_and_postal_code(address: Address, policy: AddressPolicy) -> Iterator[AddressProblem]:
     country, postal_code = _text(address, "country_code").upper(), _text(address, "postal_code")
     if not country:
         return
@@ -107,7 +104,7 @@ def _country_and_postal_code(address: Address) -> Iterator[AddressProblem]:
         yield AddressProblem(
             "country_code", "country_code", f"Country code {country!r} is not an ISO 3166 country code"
         )
-    elif postal_code and not is_postal_code_valid(country, postal_code):
+    elif postal_code and not policy.country_rules.country_format(country).postal_code_fits(postal_code):
         yield AddressProblem(
             "postal_code", "postal_code", f"Postal code {postal_code!r} is not a valid {country} postal code"
         )

@@ -1,8 +1,12 @@
-"""Country facts the address checks need: ISO 3166-1 alpha-2 codes, which countries
-have no postal codes, and the postal-code formats Orderline knows.
+"""Country facts the address checks need: the ISO 3166-1 alpha-2 codes, and a small
+built-in table of address formats (`BUILT_IN_RULES`).
 
-A country missing from `POSTAL_CODE_FORMATS` has its postal codes accepted as written:
-an unknown format is never a reason to hold an order.
+The service checks addresses against Google's address metadata, which covers every
+country (`orderline.services.address_rules`, wired in by the composition root). The
+built-in table is the fallback of a policy nothing was wired into: unit tests,
+benchmarks, a detector called by hand. It knows 24 countries' postal codes and which
+countries have none; a country missing from it has its postal codes accepted as written.
+tests/unit/test_address_rules.py checks that it agrees with Google's on its cases.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
+
+from orderline.domain.order_exceptions.country_formats import UNKNOWN_FORMAT, CountryFormat
 
 
 def _codes(text: str) -> frozenset[str]:
@@ -49,11 +55,12 @@ _UK_OUTWARD = r"[A-Z]{1,2}[0-9][A-Z0-9]?"
 _FOUR_DIGITS = r"[0-9]{4}"
 _FIVE_DIGITS = r"[0-9]{5}"
 
-# Written against the upper-cased code with runs of spaces collapsed to one.
+# Written against the code as `CountryFormat.postal_code_fits` reads it: upper case, runs of
+# spaces collapsed, separators read loosely.
 _FORMATS: dict[str, str] = {
     "US": r"[0-9]{5}(-[0-9]{4})?",  # ZIP or ZIP+4
     "CA": r"[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z] ?[0-9][ABCEGHJ-NPRSTV-Z][0-9]",
-    "GB": rf"({_UK_OUTWARD} ?[0-9][A-Z]{{2}}|GIR ?0AA)",
+    "GB": rf"({_UK_OUTWARD} ?[0-9][A-Z]{{2}}|GIR ?0AA|BFPO ?[0-9]{{1,4}})",  # BFPO: British forces
     "IE": r"([AC-FHKNPRTV-Y][0-9]{2}|D6W) ?[0-9AC-FHKNPRTV-Y]{4}",  # Eircode
     "DE": _FIVE_DIGITS,
     "FR": _FIVE_DIGITS,
@@ -82,13 +89,24 @@ POSTAL_CODE_FORMATS: Mapping[str, re.Pattern[str]] = MappingProxyType(
 )
 
 
-def normalised_postal_code(postal_code: str) -> str:
-    """Upper case, trimmed, inner runs of spaces collapsed to one."""
-    return " ".join(postal_code.upper().split())
+def _format(country: str) -> CountryFormat:
+    optional = frozenset({"postal_code"}) if country in POSTAL_CODE_NOT_REQUIRED else frozenset()
+    return CountryFormat(POSTAL_CODE_FORMATS.get(country), optional_fields=optional)
 
 
-def is_postal_code_valid(country_code: str, postal_code: str) -> bool:
-    """Whether `postal_code` fits the format of `country_code`; True for a country whose
-    format Orderline does not know."""
-    pattern = POSTAL_CODE_FORMATS.get(country_code.upper())
-    return pattern is None or pattern.fullmatch(normalised_postal_code(postal_code)) is not None
+class BuiltInRules:
+    """The built-in table as `AddressRules`."""
+
+    _table: Mapping[str, CountryFormat] = MappingProxyType(
+        {country: _format(country) for country in POSTAL_CODE_NOT_REQUIRED | set(POSTAL_CODE_FORMATS)}
+    )
+
+    def country_format(self, country_code: str) -> CountryFormat:
+        return self._table.get(country_code, UNKNOWN_FORMAT)
+
+    def __repr__(self) -> str:
+        return "BUILT_IN_RULES"
+
+
+BUILT_IN_RULES = BuiltInRules()
+"""The fallback of a policy nothing was wired into (see the module docstring)."""

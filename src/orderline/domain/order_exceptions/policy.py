@@ -13,7 +13,7 @@ defaults in a table generated from the registry (policy_doc.py).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
@@ -36,6 +36,16 @@ def ladder(
     """The default two-level ladder: the owning team's lead at `first`, its manager at
     `second`. Both go to the owning team's queue until a store names e-mails or webhooks."""
     return (EscalationLevel(first, owner), EscalationLevel(second, owner))
+
+
+WIRED: Mapping[str, bool] = MappingProxyType({"wired": True})
+"""Field metadata of a setting the composition root chooses rather than the configuration
+(`AddressPolicy.country_rules`): `merge` refuses it and the settings docs leave it out."""
+
+
+def is_setting(setting: Field[object]) -> bool:
+    """Whether a field of a settings class is written in the configuration (not `WIRED`)."""
+    return not setting.metadata.get("wired", False)
 
 
 @dataclass(frozen=True, slots=True)

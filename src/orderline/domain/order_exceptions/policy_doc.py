@@ -15,7 +15,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from orderline.domain.order_exceptions.findings import hours_text
-from orderline.domain.order_exceptions.policy import DetectorPolicy
+from orderline.domain.order_exceptions.policy import DetectorPolicy, is_setting
 from orderline.domain.order_exceptions.registry import EXCEPTION_TYPES, AnySpec, ExceptionTypes
 
 _COMMON_SETTINGS = tuple(f.name for f in fields(DetectorPolicy))
@@ -51,7 +51,7 @@ def default_policy_table(types: ExceptionTypes = EXCEPTION_TYPES) -> list[str]:
 
 
 def _own_settings(spec: AnySpec) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(spec.settings) if f.name not in _COMMON_SETTINGS)
+    return tuple(f.name for f in fields(spec.settings) if f.name not in _COMMON_SETTINGS and is_setting(f))
 
 
 def _names(specs: Sequence[AnySpec]) -> str:

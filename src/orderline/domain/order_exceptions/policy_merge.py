@@ -21,7 +21,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from orderline.domain.order_exceptions.escalation import EscalationLevel
-from orderline.domain.order_exceptions.policy import DetectorPolicy, ExceptionPolicy
+from orderline.domain.order_exceptions.policy import DetectorPolicy, ExceptionPolicy, is_setting
 from orderline.domain.order_exceptions.registry import EXCEPTION_TYPES, AnySpec, ExceptionTypes
 
 P = TypeVar("P", bound=DetectorPolicy)
@@ -73,7 +73,7 @@ def _setting_types(cls: type[DetectorPolicy]) -> dict[str, Any]:
     """Setting name -> its annotation, in declaration order."""
     if cls not in _SETTING_TYPES:
         hints = typing.get_type_hints(cls)
-        _SETTING_TYPES[cls] = {f.name: hints[f.name] for f in fields(cls)}
+        _SETTING_TYPES[cls] = {f.name: hints[f.name] for f in fields(cls) if is_setting(f)}
     return _SETTING_TYPES[cls]
 
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from orderline.domain.order import Order
 from orderline.domain.order_exceptions.address import ADDRESS_FIELDS, AddressProblem, check_address
 from orderline.domain.order_exceptions.business_calendar import DEFAULT_CALENDAR, BusinessCalendar
+from orderline.domain.order_exceptions.countries import BUILT_IN_RULES
+from orderline.domain.order_exceptions.country_formats import AddressRules
 from orderline.domain.order_exceptions.escalation import EscalationLevel
 from orderline.domain.order_exceptions.findings import Finding, finding_data
 from orderline.domain.order_exceptions.order_state import TO_SHIP
 from orderline.domain.order_exceptions.policy import (
     SUPPORT,
+    WIRED,
     ExceptionPolicy,
     HoldingPolicy,
     check_positive,
@@ -30,6 +33,9 @@ class AddressPolicy(HoldingPolicy):
     required_fields: frozenset[str] = frozenset({"name", "address1", "city", "postal_code", "country_code"})
     label_line_max_chars: int = 35  # UPS and FedEx print 35 characters per address line
     po_box_allowed: bool = True  # set False when the store's carrier (UPS, FedEx, DHL Express) refuses them
+    # Countries' postal-code formats and optional fields: chosen at start-up, not written in
+    # the configuration (the service wires in Google's address metadata).
+    country_rules: AddressRules = field(default=BUILT_IN_RULES, repr=False, metadata=WIRED)
 
     def _check_thresholds(self) -> None:
         check_positive("label_line_max_chars", self.label_line_max_chars)
@@ -48,6 +54,13 @@ def detect_address_invalid(
     if not rule.enabled or address is None or order.status not in TO_SHIP or order.placed_at > now:
         return []
     return address_findings(order, rule, check_address(address, rule))
+
+
+def with_address_rules(policy: ExceptionPolicy, rules: AddressRules) -> ExceptionPolicy:
+    """`policy` with its address checks reading countries' formats from `rules`."""
+    return policy.with_rules(
+        {ADDRESS_INVALID.type: replace(policy.rule(ADDRESS_INVALID), country_rules=rules)}
+    )
 
 
 def address_findings(order: Order, rule: AddressPolicy, problems: Iterable[AddressProblem]) -> list[Finding]:
