@@ -24,10 +24,12 @@ import pytest
 
 from orderline.channels.channel import DeliveryResult, Outcome, OutgoingMessage
 from orderline.channels.webhook import WebhookChannel, WebhookSettings
+from orderline.channels.webhook_signing import verify_webhook, webhook_id
 
 URL = "https://hooks.merchant.test/orderline"
 SECRET = "whsec-test"
 NOW = datetime(2026, 10, 21, 7, 27, 0, tzinfo=UTC)
+SIGNING_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature", "X-Orderline-Signature")
 
 
 @dataclass
@@ -92,12 +94,24 @@ def test_a_message_is_posted_as_compact_sorted_json_with_its_headers() -> None:
     assert request.headers["X-Api-Key"] == "k1"
 
 
-def test_the_signature_is_an_hmac_sha256_of_the_raw_body() -> None:
+def test_a_signed_post_carries_the_standard_webhooks_headers() -> None:
     # given
     receiver = Receiver()
     # when
     channel(receiver).send(message())
-    # then the receiver can verify it with the shared secret alone
+    # then (tests/integration/test_webhook_signing.py verifies them as a receiver would)
+    headers = receiver.requests[0].headers
+    assert headers["webhook-id"] == webhook_id("s1/1001/shipped/1")
+    assert headers["webhook-timestamp"] == str(int(NOW.timestamp()))
+    assert verify_webhook(SECRET, headers, receiver.requests[0].content, NOW) == headers["webhook-id"]
+
+
+def test_the_deprecated_body_signature_is_still_sent_for_one_release() -> None:
+    # given
+    receiver = Receiver()
+    # when
+    channel(receiver).send(message())
+    # then a receiver that checks the old header keeps verifying it with the same secret
     [request] = receiver.requests
     expected = hmac.new(SECRET.encode(), request.content, hashlib.sha256).hexdigest()
     assert request.headers["X-Orderline-Signature"] == f"sha256={expected}"
@@ -109,19 +123,31 @@ def test_without_a_secret_no_signature_is_sent() -> None:
     # when
     channel(receiver, secret=None).send(message())
     # then
-    assert "X-Orderline-Signature" not in receiver.requests[0].headers
+    headers = receiver.requests[0].headers
+    assert [name for name in SIGNING_HEADERS if name in headers] == []
+    assert headers["Idempotency-Key"] == "s1/1001/shipped/1"
 
 
 def test_extra_headers_cannot_replace_the_idempotency_key_or_signature() -> None:
-    # given
+    # given headers that clash with ours, in any spelling
     receiver = Receiver()
-    clashing = {"Idempotency-Key": "other", "X-Orderline-Signature": "sha256=0", "Content-Type": "text/plain"}
+    clashing = {
+        "Idempotency-Key": "other",
+        "X-Orderline-Signature": "sha256=0",
+        "content-type": "text/plain",
+        "Webhook-Id": "msg_forged",
+        "WEBHOOK-TIMESTAMP": "1",
+        "Webhook-Signature": "v1,Zm9yZ2Vk",
+    }
     # when
     channel(receiver, headers=clashing).send(message())
     # then
     headers = receiver.requests[0].headers
     assert headers.get_list("Idempotency-Key") == ["s1/1001/shipped/1"]
     assert headers.get_list("Content-Type") == ["application/json"]
+    assert headers.get_list("webhook-id") == [webhook_id("s1/1001/shipped/1")]
+    assert headers.get_list("webhook-timestamp") == [str(int(NOW.timestamp()))]
+    assert len(headers.get_list("webhook-signature")) == 1
     assert headers["X-Orderline-Signature"] != "sha256=0"
 
 
@@ -343,5 +369,6 @@ def test_a_real_http_server_receives_the_signed_post(http_server: CapturingServe
     assert (captured.path, captured.body) == ("/hooks/orderline", EXPECTED_BODY)
     signature = hmac.new(SECRET.encode(), captured.body, hashlib.sha256).hexdigest()
     assert captured.headers["X-Orderline-Signature"] == f"sha256={signature}"
+    assert captured.headers["webhook-id"] == webhook_id("s1/1001/shipped/1")
     assert captured.headers["Idempotency-Key"] == "s1/1001/shipped/1"
     assert captured.headers["Content-Type"] == "application/json"

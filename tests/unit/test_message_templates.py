@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,6 @@ from orderline.channels.templates import (
     sample_order,
     validate_templates,
 )
-from orderline.channels.templates.filters import format_date, money
 from orderline.channels.templates.names import Part, locale_chain
 from orderline.domain.messaging.kinds import MessageKind
 from orderline.domain.order import Order
@@ -362,18 +359,6 @@ def test_subject_is_collapsed_to_one_line(tmp_path: Path) -> None:
     subject, _, _ = _render(MessageKind.ORDER_DELIVERED, templates=TemplateSet(tmp_path))
 
     assert subject == "Delivered: #1001"
-
-
-def test_money_and_date_filters_are_deterministic() -> None:
-    assert money("1234.5", "EUR") == "1,234.50 EUR"
-    assert money(Decimal("1234.5"), "EUR", decimal=",", group=".") == "1.234,50 EUR"
-    assert money("1500", "JPY") == "1,500 JPY"
-    assert money("0.125", "USD") == "0.13 USD"
-    assert format_date(datetime(2024, 3, 4, 9, 5, tzinfo=UTC)) == "4 March 2024"
-    assert format_date(date(2024, 3, 4), "%a %d.%m.%y %H:%M") == "Mon 04.03.24 00:00"
-    assert format_date(None) == ""
-    with pytest.raises(ValueError, match="unsupported directive %Q"):
-        format_date(date(2024, 3, 4), "%Q")
 
 
 # --- validation --------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from orderline.channels.pickup import PickupChannel, PickupSettings
 from orderline.channels.templates.context import Branding
 from orderline.channels.templates.rendering import TemplateSet
 from orderline.channels.webhook import WebhookChannel, WebhookSettings
+from orderline.channels.webhook_signing import signing_key
 from orderline.config import OrderlineConfig, StoreConfig
 from orderline.config.messaging import HelpdeskConfig, MessagingConfig
 from orderline.domain.messaging import MessagePlan
@@ -136,14 +137,18 @@ class Outreach:
 
 
 class WebhookTargets:
-    """One webhook channel per escalation URL, made on first use and kept."""
+    """One webhook channel per escalation URL, made on first use and kept; signed with
+    `escalation_webhooks.secret` when there is one."""
 
-    def __init__(self) -> None:
+    def __init__(self, secret: str | None = None) -> None:
         self._channels: dict[str, Channel] = {}
+        if secret is not None:
+            signing_key(secret)  # a malformed whsec_ secret fails at start-up, not mid-delivery
+        self._secret = secret
 
     def __call__(self, url: str) -> Channel:
         if url not in self._channels:
-            self._channels[url] = WebhookChannel(WebhookSettings(url))
+            self._channels[url] = WebhookChannel(WebhookSettings(url, self._secret))
         return self._channels[url]
 
 
@@ -176,5 +181,7 @@ def build_outreach(
     delivery = MessageSender(engine, known.get, terms) if planner is not None else None
     workers = HandoffWorker(engine, helpdesk, terms) if helpdesk is not None else None
     mail = known.get("email") or known.get("pickup")
-    notices = NotificationWorker(engine, mail, WebhookTargets(), terms)
+    secret = config.escalation_webhooks.secret
+    targets_for = WebhookTargets(secret.get_secret_value() if secret else None)
+    notices = NotificationWorker(engine, mail, targets_for, terms)
     return Outreach(tuple(listeners), delivery, workers, notices)

@@ -2,8 +2,15 @@
 
 This module owns the request a receiver sees (a compact, key-sorted JSON body, an
 `Idempotency-Key` header carrying the message's stable key, and, when a secret is set,
-`X-Orderline-Signature: sha256=<hex HMAC-SHA256 of the raw body>`) and how the answer
-becomes a `DeliveryResult`. It never retries and never raises for a delivery problem.
+the Standard Webhooks headers `webhook-id`, `webhook-timestamp` and `webhook-signature`
+from `webhook_signing`) and how the answer becomes a `DeliveryResult`. It never retries
+and never raises for a delivery problem. Every webhook Orderline sends goes through
+here: customer messages (`messaging.webhook`) and escalation notices to URL targets.
+
+Until the next release a signed request also carries the old `X-Orderline-Signature:
+sha256=<hex HMAC-SHA256 of the raw body, keyed with the secret's UTF-8 bytes>`, so
+receivers that check it keep working while they move to `webhook-signature`; it covers
+the body alone and cannot stop a replay (docs/messaging.md).
 
 Classification:
 
@@ -27,10 +34,20 @@ from types import TracebackType
 import httpx
 
 from orderline.channels.channel import DeliveryResult, Outcome, OutgoingMessage
+from orderline.channels.webhook_signing import (
+    ID_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    signed_headers,
+    signing_key,
+)
 from orderline.clock import system_clock
 from orderline.domain.retry import parse_retry_after
 
-SIGNATURE_HEADER = "X-Orderline-Signature"
+LEGACY_SIGNATURE_HEADER = "X-Orderline-Signature"
+"""Deprecated: sent beside the Standard Webhooks headers for one release, then dropped."""
+_OURS = ("Content-Type", "Idempotency-Key", ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER)
+_RESERVED_HEADERS = frozenset(name.lower() for name in (*_OURS, LEGACY_SIGNATURE_HEADER))
 
 # 408 and 425 say "send it again"; 429 is the receiver's rate limit.
 _TEMPORARY_STATUSES = frozenset({408, 425, 429})
@@ -41,7 +58,7 @@ _DETAIL_BODY_CHARS = 200
 class WebhookSettings:
     url: str
     secret: str | None = None
-    """Key of the HMAC-SHA256 body signature; no signature header when None."""
+    """Signing secret, `whsec_<base64>` or plain text (its UTF-8 bytes); unsigned when None."""
     headers: Mapping[str, str] = field(default_factory=dict)
     """Extra headers (e.g. a receiver's API key); they cannot replace the ones above."""
     timeout_s: float = 10.0
@@ -64,8 +81,8 @@ def encode_body(message: OutgoingMessage) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode("utf-8")
 
 
-def signature_for(body: bytes, secret: str) -> str:
-    """The `X-Orderline-Signature` value for `body`."""
+def legacy_signature_for(body: bytes, secret: str) -> str:
+    """The deprecated `X-Orderline-Signature` value for `body`, computed as before."""
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
@@ -73,7 +90,8 @@ class WebhookChannel:
     """POSTs messages through an `httpx.Client`: the caller's, or one it owns and closes.
 
     `transport` (for the owned client) lets tests answer with `httpx.MockTransport`;
-    `clock` is what an HTTP-date Retry-After is measured against.
+    `clock` dates each attempt's `webhook-timestamp` and is what an HTTP-date Retry-After
+    is measured against. A malformed `whsec_` secret is refused here, at start-up.
     """
 
     name = "webhook"
@@ -92,6 +110,7 @@ class WebhookChannel:
             client if client is not None else httpx.Client(transport=transport, timeout=settings.timeout_s)
         )
         self._clock = clock or system_clock
+        self._key = None if settings.secret is None else signing_key(settings.secret)
 
     def send(self, message: OutgoingMessage) -> DeliveryResult:
         body = encode_body(message)
@@ -126,11 +145,14 @@ class WebhookChannel:
         self.close()
 
     def _headers(self, message: OutgoingMessage, body: bytes) -> dict[str, str]:
-        headers = {"User-Agent": "orderline", **self.settings.headers}
+        # Compared without case: "Webhook-Id" in the settings must not travel beside ours.
+        extra = {k: v for k, v in self.settings.headers.items() if k.lower() not in _RESERVED_HEADERS}
+        headers = {"User-Agent": "orderline", **extra}
         headers["Content-Type"] = "application/json"
         headers["Idempotency-Key"] = message.idempotency_key
-        if self.settings.secret is not None:
-            headers[SIGNATURE_HEADER] = signature_for(body, self.settings.secret)
+        if self.settings.secret is not None and self._key is not None:
+            headers.update(signed_headers(self._key, message.idempotency_key, body, self._clock()))
+            headers[LEGACY_SIGNATURE_HEADER] = legacy_signature_for(body, self.settings.secret)
         return headers
 
     def _result(self, response: httpx.Response) -> DeliveryResult:

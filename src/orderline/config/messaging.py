@@ -150,6 +150,12 @@ class WebhookChannelConfig(_Section):
     timeout_s: float = Field(default=10.0, gt=0)
 
 
+class EscalationWebhooksConfig(_Section):
+    """How escalation notices POSTed to http(s) targets are signed (Standard Webhooks)."""
+
+    secret: SecretStr | None = None
+
+
 class RetryConfig(_Section):
     max_attempts: int = Field(default=8, ge=1)
     first_delay: Duration = timedelta(minutes=1)

@@ -25,7 +25,7 @@ from orderline.config.fields import (
     StatusOwner,
     TeamName,
 )
-from orderline.config.messaging import HelpdeskConfig, MessagingConfig
+from orderline.config.messaging import EscalationWebhooksConfig, HelpdeskConfig, MessagingConfig
 from orderline.config.ownership import Ownership
 from orderline.config.platforms import StoreConfig, StoreEntry
 from orderline.config.references import reference_problems
@@ -83,6 +83,8 @@ class OrderlineConfig(_Section):
     # Customer messages are off until this section says how to send them.
     messaging: MessagingConfig | None = None
     helpdesk: HelpdeskConfig | None = None
+    # Signs escalation notices to URL targets; unsigned without a secret.
+    escalation_webhooks: EscalationWebhooksConfig = Field(default_factory=EscalationWebhooksConfig)
 
     @model_validator(mode="before")
     @classmethod

@@ -283,7 +283,8 @@ def _rendered(
         return replace(draft, state=OutboxState.FAILED, last_error="the order has no buyer e-mail address")
     try:
         context = message_context(order, topic, settings.branding)
-        rendered = settings.templates.render(topic, context, settings.locale)
+        zone = buyer_zone(order.shipping_address, settings.zone)  # dates read as the buyer's day
+        rendered = settings.templates.render(topic, context, settings.locale, zone)
     except TemplateRenderError as error:
         return replace(draft, state=OutboxState.FAILED, last_error=f"{RENDER_FAILED}: {error}")
     return replace(

@@ -18,12 +18,17 @@ found in the parent's locale directory first, then down the same fallback chain.
 
 Merchant templates are not trusted code: they run in Jinja's immutable sandbox with
 `StrictUndefined`, HTML parts are autoescaped, text parts and subjects are not.
+
+Numbers, money and dates are written in the buyer's locale when the message is in the
+buyer's language (`de-AT` for an Austrian reading the `de` templates), else in the
+message's locale, and in the buyer's time zone (`formatting.py`, `filters.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -40,6 +45,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from orderline.channels.templates.context import MessageTopic, record_label
 from orderline.channels.templates.filters import FILTERS
+from orderline.channels.templates.formatting import Formatting, formatting_in_effect, formatting_locale
 from orderline.channels.templates.names import (
     DEFAULT_LOCALE,
     SUFFIX,
@@ -163,10 +169,14 @@ class TemplateSet:
         return None if step is None else self._find_in(step, _file_names(kind, part, exception_type))
 
     def render(
-        self, topic: MessageTopic, context: Mapping[str, Any], locale: str | None = None
+        self,
+        topic: MessageTopic,
+        context: Mapping[str, Any],
+        locale: str | None = None,
+        zone: tzinfo = UTC,
     ) -> RenderedMessage:
         """Every part rendered, or TemplateRenderError: never a half-built message.
-        `context` is `message_context(order, topic, branding)`."""
+        `context` is `message_context(order, topic, branding)`; `zone` is the buyer's."""
         step = self.message_locale(topic.kind, topic.exception_type, locale)
         if step is None:
             tried = ", ".join(locale_chain(locale, self.default_locale))
@@ -174,11 +184,12 @@ class TemplateSet:
             raise TemplateRenderError(
                 file_name, f"no subject and txt templates in any of the locales {tried}"
             )
+        formatting = Formatting.of(formatting_locale(locale, step), zone, _currency(context))
         rendered: dict[Part, str] = {}
         for part in Part:
             name = self._find_in(step, _file_names(topic.kind, part, topic.exception_type))
             if name is not None:  # only html may be missing: the message then is text only
-                rendered[part] = self.render_template(name, context)
+                rendered[part] = self.render_template(name, context, formatting)
         return RenderedMessage(
             # A subject is one header line: template newlines and indentation would break it.
             subject=" ".join(rendered[Part.SUBJECT].split()),
@@ -186,10 +197,16 @@ class TemplateSet:
             html=rendered.get(Part.HTML),
         )
 
-    def render_template(self, name: str, context: Mapping[str, Any]) -> str:
-        """One template by name (`en/order_confirmed.txt.j2`); TemplateRenderError on any failure."""
+    def render_template(
+        self, name: str, context: Mapping[str, Any], formatting: Formatting | None = None
+    ) -> str:
+        """One template by name (`en/order_confirmed.txt.j2`); TemplateRenderError on any
+        failure. Without `formatting`, the template's locale directory and UTC."""
+        if formatting is None:
+            formatting = Formatting.of(name.split("/", 1)[0], UTC, _currency(context))
         try:
-            return self.environment.get_template(name).render(context)
+            with formatting_in_effect(formatting):
+                return self.environment.get_template(name).render(context)
         except Exception as error:
             # Merchant templates are untrusted: whatever they raise (a sandbox refusal, a
             # division by zero, a filter's ValueError) is their failure, reported as one.
@@ -210,6 +227,12 @@ class TemplateSet:
             if path is not None and path.is_relative_to(root):
                 return path.relative_to(root).as_posix()
         return None
+
+
+def _currency(context: Mapping[str, Any]) -> str | None:
+    order = context.get("order")
+    currency = order.get("currency") if isinstance(order, Mapping) else None
+    return currency if isinstance(currency, str) else None
 
 
 def _reason(error: Exception) -> str:

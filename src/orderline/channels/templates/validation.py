@@ -102,14 +102,18 @@ def _check_file(environment: Environment, root: _Root, file: Path) -> list[Templ
     try:
         source = file.read_text(encoding="utf-8")
         ast = environment.parse(source, file.name, str(file))
+        # A partial may use what the template including it sets; rendering that one checks
+        # it. Finding the variables compiles the template, which is where an unknown
+        # filter (`| moneyy`) shows: a TemplateAssertionError, a kind of syntax error.
+        unknown = (
+            set()
+            if is_partial(file.name)
+            else meta.find_undeclared_variables(ast) - _known_names(environment)
+        )
     except UnicodeDecodeError:
         return [TemplateProblem(shown, None, "not UTF-8 text")]
     except TemplateSyntaxError as error:
         return [TemplateProblem(shown, error.lineno, error.message or "syntax error")]
-    # A partial may use what the template including it sets; rendering that one checks it.
-    unknown = (
-        set() if is_partial(file.name) else meta.find_undeclared_variables(ast) - _known_names(environment)
-    )
     problems = [
         TemplateProblem(shown, _first_line(ast, name), f"{name!r} is not a template variable")
         for name in sorted(unknown)
