@@ -161,7 +161,7 @@ def test_payment_pending_too_long_is_held_until_orders_paid(service: Service) ->
         "pending",
         [("open", "support", None)],
     )
-    assert held["holds"][0]["placed_at"] == datetime.isoformat(placed + timedelta(hours=24))
+    assert held["holds"][0]["placed_at"] == (placed + timedelta(hours=24)).isoformat().replace("+00:00", "Z")
 
     _post(
         service, "orders/paid", _order_body(placed, base - timedelta(minutes=5)), base - timedelta(minutes=5)

@@ -17,6 +17,7 @@ from orderline.persistence.database import make_engine, migrate
 from orderline.simulation.bigcommerce import BigCommerceSimulator, FakeBigCommerce, FakeBigCommerceServer
 from orderline.web.app import create_app
 from tests.e2e.conftest import Service
+from tests.e2e.problems import problem
 
 SECRET = "bc-client-secret"
 
@@ -87,4 +88,4 @@ def test_a_webhook_signed_with_another_secret_is_refused(
         "/webhooks/bigcommerce", content=hooks[0].body, headers=hooks[0].headers("x")
     )
 
-    assert (response.status_code, response.json()) == (401, {"error": "missing or invalid signature"})
+    assert (response.status_code, response.json()) == (401, problem(401, "missing or invalid signature"))

@@ -152,7 +152,7 @@ def test_a_table_piped_from_a_narrow_terminal_keeps_every_value_whole(config: Pa
     assert "…" not in result.stdout
     assert LONG_STORE in result.stdout
     assert "the card was declined by the issuing bank" in result.stdout
-    assert OPENED.isoformat() in result.stdout
+    assert OPENED.isoformat().replace("+00:00", "Z") in result.stdout
 
 
 def test_a_cut_listing_says_how_much_it_shows(config: Path) -> None:

@@ -23,6 +23,7 @@ from orderline.persistence.messaging_tables import support_tickets
 from orderline.persistence.tables import dead_letters
 from orderline.web.app import create_app
 from tests.e2e.conftest import SHOP, Service, shopify_signature, write_config
+from tests.e2e.problems import problem
 from tests.e2e.test_webhook_intake import ORDER_BODY
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -207,7 +208,7 @@ def test_unauthenticated_zendesk_delivery_is_refused_and_dead_lettered(
 ) -> None:
     response = zendesk.client.post("/webhooks/helpdesk/zendesk", content=ZENDESK_TICKET, headers=headers)
 
-    assert (response.status_code, response.json()) == (401, {"error": reason})
+    assert (response.status_code, response.json()) == (401, problem(401, reason))
     assert _dead_letters(zendesk) == [
         ("helpdesk:zendesk", "/webhooks/helpdesk/zendesk", 401, reason, ZENDESK_TICKET)
     ]
@@ -219,7 +220,7 @@ def test_malformed_zendesk_body_is_refused_400_and_dead_lettered(zendesk: Servic
 
     response = zendesk.client.post("/webhooks/helpdesk/zendesk", content=body, headers=_signed(body))
 
-    assert (response.status_code, response.json()) == (400, {"error": 'the ticket has no "id"'})
+    assert (response.status_code, response.json()) == (400, problem(400, 'the ticket has no "id"'))
     assert _dead_letters(zendesk) == [
         ("helpdesk:zendesk", "/webhooks/helpdesk/zendesk", 400, 'the ticket has no "id"', body)
     ]
@@ -249,7 +250,7 @@ def test_gorgias_ticket_without_the_secret_is_refused_and_the_secret_never_kept(
     response = gorgias.client.post("/webhooks/helpdesk/gorgias", content=GORGIAS_TICKET, headers=headers)
 
     reason = "missing or wrong X-Orderline-Webhook-Secret header"
-    assert (response.status_code, response.json()) == (401, {"error": reason})
+    assert (response.status_code, response.json()) == (401, problem(401, reason))
     assert [letter[:4] for letter in _dead_letters(gorgias)] == [
         ("helpdesk:gorgias", "/webhooks/helpdesk/gorgias", 401, reason)
     ]
@@ -264,7 +265,7 @@ def test_a_helpdesk_that_is_not_configured_is_404_and_dead_lettered(zendesk: Ser
     response = zendesk.client.post(f"/webhooks/helpdesk/{kind}", content=GORGIAS_TICKET)
 
     reason = f"no {kind} helpdesk is configured"
-    assert (response.status_code, response.json()) == (404, {"error": reason})
+    assert (response.status_code, response.json()) == (404, problem(404, reason))
     assert [letter[:4] for letter in _dead_letters(zendesk)] == [
         (f"helpdesk:{kind}", f"/webhooks/helpdesk/{kind}", 404, reason)
     ]
@@ -278,7 +279,7 @@ def test_helpdesk_paths_are_not_taken_for_a_platform_named_helpdesk(zendesk: Ser
     )
 
     assert response.status_code == 400
-    assert "not JSON" in response.json()["error"]
+    assert "not JSON" in response.json()["detail"]
     with zendesk.engine.connect() as connection:
         platforms = connection.execute(select(dead_letters.c.platform)).scalars().all()
         count = connection.execute(select(func.count()).select_from(dead_letters)).scalar_one()
@@ -289,7 +290,7 @@ def test_platform_webhooks_still_take_the_fast_path(zendesk: Service) -> None:
     response = zendesk.client.post("/webhooks/woocommerce/shop1", content=b"{}")
 
     assert response.status_code == 404
-    assert response.json() == {"error": "no woocommerce store with id 'shop1'"}
+    assert response.json() == problem(404, "no woocommerce store with id 'shop1'")
 
 
 def test_oversized_ticket_body_is_refused_413_and_dead_lettered(tmp_path: Path, database_url: str) -> None:

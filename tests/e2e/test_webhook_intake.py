@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from orderline.persistence.tables import dead_letters, inbox, orders
 from orderline.services.intake import DeadLetterLimits
 from tests.e2e.conftest import OLD_SECRET, SHOP, Service, shopify_signature
+from tests.e2e.problems import problem
 
 DEAD_LETTER_BODY_BYTES = DeadLetterLimits().body_bytes
 
@@ -155,7 +156,7 @@ def test_bad_input_is_refused_and_kept_as_a_dead_letter(
 ) -> None:
     response = service.client.post(path, content=body, headers=_headers(body, **overrides))
 
-    assert (response.status_code, response.json()) == (status, {"error": reason})
+    assert (response.status_code, response.json()) == (status, problem(status, reason))
     with service.engine.connect() as connection:
         letter = connection.execute(select(dead_letters.c.reason, dead_letters.c.body)).one()
     # An unauthenticated caller gets a bounded prefix of its body kept, and the reason says

@@ -310,6 +310,6 @@ def test_the_command_prints_a_table_of_findings_and_exits_1_or_says_clean_and_ex
     after = run_command(engine, tmp_path, at(59))
 
     assert (before.exit_code, after.exit_code) == (0, 1), after.output
-    assert f"messaging audit at {at(58).isoformat()}: clean" in before.stdout
+    assert f"messaging audit at {at(58).isoformat().replace('+00:00', 'Z')}: clean" in before.stdout
     assert "silent" in after.stdout and "#50" in after.stdout
     assert "1 silent, 0 contradiction, 0 failed_delivery" in after.stdout

@@ -6,16 +6,16 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Annotated
 
-import orjson
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from orderline.bootstrap import SchemaNotReady, open_services
-from orderline.cli.options import ConfigOption, err, load_or_exit, output_console
+from orderline.cli.options import ConfigOption, err, load_or_exit, output_console, print_json
 from orderline.cli.tick import NowOption
 from orderline.clock import system_clock
 from orderline.services.audit_runs import AuditReport
+from orderline.web.moments import utc_text
 
 app = typer.Typer(help="Risk controls: audit customer messaging.", no_args_is_help=True)
 out = output_console()
@@ -52,7 +52,7 @@ def audit_messages_command(
     with services:
         report = services.audit.report(moment)
     if json:
-        typer.echo(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode())
+        print_json(report.as_dict())
     else:
         _print_table(report)
     raise typer.Exit(0 if report.is_clean else 1)
@@ -60,14 +60,14 @@ def audit_messages_command(
 
 def _print_table(report: AuditReport) -> None:
     if report.is_clean:
-        out.print(f"messaging audit at {report.now.isoformat()}: clean", highlight=False)
+        out.print(f"messaging audit at {utc_text(report.now)}: clean", highlight=False)
         return
     table = Table("finding", "store", "order", "owner", "since", "detail", title="Messaging audit")
     for finding in report.findings:
         table.add_row(
             finding.kind.value, finding.store_id, finding.order_number or finding.order_id, finding.owner,
-            finding.since.isoformat(timespec="minutes"), escape(finding.detail),
+            utc_text(finding.since), escape(finding.detail),
         )  # fmt: skip
     out.print(table)
     counts = ", ".join(f"{n} {kind}" for kind, n in report.counts().items())
-    out.print(f"messaging audit at {report.now.isoformat()}: {counts}", highlight=False)
+    out.print(f"messaging audit at {utc_text(report.now)}: {counts}", highlight=False)

@@ -12,6 +12,7 @@ from orderline.bootstrap import Runtime, SchemaNotReady, build_runtime
 from orderline.cli.options import ConfigOption, err, load_or_exit, output_console
 from orderline.config import StoreConfig
 from orderline.services.importer import ImportResult, ImportStopped, import_store
+from orderline.web.moments import utc_text
 
 out = output_console()
 
@@ -75,7 +76,7 @@ def _importable_store(stores: list[StoreConfig], store_id: str) -> StoreConfig:
 def _summary(store: str, since: datetime, result: ImportResult) -> str:
     known = result.fetched - result.stored
     return (
-        f"imported {result.fetched} orders of {store} updated since {since.isoformat()}: "
+        f"imported {result.fetched} orders of {store} updated since {utc_text(since)}: "
         f"{result.stored} new, {known} already imported; {result.processed} deliveries processed"
     )
 

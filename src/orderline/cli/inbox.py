@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from orderline.bootstrap import open_services
-from orderline.cli.options import ConfigOption, LimitOption, err, load_or_exit, output_console
+from orderline.cli.options import ConfigOption, LimitOption, err, load_or_exit, output_console, print_json
 from orderline.clock import system_clock
 from orderline.services.inbox_operations import RETRY, SKIP
+from orderline.web.moments import utc_text
 
 app = typer.Typer(
     help="The inbox's quarantine: deliveries that could not be processed, retried or skipped.",
@@ -35,12 +35,12 @@ def list_set_aside(
     cut = len(rows) > limit
     rows = rows[:limit]
     if as_json:
-        out.print_json(json.dumps(rows, default=str))
+        print_json(rows)
         return
     table = Table("id", "store", "topic", "received", "status", "attempts", "reason")
     for row in rows:
         table.add_row(
-            str(row["id"]), row["store_id"], row["topic"], row["received_at"].isoformat(),
+            str(row["id"]), row["store_id"], row["topic"], utc_text(row["received_at"]),
             row["status"], str(row["attempts"]), row["error"] or "",
         )  # fmt: skip
     out.print(table)

@@ -21,6 +21,7 @@ from orderline.config import (
     load_config,
     locate_config,
 )
+from orderline.web.moments import utc_json
 
 PIPED_WIDTH = 100_000
 """The width of standard output when it is not a terminal: wide enough that no table is cut."""
@@ -68,8 +69,10 @@ LimitOption = Annotated[
 
 
 def print_json(value: Any) -> None:
-    """One JSON document on standard output (datetimes as ISO 8601, dataclasses as objects)."""
-    typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode())
+    """One JSON document on standard output: moments in UTC with `Z`, as the API writes
+    them (`utc_json`), dataclasses as objects, anything else unknown as its text."""
+    options = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS  # keys as text, like `json.dumps`
+    typer.echo(orjson.dumps(utc_json(value), option=options, default=str).decode())
 
 
 def looked_at(path: Path | None, env: Mapping[str, str] | None = None) -> list[str]:

@@ -33,6 +33,7 @@ from orderline.services.exception_queue import (
     NotOwnerTeam,
     QueueFilter,
 )
+from orderline.web.moments import utc_text
 
 app = typer.Typer(
     help="Order exceptions: list the queue, acknowledge, assign, note, resolve.", no_args_is_help=True
@@ -84,7 +85,7 @@ def list_queue(
     for entry in entries:
         row = entry.exception
         table.add_row(
-            row.store_id, row.order_id, row.key, row.owner, row.opened_at.isoformat(),
+            row.store_id, row.order_id, row.key, row.owner, utc_text(row.opened_at),
             str(row.level_reached), entry.sla, row.reason,
         )  # fmt: skip
     out.print(table)

@@ -10,6 +10,7 @@ import typer
 from orderline.bootstrap import SchemaNotReady, build_runtime, run_tick
 from orderline.cli.options import ConfigOption, JsonOption, err, load_or_exit, output_console, print_json
 from orderline.clock import system_clock
+from orderline.web.moments import utc_text
 
 out = output_console()
 
@@ -48,7 +49,7 @@ def tick(now: NowOption = None, as_json: JsonOption = False, config: ConfigOptio
         print_json({"now": moment, **counts})
         return
     out.print(
-        f"tick at {moment.isoformat()}: orders={counts['orders']} opened={counts['opened']} "
+        f"tick at {utc_text(moment)}: orders={counts['orders']} opened={counts['opened']} "
         f"escalated={counts['escalated']} resolved={counts['resolved']}",
         highlight=False,
     )

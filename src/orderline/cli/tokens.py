@@ -12,6 +12,7 @@ from orderline.bootstrap import open_services
 from orderline.cli.options import ConfigOption, JsonOption, err, load_or_exit, output_console, print_json
 from orderline.clock import system_clock
 from orderline.services.api_tokens import Role
+from orderline.web.moments import utc_text
 
 app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 out = output_console()
@@ -40,8 +41,8 @@ def list_tokens(as_json: JsonOption = False, config: ConfigOption = None) -> Non
         return
     table = Table("id", "name", "role", "created", "revoked")
     for row in rows:
-        revoked = row.revoked_at.isoformat() if row.revoked_at else ""
-        table.add_row(str(row.id), row.name, row.role, row.created_at.isoformat(), revoked)
+        revoked = utc_text(row.revoked_at) if row.revoked_at else ""
+        table.add_row(str(row.id), row.name, row.role, utc_text(row.created_at), revoked)
     out.print(table)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -12,12 +11,14 @@ from orderline.domain.vocabulary import FulfillmentStatus, OrderStatus, PaymentS
 from orderline.services.order_reads import BadCursor, OrderFilter
 from orderline.web.auth import Authenticated, Principal, Role, require
 from orderline.web.moment_params import QueryMoment
+from orderline.web.moments import UtcDatetime
 from orderline.web.order_detail import OrderDetail, Team
+from orderline.web.problems import problem_responses
 
 if TYPE_CHECKING:
     from orderline.web.app import WebContext
 
-router = APIRouter(prefix="/api/v1", tags=["orders"])
+router = APIRouter(prefix="/api/v1", tags=["orders"], responses=problem_responses(401, 422))
 
 
 class OrderSummary(BaseModel):
@@ -28,8 +29,8 @@ class OrderSummary(BaseModel):
     payment_status: PaymentStatus
     fulfillment_status: FulfillmentStatus
     owner: Team
-    placed_at: datetime
-    updated_at: datetime
+    placed_at: UtcDatetime
+    updated_at: UtcDatetime
 
 
 class OrderList(BaseModel):
@@ -39,7 +40,7 @@ class OrderList(BaseModel):
 
 class DeadLetter(BaseModel):
     id: int
-    received_at: datetime
+    received_at: UtcDatetime
     platform: str
     store_id: str | None
     path: str
@@ -48,7 +49,11 @@ class DeadLetter(BaseModel):
     body_bytes: int
 
 
-@router.get("/stores/{store_id}/orders/{platform_order_id}", response_model=OrderDetail)
+@router.get(
+    "/stores/{store_id}/orders/{platform_order_id}",
+    response_model=OrderDetail,
+    responses=problem_responses(404),
+)
 def get_order(request: Request, store_id: str, platform_order_id: str, _: Authenticated) -> dict[str, Any]:
     context: WebContext = request.app.state.context
     state = context.orders.order(store_id, platform_order_id)
@@ -57,7 +62,7 @@ def get_order(request: Request, store_id: str, platform_order_id: str, _: Authen
     return state
 
 
-@router.get("/orders", response_model=OrderList)
+@router.get("/orders", response_model=OrderList, responses=problem_responses(400))
 def list_orders(
     request: Request,
     _: Authenticated,
@@ -80,7 +85,9 @@ def list_orders(
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-@router.get("/dead-letters", response_model=list[DeadLetter], tags=["intake"])
+@router.get(
+    "/dead-letters", response_model=list[DeadLetter], tags=["intake"], responses=problem_responses(403)
+)
 def list_dead_letters(
     request: Request,
     _: Annotated[Principal, Depends(require(Role.OPERATIONS))],

@@ -19,9 +19,10 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from orderline.services.ticket_intake import HelpdeskDelivery, Refusal, TicketRecorded
+from orderline.web.problems import problem_response, problem_responses
 
 if TYPE_CHECKING:
     from orderline.web.app import WebContext
@@ -38,8 +39,9 @@ router = APIRouter(tags=["intake"])
     "/webhooks/helpdesk/{kind}",
     summary="A support ticket from the configured helpdesk (zendesk or gorgias)",
     response_model=None,
+    responses=problem_responses(400, 401, 404, 413, 422, 431, 503),
 )
-async def receive_ticket(request: Request, kind: str) -> JSONResponse:
+async def receive_ticket(request: Request, kind: str) -> Response:
     """Link the ticket to its order and record it; 200 once committed."""
     context: WebContext = request.app.state.context
     received_at = context.clock()
@@ -51,9 +53,9 @@ async def receive_ticket(request: Request, kind: str) -> JSONResponse:
         outcome = await context.ticket_intake.receive(delivery)
     except Exception:
         log.exception("could not store a %s ticket delivery; answering 503 so it is retried", kind)
-        return JSONResponse({"error": "storage unavailable, retry later"}, 503)
+        return problem_response(503, "storage unavailable, retry later")
     if isinstance(outcome, Refusal):
-        return JSONResponse({"error": outcome.reason}, outcome.status_code)
+        return problem_response(outcome.status_code, outcome.reason)
     return JSONResponse(_answer(outcome))
 
 

@@ -5,7 +5,6 @@ Operations and admin only: a delivery's body is the platform's order, buyer data
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -13,11 +12,13 @@ from pydantic import BaseModel, Field
 
 from orderline.services.inbox_operations import RETRY, SKIP
 from orderline.web.auth import Principal, Role, require
+from orderline.web.moments import UtcDatetime
+from orderline.web.problems import problem_responses
 
 if TYPE_CHECKING:
     from orderline.web.app import WebContext
 
-router = APIRouter(prefix="/api/v1/inbox", tags=["intake"])
+router = APIRouter(prefix="/api/v1/inbox", tags=["intake"], responses=problem_responses(401, 403, 422))
 Operator = Annotated[Principal, Depends(require(Role.OPERATIONS))]
 
 
@@ -26,13 +27,13 @@ class SetAsideDelivery(BaseModel):
     platform: str
     store_id: str
     topic: str
-    received_at: datetime
+    received_at: UtcDatetime
     status: str
     """`quarantined` (waits for a person) or `waiting` (retried by itself at next_attempt_at)."""
     attempts: int
     error: str | None
     order_id: str | None
-    next_attempt_at: datetime | None
+    next_attempt_at: UtcDatetime | None
 
 
 class SkipBody(BaseModel):
@@ -51,13 +52,13 @@ def list_quarantine(request: Request, _: Operator, store: str | None = None) -> 
     return context.inbox.set_aside(store)
 
 
-@router.post("/{inbox_id}/retry", response_model=Released)
+@router.post("/{inbox_id}/retry", response_model=Released, responses=problem_responses(404))
 def retry(request: Request, inbox_id: int, operator: Operator) -> dict[str, int]:
     """Put a quarantined delivery back in line (after a fix); 404 when it is not quarantined."""
     return {"changed": _release(request, RETRY, [inbox_id], operator.name, None)}
 
 
-@router.post("/{inbox_id}/skip", response_model=Released)
+@router.post("/{inbox_id}/skip", response_model=Released, responses=problem_responses(404))
 def skip(request: Request, inbox_id: int, body: SkipBody, operator: Operator) -> dict[str, int]:
     """Give up on a quarantined delivery for good, saying why."""
     return {"changed": _release(request, SKIP, [inbox_id], operator.name, body.reason)}

@@ -6,7 +6,6 @@ An order's messages, hand-offs and their timeline entries are part of the order 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
@@ -16,12 +15,14 @@ from orderline.services.handoff_requests import HandoffQuestion, NoHelpdesk, Unk
 from orderline.services.messaging_audit import FindingKind
 from orderline.web.auth import Authenticated, Principal, Role, require
 from orderline.web.moment_params import QueryMoment
+from orderline.web.moments import UtcDatetime
 from orderline.web.order_detail import OrderHandoff
+from orderline.web.problems import problem_responses
 
 if TYPE_CHECKING:
     from orderline.web.app import WebContext
 
-router = APIRouter(prefix="/api/v1", tags=["messaging"])
+router = APIRouter(prefix="/api/v1", tags=["messaging"], responses=problem_responses(401, 422))
 
 Requester = Annotated[Principal, Depends(require(Role.OPERATIONS, Role.SUPPORT))]
 
@@ -36,14 +37,12 @@ class HandoffRequestBody(BaseModel):
 class HandoffOut(OrderHandoff):
     """The hand-off asked for (or the first one, for a repeated `Idempotency-Key`)."""
 
-    requested_at: datetime  # written `Z`, like every answer's own moments
-
 
 @router.post(
     "/stores/{store_id}/orders/{platform_order_id}/handoff",
     response_model=HandoffOut,
     status_code=202,
-    responses={404: {"description": "No such order"}, 409: {"description": "No helpdesk is configured"}},
+    responses=problem_responses(403, described={404: "No such order", 409: "No helpdesk is configured"}),
 )
 def hand_off(
     request: Request,
@@ -75,12 +74,12 @@ class AuditFindingOut(BaseModel):
     kind: FindingKind
     detail: str
     owner: str
-    since: datetime
+    since: UtcDatetime
     message_id: int | None
 
 
 class AuditReportOut(BaseModel):
-    now: datetime
+    now: UtcDatetime
     clean: bool
     counts: dict[FindingKind, int]
     findings: list[AuditFindingOut]

@@ -9,8 +9,7 @@ platform statuses) stay strings and say so.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -27,7 +26,7 @@ from orderline.domain.vocabulary import (
 )
 from orderline.services.exception_queue import ExceptionState
 from orderline.services.order_reads import HandoffState, OutboxState
-from orderline.web.moments import StoredMoment
+from orderline.web.moments import JsonObject, UtcDatetime
 from orderline.web.order_exceptions_api import ExceptionTypeName
 
 Amount = Annotated[
@@ -63,9 +62,9 @@ class Shipment(BaseModel):
     carrier: str | None
     tracking_url: str | None
     delivery_status: DeliveryStatus | None = Field(description="The carrier's latest word; null before any.")
-    created_at: StoredMoment
-    updated_at: StoredMoment
-    delivered_at: StoredMoment | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    delivered_at: UtcDatetime | None
 
 
 class Hold(BaseModel):
@@ -74,13 +73,13 @@ class Hold(BaseModel):
     hold_group: str
     reason: HoldReason
     owner: Team
-    placed_at: StoredMoment
+    placed_at: UtcDatetime
     note: str | None
 
 
 class Refund(BaseModel):
     refund_id: str
-    created_at: StoredMoment
+    created_at: UtcDatetime
     amount: Amount
     lines: list[LineQuantity]
     restock: bool
@@ -91,18 +90,18 @@ class Anomaly(BaseModel):
 
     kind: AnomalyKind
     detail: str
-    at: StoredMoment
+    at: UtcDatetime
 
 
 class TimelineEntry(BaseModel):
-    at: StoredMoment
+    at: UtcDatetime
     kind: str = Field(
         description="What happened: the order's own history (`status_changed`, `shipment_created`...), "
         "an exception's (`exception_<action>`), a message's (`message_<state>`, `message_attempt`) "
         "or a person's act on a delivery of the order."
     )
     summary: str
-    data: dict[str, Any] = Field(description="The entry's details by name; which names depends on `kind`.")
+    data: JsonObject = Field(description="The entry's details by name; which names depends on `kind`.")
 
 
 class OrderException(BaseModel):
@@ -112,13 +111,13 @@ class OrderException(BaseModel):
     type: ExceptionTypeName
     state: ExceptionState
     owner: Team
-    opened_at: StoredMoment
+    opened_at: UtcDatetime
     reason: str
     hold: HoldReason | None = Field(description="The hold it places on the order while open, if any.")
     level_reached: int
     assignee: str | None
     acknowledged_by: str | None
-    resolved_at: StoredMoment | None
+    resolved_at: UtcDatetime | None
     resolution: str | None
 
 
@@ -130,8 +129,8 @@ class CustomerMessage(BaseModel):
     channel: str
     recipient: str | None
     state: OutboxState
-    decided_at: StoredMoment
-    sent_at: StoredMoment | None
+    decided_at: UtcDatetime
+    sent_at: UtcDatetime | None
     attempts: int
     subject: str | None
     idempotency_key: str
@@ -148,7 +147,7 @@ class OrderHandoff(BaseModel):
     helpdesk: str
     state: HandoffState
     reason: str
-    requested_at: StoredMoment
+    requested_at: UtcDatetime
     requested_by: str | None = Field(description="The person who asked; null for an escalation.")
     ticket_id: str | None
     ticket_url: str | None
@@ -159,9 +158,7 @@ class OrderHandoff(BaseModel):
 class OrderDetail(BaseModel):
     """The canonical order, its exceptions, its customer messages and support hand-offs;
     the timeline holds its history, its exceptions' and every message decision and attempt.
-
-    `placed_at` and `updated_at` are written in UTC with `Z`; the moments of the order's
-    parts keep the offset they were stored with."""
+    Every moment is written in UTC with `Z`, whatever offset the platform sent."""
 
     store_id: str
     order_id: str
@@ -169,8 +166,8 @@ class OrderDetail(BaseModel):
     email: str | None
     currency: str
     total_price: Amount
-    placed_at: datetime
-    updated_at: datetime
+    placed_at: UtcDatetime
+    updated_at: UtcDatetime
     status: OrderStatus
     payment_status: PaymentStatus
     fulfillment_status: FulfillmentStatus
@@ -179,7 +176,7 @@ class OrderDetail(BaseModel):
     shipments: list[Shipment]
     holds: list[Hold]
     refunds: list[Refund]
-    cancelled_at: StoredMoment | None
+    cancelled_at: UtcDatetime | None
     cancel_reason: str | None
     shipping_address: Address | None
     anomalies: list[Anomaly]
@@ -191,7 +188,7 @@ class OrderDetail(BaseModel):
         description="The platform's fulfilment rollup, when its latest snapshot is as new as "
         "every shipment Orderline knows.",
     )
-    platform_claim_at: StoredMoment | None = None
+    platform_claim_at: UtcDatetime | None = None
     exceptions: list[OrderException]
     messages: list[CustomerMessage]
     handoffs: list[OrderHandoff]

@@ -28,12 +28,13 @@ from orderline.services.exception_queue import (
     team_of,
 )
 from orderline.web.auth import Authenticated, Principal, Role, require
-from orderline.web.moments import StoredMoment
+from orderline.web.moments import UtcDatetime
+from orderline.web.problems import problem_responses
 
 if TYPE_CHECKING:
     from orderline.web.app import WebContext
 
-router = APIRouter(prefix="/api/v1", tags=["exceptions"])
+router = APIRouter(prefix="/api/v1", tags=["exceptions"], responses=problem_responses(401, 422))
 
 Actor = Annotated[Principal, Depends(require(Role.OPERATIONS, Role.SUPPORT))]
 SlaState = Literal["ok", "due_soon", "breached"]
@@ -52,12 +53,12 @@ ExceptionTypeName = Annotated[
 
 class EscalationLevelOut(BaseModel):
     level: int
-    due_at: datetime
+    due_at: UtcDatetime
     target: str
 
 
 class ExceptionNote(BaseModel):
-    at: StoredMoment
+    at: UtcDatetime
     by: str
     text: str
 
@@ -68,7 +69,7 @@ class ExceptionOut(BaseModel):
     key: str
     type: ExceptionTypeName
     owner: str
-    opened_at: datetime
+    opened_at: UtcDatetime
     age_hours: float
     reason: str
     hold: HoldReason | None
@@ -77,9 +78,9 @@ class ExceptionOut(BaseModel):
     level_reached: int
     state: ExceptionState
     assignee: str | None
-    acknowledged_at: datetime | None
+    acknowledged_at: UtcDatetime | None
     acknowledged_by: str | None
-    resolved_at: datetime | None
+    resolved_at: UtcDatetime | None
     resolution: str | None
     resolved_by: str | None
     notes: list[ExceptionNote]
@@ -136,6 +137,9 @@ def list_exceptions(
 
 
 _ONE = "/stores/{store_id}/orders/{order_id}/exceptions/{key}"
+_ACTION_PROBLEMS = problem_responses(
+    described={403: "Another team's exception", 404: "No such exception", 409: "The exception is resolved"}
+)
 
 
 def _act(request: Request, ref: ExceptionRef, action: Action, actor: Principal, text: str = "") -> Any:
@@ -154,21 +158,21 @@ def _act(request: Request, ref: ExceptionRef, action: Action, actor: Principal, 
     return _out(entry, now)
 
 
-@router.post(f"{_ONE}/acknowledge", response_model=ExceptionOut)
+@router.post(f"{_ONE}/acknowledge", response_model=ExceptionOut, responses=_ACTION_PROBLEMS)
 def acknowledge(request: Request, store_id: str, order_id: str, key: str, actor: Actor) -> Any:
     return _act(request, ExceptionRef(store_id, order_id, key), Action.ACKNOWLEDGE, actor)
 
 
-@router.post(f"{_ONE}/assign", response_model=ExceptionOut)
+@router.post(f"{_ONE}/assign", response_model=ExceptionOut, responses=_ACTION_PROBLEMS)
 def assign(request: Request, store_id: str, order_id: str, key: str, body: Assignment, actor: Actor) -> Any:
     return _act(request, ExceptionRef(store_id, order_id, key), Action.ASSIGN, actor, body.assignee)
 
 
-@router.post(f"{_ONE}/note", response_model=ExceptionOut)
+@router.post(f"{_ONE}/note", response_model=ExceptionOut, responses=_ACTION_PROBLEMS)
 def note(request: Request, store_id: str, order_id: str, key: str, body: Note, actor: Actor) -> Any:
     return _act(request, ExceptionRef(store_id, order_id, key), Action.NOTE, actor, body.text)
 
 
-@router.post(f"{_ONE}/resolve", response_model=ExceptionOut)
+@router.post(f"{_ONE}/resolve", response_model=ExceptionOut, responses=_ACTION_PROBLEMS)
 def resolve(request: Request, store_id: str, order_id: str, key: str, body: Resolution, actor: Actor) -> Any:
     return _act(request, ExceptionRef(store_id, order_id, key), Action.RESOLVE, actor, body.resolution)

@@ -6,7 +6,6 @@ no store, so a store filter leaves it out.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -15,11 +14,13 @@ from pydantic import BaseModel
 from orderline.services.support_tickets import TicketFilter
 from orderline.web.auth import Authenticated
 from orderline.web.moment_params import QueryMoment
+from orderline.web.moments import UtcDatetime
+from orderline.web.problems import problem_responses
 
 if TYPE_CHECKING:
     from orderline.web.app import WebContext
 
-router = APIRouter(prefix="/api/v1", tags=["tickets"])
+router = APIRouter(prefix="/api/v1", tags=["tickets"], responses=problem_responses(401, 422))
 
 
 class Ticket(BaseModel):
@@ -33,7 +34,7 @@ class Ticket(BaseModel):
     requester_email: str | None
     subject: str
     status: str | None
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 @router.get("/tickets", response_model=list[Ticket])
