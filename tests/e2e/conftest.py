@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
@@ -17,7 +18,7 @@ from orderline.bootstrap import Runtime, build_runtime, build_web_context
 from orderline.config import load_config
 from orderline.persistence import tokens
 from orderline.persistence.database import make_engine, migrate
-from orderline.web.app import create_app
+from orderline.web.app import WebContext, create_app
 
 SHOP = "test-shop.myshopify.com"
 SECRET = "test-secret"
@@ -46,6 +47,19 @@ def write_config(directory: Path, database_url: str, max_body_bytes: int = 65536
 class Service:
     client: TestClient
     runtime: Runtime
+
+    @property
+    def api(self) -> FastAPI:
+        """The FastAPI app inside the ASGI wrappers (request observer, webhook fast path)."""
+        app: object = self.client.app
+        while not isinstance(app, FastAPI):
+            app = getattr(app, "app")  # noqa: B009 - each wrapper names what it wraps `app`
+        return app
+
+    @property
+    def context(self) -> WebContext:
+        context: WebContext = self.api.state.context
+        return context
 
     @property
     def engine(self) -> Engine:

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -98,10 +99,14 @@ class ServerProcess:
     started (by pid), whatever happened in between.
     """
 
-    def __init__(self, config: Path, log_path: Path, *, processing: bool = True) -> None:
+    def __init__(
+        self, config: Path, log_path: Path, *, processing: bool = True, args: Sequence[str] = ()
+    ) -> None:
         self.config = config
         self.log_path = log_path
         self.processing = processing
+        self.args = tuple(args)
+        """More `orderline serve` options (`--log-format json`, `--access-log`)."""
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
         self._children: set[ProcessId] = set()
@@ -132,6 +137,7 @@ class ServerProcess:
                         "--port",
                         str(self.port),
                         "--processing" if self.processing else "--no-processing",
+                        *self.args,
                     ],
                     stdout=log,
                     stderr=subprocess.STDOUT,

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from orderline.services.api_tokens import ApiTokens, Principal
-from orderline.web.app import WebContext
 
 from .conftest import Service
+from .problems import problem
 
 UNKNOWN_EXCEPTION = "/api/v1/stores/shop1/orders/404/exceptions/address_invalid:postal_code/acknowledge"
 
@@ -26,7 +26,7 @@ class CountingTokens(ApiTokens):
 
 
 def _counting(service: Service) -> CountingTokens:
-    context: WebContext = service.client.app.app.state.context  # type: ignore[attr-defined]
+    context = service.context
     counting = CountingTokens(context.tokens)
     context.tokens = counting
     return counting
@@ -49,7 +49,7 @@ def test_an_action_looks_its_token_up_once(service: Service, role: str, path: st
 
     response = service.client.post(path, headers=headers)
 
-    assert (response.status_code, response.json()) == (404, {"detail": detail})
+    assert (response.status_code, response.json()) == (404, problem(404, detail))
     assert counting.lookups == 1
 
 

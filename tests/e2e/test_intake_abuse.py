@@ -157,7 +157,7 @@ def test_random_platform_names_leave_metrics_small(service: Service) -> None:
     metrics = service.client.get("/metrics").text
 
     assert len(metrics.encode()) < 200_000
-    assert 'platform="unknown",status_code="404"} 1500.0' in metrics
+    assert 'outcome="unknown_platform",platform="unknown",store="unknown"} 1500.0' in metrics
     assert "orderline_dead_letters_dropped_total" in metrics
     assert len(_letters(service)) < 100  # the rest were over the source's rate
     _accepts_a_valid_webhook(service)

@@ -29,7 +29,7 @@ from orderline.persistence.messaging_tables import handoffs
 from orderline.persistence.projections import save_projections
 from orderline.services.order_rows import projection_of
 from orderline.services.outbox_sending import MessageSender
-from orderline.web.app import WebContext, create_app
+from orderline.web.app import create_app
 from tests.e2e.conftest import SECRET, SHOP, Service
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -57,7 +57,7 @@ def at(hours: float) -> datetime:
 
 
 def zulu(moment: datetime) -> str:
-    """A UTC moment as the API's response models write it."""
+    """A UTC moment as the API writes it."""
     return moment.isoformat().replace("+00:00", "Z")
 
 
@@ -156,22 +156,22 @@ def test_the_order_shows_its_messages_and_every_decision_and_attempt_in_its_time
     shipment = order["messages"][1]
     assert shipment | {"id": 0} == {
         "id": 0, "kind": "shipment_sent", "channel": "email", "recipient": BUYER, "state": "sent",
-        "decided_at": at(3).isoformat(), "sent_at": at(3.5).isoformat(), "attempts": 3,
+        "decided_at": zulu(at(3)), "sent_at": zulu(at(3.5)), "attempts": 3,
         "subject": None, "idempotency_key": "shop1-7001-shipment_sent",
         "remote_id": "<s@shop1.example>", "last_error": "RCPT TO refused: 451 try later",
         "possible_duplicate": True, "covers": ["shipment:s1"],
     }  # fmt: skip
     assert message_timeline(order) == [
-        (at(0.5).isoformat(), "message_queued", f"Message order_confirmed queued for {BUYER}"),
-        (at(0.5).isoformat(), "message_attempt", "Message order_confirmed sent (250 Message accepted)"),
-        (at(3).isoformat(), "message_queued", f"Message shipment_sent queued for {BUYER}"),
-        (at(3.25).isoformat(), "message_attempt", "Message shipment_sent interrupted: possible duplicate"),
-        (at(3.25).isoformat(), "message_attempt",
+        (zulu(at(0.5)), "message_queued", f"Message order_confirmed queued for {BUYER}"),
+        (zulu(at(0.5)), "message_attempt", "Message order_confirmed sent (250 Message accepted)"),
+        (zulu(at(3)), "message_queued", f"Message shipment_sent queued for {BUYER}"),
+        (zulu(at(3.25)), "message_attempt", "Message shipment_sent interrupted: possible duplicate"),
+        (zulu(at(3.25)), "message_attempt",
          "Message shipment_sent temporary failure: RCPT TO refused: 451 try later"),
-        (at(3.5).isoformat(), "message_attempt", "Message shipment_sent sent (250 Message accepted)"),
-        (at(4).isoformat(), "message_failed",
+        (zulu(at(3.5)), "message_attempt", "Message shipment_sent sent (250 Message accepted)"),
+        (zulu(at(4)), "message_failed",
          "Message exception_notice failed: render_failed: 'eta' is undefined"),
-        (at(5).isoformat(), "message_suppressed",
+        (zulu(at(5)), "message_suppressed",
          "Message refund_issued suppressed: the platform sends it itself"),
     ]  # fmt: skip
     attempts = [e["data"] for e in order["timeline"] if e["kind"] == "message_attempt"]
@@ -232,7 +232,7 @@ def test_a_hand_off_is_refused_for_a_viewer_an_unknown_order_and_without_a_helpd
 
     viewer = service.client.post(f"{ORDER}/handoff", json=body, headers=service.token("viewer"))
     unknown = service.client.post("/api/v1/stores/shop1/orders/404/handoff", json=body, headers=support)
-    context: WebContext = service.client.app.app.state.context  # type: ignore[attr-defined]
+    context = service.context
     context.handoffs = replace(context.handoffs, helpdesk=None)  # as without a helpdesk: section
     no_helpdesk = service.client.post(f"{ORDER}/handoff", json=body, headers=support)
 

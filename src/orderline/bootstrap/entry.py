@@ -22,6 +22,7 @@ from orderline.services.handoff_requests import HandoffDesk
 from orderline.services.inbox_operations import InboxOperations
 from orderline.services.intake import WebhookIntake
 from orderline.services.messaging_audit import audit_settings
+from orderline.services.operations_gauges import OperationsGauges
 from orderline.services.order_reads import OrderReads
 from orderline.services.support_tickets import SupportTickets
 from orderline.services.ticket_intake import TicketIntake
@@ -36,7 +37,9 @@ class Background(Protocol):
     def is_running(self) -> bool: ...
 
 
-def build_web_context(runtime: Runtime, *, processing: Background | None = None) -> WebContext:
+def build_web_context(
+    runtime: Runtime, *, processing: Background | None = None, access_log: bool = False
+) -> WebContext:
     """The web app's dependencies; `processing` runs beside it (a thread or a process)."""
     config = runtime.config
     intake = WebhookIntake(runtime.connectors, runtime.stores, config.server.max_body_bytes)
@@ -66,6 +69,10 @@ def build_web_context(runtime: Runtime, *, processing: Background | None = None)
         processing_running=(lambda: processing.is_running) if processing else None,
         store_ids=store_ids,
         max_backlog_age_s=config.server.max_backlog_age_s,
+        gauges=OperationsGauges(runtime.engine).read,
+        # A supervised worker process counts its restarts; a thread has none.
+        processing_restarts=lambda: int(getattr(processing, "restarts", 0)),
+        access_log=access_log,
     )
 
 

@@ -17,7 +17,13 @@ from orderline.connectors.base import Connector
 from orderline.connectors.registry import PLATFORMS
 from orderline.domain.lifecycle import Ownership
 from orderline.domain.order import Order
-from orderline.domain.order_exceptions import DEFAULT_CALENDAR, detect_all
+from orderline.domain.order_exceptions import (
+    DEFAULT_CALENDAR,
+    ExceptionPolicy,
+    detect_all,
+    with_address_rules,
+)
+from orderline.services.address_rules import GOOGLE_ADDRESS_RULES
 from orderline.services.processing import Processor
 from orderline.services.stores import StoreDirectory, StoreEndpoint
 
@@ -60,6 +66,12 @@ def domain_ownership(config: OrderlineConfig) -> Ownership:
     return config.ownership.resolve()
 
 
+def exception_policy(config: OrderlineConfig) -> ExceptionPolicy:
+    """The configured policy, its address checks reading countries' formats from Google's
+    address metadata (the domain's own table is only a fallback for unwired callers)."""
+    return with_address_rules(config.exception_policy(), GOOGLE_ADDRESS_RULES)
+
+
 def build_runtime(config: OrderlineConfig, clock: Callable[[], datetime] = system_clock) -> Runtime:
     clock_offset()  # a bad ORDERLINE_CLOCK_OFFSET stops the start, not every later clock read
     engine = open_engine(config)
@@ -70,9 +82,14 @@ def build_runtime(config: OrderlineConfig, clock: Callable[[], datetime] = syste
     return Runtime(config, engine, platform_connectors, directory, processor, clock, outreach)
 
 
+def database_label(runtime: Runtime) -> str:
+    """The database as a log line may show it: its URL without a password."""
+    return runtime.engine.url.render_as_string(hide_password=True)
+
+
 def exception_types_at(runtime: Runtime, now: datetime) -> Callable[[Order], set[str]]:
     """The exception types the configured detectors find for an order at `now`."""
-    policy = runtime.config.exception_policy()
+    policy = exception_policy(runtime.config)
     calendars = {store.id: store.business_calendar() for store in runtime.config.stores}
 
     def types(order: Order) -> set[str]:

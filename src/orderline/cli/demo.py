@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from orderline.bootstrap import build_runtime, build_web_context, processing_thread
 from orderline.cli.feeder import TrafficFeeder
@@ -54,7 +55,7 @@ def run_demo(config_path: Path | None, *, port: int, order_count: int, seed: int
             config_path = DEMO_DIR / "orderline.yaml"
             # A fresh start each run: the fake BigCommerce API gets a new port every time,
             # and the simulated order ids start over.
-            for stale in DEMO_DIR.glob("orderline.db*"):
+            for stale in [*DEMO_DIR.glob("orderline.db*"), *MAIL_DIR.glob("*.eml")]:
                 stale.unlink()
             database = f"sqlite:///{DEMO_DIR / 'orderline.db'}"
             config_path.write_text(
@@ -66,7 +67,9 @@ def run_demo(config_path: Path | None, *, port: int, order_count: int, seed: int
         context = build_web_context(runtime, processing=processing_thread(runtime))
         token = context.tokens.create(name="demo", role=Role.ADMIN, now=runtime.clock())
         web = create_app(context)
-        server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=port, log_level="warning"))
+        server = uvicorn.Server(
+            uvicorn.Config(web, host="127.0.0.1", port=port, log_config=None, access_log=False)
+        )
         traffic = MultiStoreTraffic(random.Random(seed), stores, bigcommerce)
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve_and_feed(server, traffic, port, token, order_count))
@@ -95,7 +98,11 @@ async def _feed(
     spacing = timedelta(days=HISTORY_DAYS) / max(order_count, 1)
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         feeder = TrafficFeeder(client, traffic)
-        await feeder.history(order_count, start, spacing)
+        with Progress(
+            TextColumn("loading history"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=out
+        ) as progress:
+            task = progress.add_task("orders", total=order_count * 3)
+            await feeder.history(order_count, start, spacing, on_order=lambda: progress.advance(task))
         out.print(f"loaded {order_count} orders per store ({feeder.counts.posted} webhooks accepted)")
         _print_where_to_look(base, token)
         await feeder.live(orders_per_minute=20, now=system_clock)

@@ -27,13 +27,29 @@ class TrafficFeeder:
         self._limit = asyncio.Semaphore(CONCURRENCY)
         self.counts = FeedCounts()
 
-    async def history(self, orders_per_store: int, start: datetime, spacing: timedelta) -> None:
-        """`orders_per_store` orders on each platform, placed `spacing` apart from `start`."""
+    async def history(
+        self,
+        orders_per_store: int,
+        start: datetime,
+        spacing: timedelta,
+        on_order: Callable[[], None] = lambda: None,
+    ) -> None:
+        """`orders_per_store` orders on each platform, placed `spacing` apart from `start`;
+        `on_order` is called as each order's webhooks are all answered (for a progress bar)."""
         starts = [start + spacing * n for n in range(orders_per_store)]
+
+        async def order(posts: Iterable[Post]) -> None:
+            await self._post_all(posts)
+            on_order()
+
+        async def bigcommerce(moment: datetime) -> None:
+            await self._bigcommerce(moment)
+            on_order()
+
         await asyncio.gather(
-            self._post_all(p for s in starts for p in self._traffic.shopify_order(s)),
-            self._post_all(p for s in starts for p in self._traffic.woo_order(s)),
-            *(self._bigcommerce(s) for s in starts),
+            *(order(self._traffic.shopify_order(s)) for s in starts),
+            *(order(self._traffic.woo_order(s)) for s in starts),
+            *(bigcommerce(s) for s in starts),
         )
 
     async def live(self, orders_per_minute: float, now: Callable[[], datetime]) -> None:

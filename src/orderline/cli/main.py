@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Annotated
 
@@ -9,10 +10,12 @@ import typer
 import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from orderline import __version__, logs
 from orderline.bootstrap import (
     SchemaNotReady,
     build_runtime,
     build_web_context,
+    database_label,
     exception_types_at,
     upgrade_database,
 )
@@ -21,6 +24,7 @@ from orderline.cli.backtest import backtest
 from orderline.cli.deliver import deliver
 from orderline.cli.demo import run_demo
 from orderline.cli.importing import import_orders
+from orderline.cli.log_options import LogFormatOption, LogLevelOption
 from orderline.cli.options import (
     ConfigOption,
     JsonOption,
@@ -37,6 +41,7 @@ from orderline.cli.worker import WorkerProcess, run_worker
 from orderline.clock import ClockOffsetError
 from orderline.config import CheckReport, check_config
 from orderline.config.ownership_table import ownership_rows
+from orderline.logs import LogFormat, LogLevel
 from orderline.services.message_checks import template_problems
 from orderline.services.replay import ReplayRunning, replay_inbox, replay_size, running_workers
 from orderline.web.app import create_app
@@ -55,6 +60,7 @@ app.command()(deliver)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 out = output_console()
+log = logging.getLogger("orderline.serve")
 
 
 @app.command()
@@ -63,30 +69,48 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind. Default: server.host.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind. Default: server.port.")] = None,
     processing: Annotated[
-        bool, typer.Option(help="Also run the processing worker (the embedded mode).")
+        bool, typer.Option(help="Also run the processing worker, in a process of its own (embedded mode).")
     ] = True,
+    log_level: LogLevelOption = LogLevel.INFO,
+    log_format: LogFormatOption = LogFormat.KV,
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="Log a line per HTTP request (method, route, status, time).")
+    ] = False,
 ) -> None:
     """Run the HTTP service: webhooks, API, health and metrics."""
+    logs.configure(log_level, log_format)
     settings = load_or_exit(config)
     try:
         runtime = build_runtime(settings)
     except (SchemaNotReady, ClockOffsetError) as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from error
-    worker = WorkerProcess(config) if processing else None
-    web = create_app(build_web_context(runtime, processing=worker))
+    worker = WorkerProcess(config, log_settings=(log_level, log_format)) if processing else None
+    web = create_app(build_web_context(runtime, processing=worker, access_log=access_log))
+    address = (host or settings.server.host, port or settings.server.port)
+    log.info(
+        "serving",
+        extra=logs.fields(
+            address=f"http://{address[0]}:{address[1]}",
+            database=database_label(runtime),
+            stores=",".join(store.id for store in settings.stores) or "-",
+            processing="embedded" if processing else "elsewhere",
+            version=__version__,
+        ),
+    )
     uvicorn.run(
-        web,
-        host=host or settings.server.host,
-        port=port or settings.server.port,
-        log_level="warning",
-        access_log=False,
+        web, host=address[0], port=address[1], log_config=None, log_level=log_level.value, access_log=False
     )
 
 
 @app.command()
-def worker(config: ConfigOption = None) -> None:
+def worker(
+    config: ConfigOption = None,
+    log_level: LogLevelOption = LogLevel.INFO,
+    log_format: LogFormatOption = LogFormat.KV,
+) -> None:
     """Process the inbox (facts, projections) without serving HTTP; Ctrl-C stops it."""
+    logs.configure(log_level, log_format)
     run_worker(config)
 
 
@@ -96,9 +120,12 @@ def demo(
     port: Annotated[int, typer.Option(help="Port for the demo server.")] = 8080,
     orders: Annotated[int, typer.Option(help="Orders of history per store, loaded first.")] = 200,
     seed: Annotated[int, typer.Option(help="Seed for the simulated traffic.")] = 7,
+    log_level: LogLevelOption = LogLevel.WARNING,
+    log_format: LogFormatOption = LogFormat.KV,
 ) -> None:
     """Start Orderline on SQLite with a Shopify, a WooCommerce and a BigCommerce store fed by
     simulated traffic (history first, then live orders); Ctrl-C stops it."""
+    logs.configure(log_level, log_format)
     run_demo(config, port=port, order_count=orders, seed=seed)
 
 

@@ -15,8 +15,10 @@ import signal
 import threading
 from pathlib import Path
 
-from orderline.bootstrap import build_runtime, processing_loop
+from orderline import logs
+from orderline.bootstrap import build_runtime, database_label, processing_loop
 from orderline.cli.options import load_or_exit
+from orderline.logs import LogFormat, LogLevel, fields
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,7 @@ def run_worker(config_path: Path | None, *, parent_pid: int | None = None) -> No
     # Short transactions: intake waits for SQLite's single write lock while one runs.
     runtime.processor.batch_size = WORKER_BATCH
     loop = processing_loop(runtime)
+    log.info("processing worker started", extra=fields(pid=os.getpid(), database=database_label(runtime)))
     stopped = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopped.set())
@@ -39,9 +42,15 @@ def run_worker(config_path: Path | None, *, parent_pid: int | None = None) -> No
             break  # the server died (even by SIGKILL): do not linger as an orphan
     loop.stop()
     runtime.close()
+    log.info("processing worker stopped", extra=fields(pid=os.getpid()))
 
 
-def _child(config_path: str | None, parent_pid: int) -> None:
+LogSettings = tuple[LogLevel, LogFormat]
+
+
+def _child(config_path: str | None, parent_pid: int, log_settings: LogSettings) -> None:
+    # A spawned process starts with no logging configured: it writes like its parent.
+    logs.configure(*log_settings)
     os.nice(NICE_INCREMENT)
     run_worker(Path(config_path) if config_path else None, parent_pid=parent_pid)
 
@@ -54,8 +63,15 @@ class WorkerProcess:
     /readyz and /metrics so a worker that keeps dying is visible.
     """
 
-    def __init__(self, config_path: Path | None, *, check_every_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        config_path: Path | None,
+        *,
+        check_every_s: float = 1.0,
+        log_settings: LogSettings = (LogLevel.INFO, LogFormat.KV),
+    ) -> None:
         self._config_path = str(config_path) if config_path else None
+        self._log_settings = log_settings
         self._check_every_s = check_every_s
         self._process: multiprocessing.process.BaseProcess | None = None
         self._stopping = threading.Event()
@@ -86,7 +102,10 @@ class WorkerProcess:
     def _spawn(self) -> None:
         context = multiprocessing.get_context("spawn")
         self._process = context.Process(
-            target=_child, args=(self._config_path, os.getpid()), name="orderline-worker", daemon=True
+            target=_child,
+            args=(self._config_path, os.getpid(), self._log_settings),
+            name="orderline-worker",
+            daemon=True,
         )
         self._process.start()
 
@@ -97,7 +116,10 @@ class WorkerProcess:
                 pause_s = 1.0
                 continue
             exitcode = self._process.exitcode if self._process is not None else None
-            log.error("processing worker exited (code %s); restarting in %.0f s", exitcode, pause_s)
+            log.error(
+                "processing worker exited; restarting",
+                extra=fields(exit_code=exitcode, restart_in_s=pause_s, restarts=self.restarts + 1),
+            )
             if self._stopping.wait(pause_s):
                 return
             self.restarts += 1

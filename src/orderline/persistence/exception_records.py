@@ -313,7 +313,7 @@ class QueueFilter:
     state: str = OPEN
 
 
-def _sla_state(now: datetime, due_soon: timedelta) -> ColumnElement[str]:
+def sla_state(now: datetime, due_soon: timedelta) -> ColumnElement[str]:
     """The first escalation level is the SLA: breached once it is due, due soon within
     `due_soon` of it, ok before that or when the exception has no ladder.
 
@@ -345,7 +345,7 @@ def list_queue(
     connection: Connection, where: QueueFilter, now: datetime, due_soon: timedelta, limit: int
 ) -> list[tuple[StoredException, str]]:
     """Matching exceptions, oldest first, each with its SLA state at `now`."""
-    sla = _sla_state(now, due_soon).label("sla")
+    sla = sla_state(now, due_soon).label("sla")
     rows = connection.execute(
         select(order_exceptions, sla)
         .where(*_conditions(where, sla, by_owner=True))
@@ -359,7 +359,7 @@ def count_by_owner(
     connection: Connection, where: QueueFilter, now: datetime, due_soon: timedelta
 ) -> dict[str, int]:
     """Counts per owner over the same filter, the owner filter left out (a queue's tabs)."""
-    sla = _sla_state(now, due_soon)
+    sla = sla_state(now, due_soon)
     rows = connection.execute(
         select(order_exceptions.c.owner, func.count())
         .where(*_conditions(where, sla, by_owner=False))
@@ -370,9 +370,9 @@ def count_by_owner(
 
 
 def sla_of(connection: Connection, exception_id: int, now: datetime, due_soon: timedelta) -> str:
-    """One exception's SLA state at `now`, as the queue states it (`_sla_state`)."""
+    """One exception's SLA state at `now`, as the queue states it (`sla_state`)."""
     return str(
         connection.execute(
-            select(_sla_state(now, due_soon)).where(order_exceptions.c.id == exception_id)
+            select(sla_state(now, due_soon)).where(order_exceptions.c.id == exception_id)
         ).scalar_one()
     )

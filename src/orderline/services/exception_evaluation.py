@@ -32,6 +32,7 @@ Without `record_facts` (timer-only callers) exceptions are kept but no hold is r
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -50,10 +51,13 @@ from orderline.domain.order_exceptions import (
 )
 from orderline.domain.order_exceptions.findings import utc
 from orderline.domain.order_exceptions.order_state import datum
+from orderline.logs import fields
 from orderline.persistence import exception_records as records
 from orderline.persistence import order_queries
 from orderline.persistence.exception_records import ExceptionEvent, StoredException
 from orderline.persistence.projections import lock_orders
+
+log = logging.getLogger(__name__)
 
 CAUSE_CLEARED = "cause cleared"
 PROBE_HORIZON = timedelta(days=366)
@@ -306,6 +310,16 @@ def _escalations(evaluation: Evaluation, finding: Finding, reached: int, due: in
         evaluation.escalated.append(_change(evaluation, finding, level.level, level.target))
         detail = {"level": level.level, "target": level.target, "due_at": level.due_at.isoformat()}
         _event(evaluation, finding.key, now, "escalated", detail)
+        log.info(
+            "exception escalated",
+            extra=fields(
+                store=evaluation.store_id,
+                order_id=evaluation.order_id,
+                type=finding.type.value,
+                level=level.level,
+                target=level.target,
+            ),
+        )
 
 
 def _resolved(evaluation: Evaluation, row: StoredException, now: datetime) -> None:

@@ -16,6 +16,7 @@ then failed. A failed delivery is owned by support: it shows in the messaging au
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,9 +27,12 @@ from sqlalchemy import Connection, Engine
 
 from orderline.channels.channel import Channel, DeliveryResult, Outcome, OutgoingMessage
 from orderline.domain.retry import RetryPolicy
+from orderline.logs import fields
 from orderline.persistence import message_records, outbox
 from orderline.persistence.message_records import MESSAGES, StoredMessage
 from orderline.persistence.outbox import Claim, Ending, Failed, OutboxTable, RetryLater, Sent
+
+log = logging.getLogger(__name__)
 
 FAILED_DELIVERY_OWNER = "support"
 
@@ -98,7 +102,24 @@ class OutboxWorker(ABC, Generic[ItemT, ResultT]):
                 outbox.finish(connection, self._table, claim.id, ending, values)
                 finished.append((item, ending))
                 taken = self._claim(connection, now) if len(finished) < limit else None
+            self._log_ending(claim, ending)
         return finished
+
+    def _log_ending(self, claim: Claim, ending: Ending) -> None:
+        if isinstance(ending, Sent):
+            return
+        # The detail is the channel's answer (an SMTP reply, an HTTP status), never the message.
+        failed = isinstance(ending, Failed)
+        log.log(
+            logging.WARNING if failed else logging.INFO,
+            "outbox delivery failed" if failed else "outbox delivery will be retried",
+            extra=fields(
+                outbox=self._table.table.name,
+                id=claim.id,
+                attempts=claim.attempts,
+                error=ending.error[:300],
+            ),
+        )
 
     def _claim(self, connection: Connection, now: datetime) -> tuple[Claim, ItemT] | None:
         claims = outbox.claim_due(connection, self._table, now, self._terms.lease)

@@ -31,6 +31,7 @@ from orderline.connectors.base import (
 from orderline.connectors.retry import RetryPolicy
 from orderline.domain.facts import Fact, fact_from_dict
 from orderline.domain.lifecycle import Ownership
+from orderline.logs import fields
 from orderline.persistence import inbox_queue, projections
 from orderline.persistence.inbox_queue import DeliveryOutcome, PendingDelivery
 from orderline.persistence.projections import FactRow, OrderKey, OrderProjection
@@ -200,9 +201,6 @@ class Processor:
         except Exception as error:
             if len(mapped) == 1:
                 item = mapped[0]
-                log.warning(
-                    "inbox delivery %d quarantined: %s", item.delivery.inbox_id, describe_error(error)
-                )
                 return self._commit(
                     [_set_aside(item.delivery, describe_error(error), item.outcome.order_id)], now
                 )
@@ -288,6 +286,15 @@ def record_outcomes(connection: Connection, mapped: Sequence[MappedRows], now: d
 
 def _set_aside(delivery: PendingDelivery, reason: str, order_id: str | None = None) -> MappedRows:
     """The delivery quarantined with `reason`; `order_id` when mapping named its order."""
+    log.warning(
+        "delivery quarantined",
+        extra=fields(
+            inbox_id=delivery.inbox_id,
+            platform=delivery.platform,
+            store=delivery.store_id,
+            reason=reason[:200],
+        ),
+    )
     outcome = DeliveryOutcome(delivery.inbox_id, inbox_queue.QUARANTINED, order_id=order_id, error=reason)
     return MappedRows(delivery, outcome, [])
 

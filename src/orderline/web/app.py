@@ -21,6 +21,7 @@ from orderline.services.handoff_requests import HandoffDesk
 from orderline.services.inbox_operations import InboxOperations
 from orderline.services.intake import WebhookIntake
 from orderline.services.intake_log import IntakeWriter
+from orderline.services.operations_gauges import Reading
 from orderline.services.order_reads import OrderReads
 from orderline.services.support_tickets import SupportTickets
 from orderline.services.ticket_intake import TicketIntake
@@ -32,7 +33,10 @@ from orderline.web import (
     order_exceptions_api,
     tickets_api,
 )
-from orderline.web.metrics import Metrics
+from orderline.web.api_docs import install_api_docs
+from orderline.web.metrics import Metrics, ScrapeCollector, ScrapeSources
+from orderline.web.problems import install_problem_handlers
+from orderline.web.request_observer import RequestObserver
 from orderline.web.webhooks import WebhookEndpoint, WebhookRouter
 
 
@@ -61,16 +65,24 @@ class WebContext:
     """The configured stores (metrics per store)."""
     max_backlog_age_s: float = 300.0
     """/readyz is degraded once the oldest unprocessed delivery is older."""
+    gauges: Callable[[datetime], list[Reading]] = lambda _now: []
+    """The database counts /metrics reads when scraped (`OperationsGauges.read`)."""
+    processing_restarts: Callable[[], int] = lambda: 0
+    access_log: bool = False
+    """Log a line per HTTP request (`serve --access-log`)."""
 
 
-def create_app(context: WebContext) -> WebhookRouter:
-    """The ASGI app: webhooks on a plain-ASGI fast path, everything else on FastAPI."""
+def create_app(context: WebContext) -> RequestObserver:
+    """The ASGI app: webhooks on a plain-ASGI fast path, everything else on FastAPI, all of
+    it timed (and logged with `access_log`) by the request observer."""
     api_app = create_api_app(context)
-    return WebhookRouter(
+    router = WebhookRouter(
         api_app,
         WebhookEndpoint(context.intake, context.writer, context.metrics, context.clock),
         passthrough=frozenset({helpdesk_webhooks.PATH_SEGMENT}),
     )
+    context.metrics.registry.register(ScrapeCollector(_scrape_sources(context)))
+    return RequestObserver(router, context.metrics.request_seconds, access_log=context.access_log)
 
 
 def create_api_app(context: WebContext) -> FastAPI:
@@ -89,8 +101,12 @@ def create_api_app(context: WebContext) -> FastAPI:
         version=__version__,
         description="One canonical truth per order. Bearer tokens come from `orderline token create`.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load from a CDN; api_docs serves installed copies
+        redoc_url=None,
     )
     app.state.context = context
+    install_api_docs(app)
+    install_problem_handlers(app)
     app.router.routes.extend(
         [
             Route("/healthz", healthz, methods=["GET"]),
@@ -150,18 +166,31 @@ def _processing_state(context: WebContext) -> str:
 
 
 def metrics(request: Request) -> Response:
+    """Prometheus text; the database counts are read now, by the `ScrapeCollector`."""
     context: WebContext = request.app.state.context
-    context.metrics.intake_commits.set(context.writer.batches_committed)
-    if context.processing_running is not None:
-        context.metrics.processing_up.set(1 if context.processing_running() else 0)
-    inbox = context.inbox.state(context.clock())
-    for status, count in inbox.backlog.items():
-        context.metrics.inbox_rows.labels(status).set(count)
-    health = inbox.processing
-    context.metrics.quarantined.set(health.quarantined)
-    context.metrics.oldest_pending_age.set(health.oldest_pending_age_s or 0.0)
-    context.metrics.store_api_waiting.clear()
-    for store in context.store_ids:
-        context.metrics.store_api_waiting.labels(store).set(health.waiting_by_store.get(store, 0))
-    context.metrics.intake_records.set(context.writer.records_committed)
     return Response(generate_latest(context.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _scrape_sources(context: WebContext) -> ScrapeSources:
+    def inbox_health() -> tuple[dict[str, int], int, float, dict[str, int]]:
+        inbox = context.inbox.state(context.clock())
+        health = inbox.processing
+        return (
+            dict(inbox.backlog),
+            health.quarantined,
+            health.oldest_pending_age_s or 0.0,
+            health.waiting_by_store,
+        )
+
+    running = context.processing_running
+    return ScrapeSources(
+        intake_totals=lambda: (
+            context.writer.batches_committed,
+            context.writer.records_committed,
+            int(getattr(context.writer, "reused_ids", 0)),
+        ),
+        inbox_health=inbox_health,
+        store_ids=context.store_ids,
+        database=lambda: context.gauges(context.clock()),
+        worker=None if running is None else lambda: (running(), context.processing_restarts()),
+    )

@@ -9,14 +9,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
-
+from orderline.logs import fields
 from orderline.services.intake import Accepted, Rejected, WebhookIntake, WebhookRequest
 from orderline.services.intake_log import IntakeWriter
 from orderline.web.metrics import Metrics
+from orderline.web.problems import PROBLEM_JSON, problem_bytes
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,11 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 PREFIX = "/webhooks/"
+ROUTE_KEY = "orderline.route"
+"""Scope key naming the route template a request took, for latency metrics and logs."""
 ACCEPTED_BODY = b'{"status":"accepted"}'
+ACCEPTED = "accepted"
+STORAGE_UNAVAILABLE = "storage_unavailable"
 
 
 class WebhookEndpoint:
@@ -61,33 +66,73 @@ class WebhookEndpoint:
                 source=_client(scope),
             )
         )
-        label = self._intake.metrics_platform(platform)
+        answer = _Answer(
+            self._intake.metrics_platform(platform),
+            self._intake.metrics_store(_store_of(decision) or store_id),
+            started,
+        )
         record = decision.record if isinstance(decision, Accepted) else decision.dead_letter
         if isinstance(decision, Rejected) and decision.dead_letter is None:
             # Over its source's dead-letter rate: answered, counted, not stored.
             self._metrics.dead_letters_dropped.inc()
-            error = orjson.dumps({"error": decision.reason})
-            await self._answer(send, label, decision.status_code, error, started)
+            await self._refuse(send, answer, decision, kept=False)
             return
         assert record is not None
         try:
             await self._writer.write(record)
         except Exception:
-            log.exception("could not store a %s delivery; answering 503 so the platform retries", label)
-            await self._answer(send, label, 503, b'{"error":"storage unavailable, retry later"}', started)
+            log.exception(
+                "webhook not stored; answering 503 so the platform retries",
+                extra=fields(platform=answer.platform, store=answer.store),
+            )
+            unavailable = problem_bytes(503, "storage unavailable, retry later")
+            await self._answer(send, answer, (503, STORAGE_UNAVAILABLE), unavailable)
             return
         if isinstance(decision, Accepted):
-            await self._answer(send, label, 200, ACCEPTED_BODY, started)
+            await self._answer(send, answer, (200, ACCEPTED), ACCEPTED_BODY)
         else:
-            error = orjson.dumps({"error": decision.reason})
-            await self._answer(send, label, decision.status_code, error, started)
+            await self._refuse(send, answer, decision, kept=True)
 
-    async def _answer(self, send: Send, label: str, status_code: int, body: bytes, started: float) -> None:
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    async def _refuse(self, send: Send, answer: _Answer, decision: Rejected, *, kept: bool) -> None:
+        # A line per kept dead letter: those are rate-limited per source, so a flood cannot
+        # fill the log either (the rest are counted). The code, not the reason: a reason
+        # may quote the request.
+        if kept:
+            log.warning(
+                "webhook rejected",
+                extra=fields(
+                    platform=answer.platform,
+                    store=answer.store,
+                    status=decision.status_code,
+                    reason=decision.code.value,
+                ),
+            )
+        body = problem_bytes(decision.status_code, decision.reason)
+        await self._answer(send, answer, (decision.status_code, decision.code.value), body)
+
+    async def _answer(self, send: Send, answer: _Answer, outcome: tuple[int, str], body: bytes) -> None:
+        status_code, label = outcome
+        content_type = b"application/json" if status_code < 400 else PROBLEM_JSON.encode()
+        headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": status_code, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-        self._metrics.webhooks.labels(label, str(status_code)).inc()
-        self._metrics.ack_seconds.observe(time.perf_counter() - started)
+        self._metrics.webhooks.labels(answer.platform, answer.store, label).inc()
+        self._metrics.ack_seconds.labels(answer.platform).observe(time.perf_counter() - answer.started)
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """Who a response is counted under: configured platform and store, else `unknown`."""
+
+    platform: str
+    store: str
+    started: float
+
+
+def _store_of(decision: Accepted | Rejected) -> str | None:
+    if isinstance(decision, Accepted):
+        return decision.record.store_id
+    return decision.dead_letter.store_id if decision.dead_letter is not None else None
 
 
 class WebhookRouter:
@@ -109,6 +154,7 @@ class WebhookRouter:
             parts = scope["path"][len(PREFIX) :].split("/")
             if 1 <= len(parts) <= 2 and all(parts) and parts[0] not in self._passthrough:
                 store_id = parts[1] if len(parts) == 2 else None
+                scope[ROUTE_KEY] = "/webhooks/{platform}/{store_id}" if store_id else "/webhooks/{platform}"
                 await self._endpoint.handle(scope, receive, send, parts[0], store_id)
                 return
         await self.app(scope, receive, send)
