@@ -20,11 +20,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import orjson
 
-from orderline.connectors.base import Connector, PayloadError
+from orderline.connectors.base import Connector, DeliveryMeta, PayloadError
+from orderline.logs import fields
 from orderline.persistence.inbox import DeadLetterRecord, InboxRecord
 from orderline.services.stores import StoreDirectory, StoreEndpoint
 
@@ -49,12 +51,26 @@ class Accepted:
     record: InboxRecord
 
 
+class RejectCode(StrEnum):
+    """Why a delivery was refused, as a bounded metrics label and log field (the free-text
+    reason, which may quote the request, goes only into the dead letter)."""
+
+    HEADERS_TOO_LARGE = "headers_too_large"
+    UNKNOWN_PLATFORM = "unknown_platform"
+    BODY_TOO_LARGE = "body_too_large"
+    UNKNOWN_STORE = "unknown_store"
+    BAD_SIGNATURE = "bad_signature"
+    MALFORMED = "malformed"
+    NOT_JSON = "not_json"
+
+
 @dataclass(frozen=True, slots=True)
 class Rejected:
     status_code: int
     reason: str
     dead_letter: DeadLetterRecord | None
     """None when the source is over its dead-letter rate: answer, count, keep nothing."""
+    code: RejectCode
 
 
 Decision = Accepted | Rejected
@@ -177,54 +193,70 @@ class WebhookIntake:
         """The platform as a metrics label: a known one, else `unknown` (the URL is anyone's)."""
         return platform if platform in self._connectors else UNKNOWN_PLATFORM_LABEL
 
+    def metrics_store(self, store_id: str | None) -> str:
+        """The store as a metrics label: a configured one, else `unknown`."""
+        known = store_id is not None and self._stores.by_id(store_id) is not None
+        return store_id if known and store_id is not None else UNKNOWN_PLATFORM_LABEL
+
     def decide(self, request: WebhookRequest) -> Decision:
         size = header_bytes(request.headers)
         if size > self.limits.max_request_header_bytes:
             limit = self.limits.max_request_header_bytes
-            return self._unauthenticated(
-                request, None, 431, f"headers of {size} bytes, over the {limit}-byte limit"
-            )
+            reason = f"headers of {size} bytes, over the {limit}-byte limit"
+            return self._unauthenticated(request, None, RejectCode.HEADERS_TOO_LARGE, 431, reason)
         connector = self._connectors.get(request.platform)
         if connector is None:
-            return self._unauthenticated(request, None, 404, f"unknown platform {request.platform[:64]!r}")
+            reason = f"unknown platform {request.platform[:64]!r}"
+            return self._unauthenticated(request, None, RejectCode.UNKNOWN_PLATFORM, 404, reason)
         if request.body_too_large:
             reason = f"body over the {self.max_body_bytes}-byte limit; first {len(request.body)} bytes read"
-            return self._unauthenticated(request, request.path_store_id, 413, reason)
+            return self._unauthenticated(
+                request, request.path_store_id, RejectCode.BODY_TOO_LARGE, 413, reason
+            )
         payload = _parse_json(request.body)
         store = self._find_store(connector, request, payload)
         if isinstance(store, str):
-            return self._unauthenticated(request, request.path_store_id, 404, store)
+            return self._unauthenticated(request, request.path_store_id, RejectCode.UNKNOWN_STORE, 404, store)
         return self._verified(connector, store, request, payload)
 
     def _unauthenticated(
-        self, request: WebhookRequest, store_id: str | None, status_code: int, reason: str
+        self, request: WebhookRequest, store_id: str | None, code: RejectCode, status_code: int, reason: str
     ) -> Rejected:
         """A refusal before the signature is known good: bounded, and rate-limited per source."""
         if not self.rate_limit.allow(request.source):
-            return Rejected(status_code, reason, None)
-        rejected = _reject(request, store_id, status_code, reason)
+            return Rejected(status_code, reason, None, code)
+        rejected = _reject(request, store_id, (code, status_code), reason)
         assert rejected.dead_letter is not None
-        return Rejected(status_code, reason, bounded_dead_letter(rejected.dead_letter, self.limits))
+        return replace(rejected, dead_letter=bounded_dead_letter(rejected.dead_letter, self.limits))
 
     def _verified(
         self, connector: Connector, store: StoreEndpoint, request: WebhookRequest, payload: Any
     ) -> Decision:
         if not connector.verify(request.headers, request.body, store.webhook_secrets):
-            return self._unauthenticated(request, store.store_id, 401, "missing or invalid signature")
+            reason = "missing or invalid signature"
+            return self._unauthenticated(request, store.store_id, RejectCode.BAD_SIGNATURE, 401, reason)
         try:
             meta = connector.delivery_meta(request.headers, request.body)
         except PayloadError as error:
-            return _reject(request, store.store_id, 400, str(error), verified=True)
+            return _reject(request, store.store_id, (RejectCode.MALFORMED, 400), str(error), verified=True)
         except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as error:
             # A connector's gap, but a signed body must get a 4xx and a trace, never a 5xx.
-            log.warning("unreadable %s delivery for %s: %r", request.platform, store.store_id, error)
-            return _reject(request, store.store_id, 400, f"unreadable delivery: {type(error).__name__}")
+            log.warning(
+                "unreadable delivery",
+                extra=fields(platform=request.platform, store=store.store_id, error=type(error).__name__),
+            )
+            reason = f"unreadable delivery: {type(error).__name__}"
+            return _reject(request, store.store_id, (RejectCode.MALFORMED, 400), reason)
         # A WooCommerce ping (sent when a webhook is saved) is form-encoded, not JSON.
         if payload is _NOT_JSON and meta.topic != PING_TOPIC:
-            return _reject(request, store.store_id, 400, "body is not valid JSON", verified=True)
+            reason = "body is not valid JSON"
+            return _reject(request, store.store_id, (RejectCode.NOT_JSON, 400), reason, verified=True)
         if meta.triggered_at is not None and not _storable(meta.triggered_at):
             # The connector should have dropped it; never let the store's UTC conversion fail.
             meta = replace(meta, triggered_at=None)
+        problem = _unstorable_identity(meta)
+        if problem is not None:
+            return _reject(request, store.store_id, (RejectCode.MALFORMED, 400), problem, verified=True)
         record = InboxRecord(
             platform=request.platform,
             store_id=store.store_id,
@@ -259,6 +291,28 @@ def _storable(moment: datetime) -> bool:
     return moment.tzinfo is not None
 
 
+_IDENTITY_COLUMN_CHARS = {"topic": 128, "delivery id": 200, "event id": 200}
+"""The widths of the inbox's topic, dedupe_key and event_id columns (persistence/tables.py)."""
+
+
+def _unstorable_identity(meta: DeliveryMeta) -> str | None:
+    """Why the delivery's identity, read from headers anyone can set, does not fit its
+    columns (PostgreSQL refuses a longer value and a NUL; SQLite would take them)."""
+    values = {"topic": meta.topic, "delivery id": meta.dedupe_key, "event id": meta.event_id}
+    for name, value in values.items():
+        width = _IDENTITY_COLUMN_CHARS[name]
+        if value is not None and len(value) > width:
+            return f"{name} longer than {width} characters"
+        if value is not None and "\x00" in value:
+            return f"{name} holds a NUL character"
+    return None
+
+
+def _text(value: str) -> str:
+    """`value` as a text column keeps it: PostgreSQL refuses NUL (a path may hold `%00`)."""
+    return value.replace("\x00", "\\x00")
+
+
 def _parse_json(body: bytes) -> Any:
     try:
         return orjson.loads(body)
@@ -267,18 +321,24 @@ def _parse_json(body: bytes) -> Any:
 
 
 def _reject(
-    request: WebhookRequest, store_id: str | None, status_code: int, reason: str, *, verified: bool = False
+    request: WebhookRequest,
+    store_id: str | None,
+    answer: tuple[RejectCode, int],
+    reason: str,
+    *,
+    verified: bool = False,
 ) -> Rejected:
+    code, status_code = answer
     # The record replaces signature and secret headers by a marker (persistence.inbox.redact_headers).
     letter = DeadLetterRecord(
         received_at=request.received_at,
-        platform=request.platform,
-        store_id=store_id,
-        path=request.path,
+        platform=_text(request.platform),
+        store_id=None if store_id is None else _text(store_id),
+        path=_text(request.path),
         status_code=status_code,
-        reason=reason,
+        reason=_text(reason),
         headers=request.headers,
         body=request.body,
         verified=verified,
     )
-    return Rejected(status_code, reason, letter)
+    return Rejected(status_code, reason, letter, code)
