@@ -98,32 +98,7 @@ def nesting_depth(body: bytes) -> int:
     return deepest
 
 
-KNOWN_GAPS = [
-    KnownGap(
-        "helpdesk body nested too deep: RecursionError in channels/helpdesk/tickets.py, 503",
-        lambda request, response: (
-            intake_of(request) == "helpdesk" and response.status == 503 and nesting_depth(request.body) > 500
-        ),
-    ),
-    KnownGap(
-        "NUL in a helpdesk path: services/ticket_intake.py files it unescaped, PostgreSQL refuses, 503",
-        lambda request, response: (
-            intake_of(request) == "helpdesk" and response.status == 503 and "\x00" in request.path
-        ),
-    ),
-    KnownGap(
-        "helpdesk ticket text the database cannot store (a lone surrogate; on PostgreSQL also a NUL"
-        " or a value longer than its column): the insert raises, 503",
-        lambda request, response: (
-            intake_of(request) == "helpdesk"
-            and response.status == 503
-            and (
-                UNSTORABLE_TEXT.search(request.body) is not None
-                or LONG_TOKEN.search(request.body) is not None
-            )
-        ),
-    ),
-]
+KNOWN_GAPS: list[KnownGap] = []
 
 
 @dataclass

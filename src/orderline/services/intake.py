@@ -308,7 +308,7 @@ def _unstorable_identity(meta: DeliveryMeta) -> str | None:
     return None
 
 
-def _text(value: str) -> str:
+def storable_text(value: str) -> str:
     """`value` as a text column keeps it: PostgreSQL refuses NUL (a path may hold `%00`)."""
     return value.replace("\x00", "\\x00")
 
@@ -332,11 +332,11 @@ def _reject(
     # The record replaces signature and secret headers by a marker (persistence.inbox.redact_headers).
     letter = DeadLetterRecord(
         received_at=request.received_at,
-        platform=_text(request.platform),
-        store_id=None if store_id is None else _text(store_id),
-        path=_text(request.path),
+        platform=storable_text(request.platform),
+        store_id=None if store_id is None else storable_text(store_id),
+        path=storable_text(request.path),
         status_code=status_code,
-        reason=_text(reason),
+        reason=storable_text(reason),
         headers=request.headers,
         body=request.body,
         verified=verified,

@@ -32,7 +32,13 @@ from orderline.channels.helpdesk.tickets import (
 )
 from orderline.config.messaging import HelpdeskConfig
 from orderline.persistence.inbox import DeadLetterRecord
-from orderline.services.intake import DeadLetterLimits, SourceRateLimit, header_bytes
+from orderline.services.intake import (
+    DeadLetterLimits,
+    SourceRateLimit,
+    bounded_dead_letter,
+    header_bytes,
+    storable_text,
+)
 from orderline.services.intake_log import IntakeWriter
 from orderline.services.tickets import WEBHOOK, TicketRecorded, record_incoming
 
@@ -133,11 +139,11 @@ def dead_letter(delivery: HelpdeskDelivery, refusal: Refusal, verified: bool = F
     may be one typo away from the right one: never stored)."""
     return DeadLetterRecord(
         received_at=delivery.received_at,
-        platform=f"{DEAD_LETTER_PLATFORM}:{delivery.kind}"[:_PLATFORM_COLUMN_CHARS],
+        platform=storable_text(f"{DEAD_LETTER_PLATFORM}:{delivery.kind}")[:_PLATFORM_COLUMN_CHARS],
         store_id=None,
-        path=delivery.path[:_PATH_COLUMN_CHARS],
+        path=storable_text(delivery.path)[:_PATH_COLUMN_CHARS],
         status_code=refusal.status_code,
-        reason=refusal.reason,
+        reason=storable_text(refusal.reason),
         headers=delivery.headers,
         body=delivery.body,
         verified=verified,
@@ -171,7 +177,14 @@ class TicketIntake:
         cannot take either: nothing is kept, so the helpdesk should retry."""
         outcome = self.check(delivery)
         if isinstance(outcome, Refusal):
-            await self._writer.write(dead_letter(delivery, outcome, self._authentic(outcome)))
+            authentic = self._authentic(outcome)
+            letter = dead_letter(delivery, outcome, authentic)
+            if not authentic:
+                # Anyone can post here: a bounded prefix, and only so many per source.
+                if not self.rate_limit.allow(delivery.source):
+                    return outcome
+                letter = bounded_dead_letter(letter, self.limits)
+            await self._writer.write(letter)
             return outcome
         # A ticket is a handful a day per agent: recorded in a thread, off the event loop.
         return await asyncio.to_thread(self._record, outcome)

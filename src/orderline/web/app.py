@@ -35,7 +35,7 @@ from orderline.web import (
 )
 from orderline.web.api_docs import install_api_docs
 from orderline.web.metrics import Metrics, ScrapeCollector, ScrapeSources
-from orderline.web.problems import install_problem_handlers
+from orderline.web.problems import NulGuard, install_problem_handlers
 from orderline.web.request_observer import RequestObserver
 from orderline.web.webhooks import WebhookEndpoint, WebhookRouter
 
@@ -77,7 +77,7 @@ def create_app(context: WebContext) -> RequestObserver:
     it timed (and logged with `access_log`) by the request observer."""
     api_app = create_api_app(context)
     router = WebhookRouter(
-        api_app,
+        NulGuard(api_app),
         WebhookEndpoint(context.intake, context.writer, context.metrics, context.clock),
         passthrough=frozenset({helpdesk_webhooks.PATH_SEGMENT}),
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel, Field
 
 from orderline.services.inbox_operations import RETRY, SKIP
@@ -17,6 +17,9 @@ from orderline.web.problems import problem_responses
 
 if TYPE_CHECKING:
     from orderline.web.app import WebContext
+
+InboxId = Annotated[int, Path(ge=1, le=2**63 - 1, description="An inbox delivery's id")]
+"""Bounded like the column (a 64-bit integer): a larger id is 422, not a database error."""
 
 router = APIRouter(prefix="/api/v1/inbox", tags=["intake"], responses=problem_responses(401, 403, 422))
 Operator = Annotated[Principal, Depends(require(Role.OPERATIONS))]
@@ -53,13 +56,13 @@ def list_quarantine(request: Request, _: Operator, store: str | None = None) -> 
 
 
 @router.post("/{inbox_id}/retry", response_model=Released, responses=problem_responses(404))
-def retry(request: Request, inbox_id: int, operator: Operator) -> dict[str, int]:
+def retry(request: Request, inbox_id: InboxId, operator: Operator) -> dict[str, int]:
     """Put a quarantined delivery back in line (after a fix); 404 when it is not quarantined."""
     return {"changed": _release(request, RETRY, [inbox_id], operator.name, None)}
 
 
 @router.post("/{inbox_id}/skip", response_model=Released, responses=problem_responses(404))
-def skip(request: Request, inbox_id: int, body: SkipBody, operator: Operator) -> dict[str, int]:
+def skip(request: Request, inbox_id: InboxId, body: SkipBody, operator: Operator) -> dict[str, int]:
     """Give up on a quarantined delivery for good, saying why."""
     return {"changed": _release(request, SKIP, [inbox_id], operator.name, body.reason)}
 

@@ -152,17 +152,19 @@ def parse_zendesk_webhook(body: bytes) -> IncomingTicket:
     else:
         ticket = _ticket_object(document)
     requester = ticket.get("requester")
-    return IncomingTicket(
-        helpdesk=TicketSource.ZENDESK,
-        ticket_id=_required_text(ticket, "id"),
-        created_at=_required_time(ticket, "created_at"),
-        subject=_text(ticket, "subject") or "",
-        requester_email=_email(requester.get("email") if isinstance(requester, dict) else None),
-        order_number=order_number_in(
-            _text(ticket, "order_number"), _text(ticket, "subject"), _text(ticket, "description")
-        ),
-        status=_lower(_text(ticket, "status")),
-        external_id=_text(ticket, "external_id"),
+    return _storable(
+        IncomingTicket(
+            helpdesk=TicketSource.ZENDESK,
+            ticket_id=_required_text(ticket, "id"),
+            created_at=_required_time(ticket, "created_at"),
+            subject=_text(ticket, "subject") or "",
+            requester_email=_email(requester.get("email") if isinstance(requester, dict) else None),
+            order_number=order_number_in(
+                _text(ticket, "order_number"), _text(ticket, "subject"), _text(ticket, "description")
+            ),
+            status=_lower(_text(ticket, "status")),
+            external_id=_text(ticket, "external_id"),
+        )
     )
 
 
@@ -170,17 +172,19 @@ def parse_gorgias_webhook(body: bytes) -> IncomingTicket:
     """The ticket in a Gorgias HTTP-integration body (either shape the docstring lists)."""
     ticket = _ticket_object(_json_object(body, "Gorgias"))
     customer = ticket.get("customer")
-    return IncomingTicket(
-        helpdesk=TicketSource.GORGIAS,
-        ticket_id=_required_text(ticket, "id"),
-        created_at=_required_time(ticket, "created_datetime"),
-        subject=_text(ticket, "subject") or "",
-        requester_email=_email(customer.get("email") if isinstance(customer, dict) else None),
-        order_number=order_number_in(
-            _text(ticket, "order_number"), _text(ticket, "subject"), _first_message(ticket)
-        ),
-        status=_lower(_text(ticket, "status")),
-        external_id=_text(ticket, "external_id"),
+    return _storable(
+        IncomingTicket(
+            helpdesk=TicketSource.GORGIAS,
+            ticket_id=_required_text(ticket, "id"),
+            created_at=_required_time(ticket, "created_datetime"),
+            subject=_text(ticket, "subject") or "",
+            requester_email=_email(customer.get("email") if isinstance(customer, dict) else None),
+            order_number=order_number_in(
+                _text(ticket, "order_number"), _text(ticket, "subject"), _first_message(ticket)
+            ),
+            status=_lower(_text(ticket, "status")),
+            external_id=_text(ticket, "external_id"),
+        )
     )
 
 
@@ -265,7 +269,32 @@ def _json_object(body: bytes, helpdesk: str) -> dict[str, Any]:
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise TicketPayloadError(f"the {helpdesk} webhook body is not JSON: {error}") from None
+    except RecursionError:
+        raise TicketPayloadError(f"the {helpdesk} webhook body is nested too deeply") from None
     return _object(document, f"the {helpdesk} webhook body")
+
+
+_COLUMN_CHARS = {"ticket_id": 64, "requester_email": 320, "order_number": 64, "status": 32}
+"""The widths of the support_tickets columns these fields are stored in."""
+
+
+def _storable(ticket: IncomingTicket) -> IncomingTicket:
+    """`ticket`, if every field fits where it is stored; a NUL or a lone surrogate (which
+    no database stores) or an over-long value is the sender's error, answered 400."""
+    for name in ("ticket_id", "subject", "requester_email", "order_number", "status", "external_id"):
+        value = getattr(ticket, name)
+        if value is None:
+            continue
+        if "\x00" in value or _has_surrogate(value):
+            raise TicketPayloadError(f'the ticket\'s "{name}" holds characters that cannot be stored')
+        limit = _COLUMN_CHARS.get(name)
+        if limit is not None and len(value) > limit:
+            raise TicketPayloadError(f'the ticket\'s "{name}" is longer than {limit} characters')
+    return ticket
+
+
+def _has_surrogate(value: str) -> bool:
+    return any("\ud800" <= char <= "\udfff" for char in value)
 
 
 def _ticket_object(document: dict[str, Any]) -> dict[str, Any]:
