@@ -109,6 +109,7 @@ class RowEncoder:
             self.timestamp(record.triggered_at),
             self.json_text(record.headers),
             record.body,
+            record.body_sha256,
             record.verified,
         )
 
@@ -200,6 +201,7 @@ INBOX_COLUMNS = (
     "triggered_at",
     "headers",
     "body",
+    "body_sha256",
     "verified",
     "status",
     "attempts",

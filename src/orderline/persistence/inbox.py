@@ -5,18 +5,24 @@ and wait; it writes whatever has queued up in a single transaction and resolves 
 waiter once the commit (an fsync on SQLite) has returned. One fsync
 then serves many requests, which is what lets intake go past the ~4,400 commits/s a
 single SQLite file manages when each request commits alone.
+
+A redelivery (same store and dedupe key: the platform's webhook id) is acknowledged and
+skipped. When its body differs from the stored one (compared by SHA-256) it is not a
+retry but a reused id: the new body is filed as a dead letter (`REUSED_WEBHOOK_ID`) in
+the same transaction, so nothing acknowledged is silently dropped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, Insert
+from sqlalchemy import Connection, Engine, Insert, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from orderline.persistence.dead_letter_expiry import DeadLetterExpiry, purge_dead_letters
@@ -75,9 +81,18 @@ class InboxRecord:
     headers: dict[str, str]
     body: bytes
     verified: bool = True
+    body_sha256: str = ""
+    """Hex SHA-256 of `body`, computed when not given: how a redelivery is told from a
+    reused webhook id without reading the stored body back."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "headers", redact_headers(self.headers, self.verified))
+        if not self.body_sha256:
+            object.__setattr__(self, "body_sha256", body_digest(self.body))
+
+
+def body_digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +117,13 @@ class DeadLetterRecord:
 Record = InboxRecord | DeadLetterRecord
 
 
+REUSED_WEBHOOK_ID = "reused_webhook_id"
+"""Dead-letter reason (its prefix): a delivery came with a webhook id (dedupe key) the inbox
+already holds, but with a different body. The platform retries with the same bytes, so
+this is a sender reusing ids, or, for a key derived from the body's content (WooCommerce:
+topic, order, modification second), two states too close to tell apart."""
+
+
 def inbox_insert(dialect_name: str) -> Insert:
     """An INSERT that skips a redelivery (same store and dedupe key) instead of failing."""
     if dialect_name == "postgresql":
@@ -109,14 +131,89 @@ def inbox_insert(dialect_name: str) -> Insert:
     return sqlite.insert(inbox).on_conflict_do_nothing(index_elements=["store_id", "dedupe_key"])
 
 
-def write_records(connection: Connection, records: Sequence[Record]) -> None:
-    """Insert inbox rows (duplicates skipped) and dead letters, in the caller's transaction."""
-    inbox_rows = [_row(r) for r in records if isinstance(r, InboxRecord)]
+def write_records(connection: Connection, records: Sequence[Record], *, file_reused_ids: bool = False) -> int:
+    """Insert inbox rows (duplicates skipped) and dead letters, in the caller's transaction.
+
+    With `file_reused_ids` (webhook intake), a skipped row whose body differs from the
+    stored one is filed as a `REUSED_WEBHOOK_ID` dead letter; returns how many were.
+    """
+    inbox_records = [r for r in records if isinstance(r, InboxRecord)]
     letter_rows = [_row(r) for r in records if isinstance(r, DeadLetterRecord)]
-    if inbox_rows:
-        connection.execute(inbox_insert(connection.dialect.name), inbox_rows)
+    reused: list[DeadLetterRecord] = []
+    if inbox_records:
+        inserted = _insert_inbox(connection, [_row(r) for r in inbox_records])
+        # Only a batch that skipped a row pays for the look-up: on the hot path none does.
+        if file_reused_ids and inserted != len(inbox_records):
+            reused = reused_id_letters(connection, inbox_records)
+    letter_rows += [_row(r) for r in reused]
     if letter_rows:
         connection.execute(dead_letters.insert(), letter_rows)
+    return len(reused)
+
+
+def _insert_inbox(connection: Connection, rows: list[dict[str, object]]) -> int:
+    """Insert, skipping stored (store, dedupe key) pairs; returns how many rows went in."""
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        # psycopg's batched executemany reports no row count (-1); RETURNING says it.
+        return len(connection.execute(inbox_insert(dialect).returning(inbox.c.id), rows).all())
+    return int(connection.execute(inbox_insert(dialect), rows).rowcount)
+
+
+def reused_id_letters(connection: Connection, records: Sequence[InboxRecord]) -> list[DeadLetterRecord]:
+    """A dead letter for each record whose (store, dedupe key) is stored with another body.
+
+    Run after the insert, so a record that went in compares equal to itself, and of two
+    records in one batch with the same key the second is compared with the first.
+    """
+    stored = _stored_digests(connection, records)
+    letters = []
+    for record in records:
+        found = stored.get((record.store_id, record.dedupe_key))
+        if found is not None and found[1] != record.body_sha256:
+            letters.append(reused_id_letter(record, *found))
+    return letters
+
+
+def _stored_digests(
+    connection: Connection, records: Sequence[InboxRecord]
+) -> dict[tuple[str, str], tuple[int, str]]:
+    """(store, dedupe key) -> (inbox id, body digest) of the stored rows with these keys."""
+    # Rows stored before migration 0005 have no digest: their body is read instead.
+    legacy_body = case((inbox.c.body_sha256.is_(None), inbox.c.body))
+    query = select(inbox.c.id, inbox.c.store_id, inbox.c.dedupe_key, inbox.c.body_sha256, legacy_body).where(
+        inbox.c.store_id.in_(sorted({r.store_id for r in records})),
+        inbox.c.dedupe_key.in_(sorted({r.dedupe_key for r in records})),
+    )
+    return {
+        (row[1], row[2]): (int(row[0]), row[3] or body_digest(row[4] or b""))
+        for row in connection.execute(query)
+    }
+
+
+def reused_id_letter(record: InboxRecord, original_id: int, original_digest: str) -> DeadLetterRecord:
+    """The new body of a reused id, as an operator finds it in the dead-letter list.
+
+    Its `inbox_id` stays empty: retry and replay clear the dead letters that carry one
+    (processing failures, filed again if they fail again); this one must stay. The
+    original's id is in the path and the reason instead.
+    """
+    reason = (
+        f"{REUSED_WEBHOOK_ID}: inbox {original_id} holds {record.topic} {record.dedupe_key!r} "
+        f"with another body (sha256 {original_digest[:12]}, this one {record.body_sha256[:12]}); "
+        "this body was acknowledged, not processed"
+    )
+    return DeadLetterRecord(
+        received_at=record.received_at,
+        platform=record.platform,
+        store_id=record.store_id,
+        path=f"inbox/{original_id}",
+        status_code=200,
+        reason=reason,
+        headers=record.headers,
+        body=record.body,
+        verified=record.verified,
+    )
 
 
 _NOT_COLUMNS = {DeadLetterRecord: frozenset({"verified"}), InboxRecord: frozenset[str]()}
@@ -142,6 +239,9 @@ class GroupCommitWriter:
     interpreter's switch interval (5 ms) while the loop is busy parsing requests: a
     writer thread doing the inserts managed ~15 rows per commit here. A commit releases
     the GIL once, for the fsync, and the loop keeps serving requests meanwhile.
+
+    `reused_webhook_ids` counts the redeliveries filed as `REUSED_WEBHOOK_ID` dead
+    letters since start (a metric; the dead letters themselves are the lasting record).
     """
 
     def __init__(
@@ -162,6 +262,7 @@ class GroupCommitWriter:
         self._task: asyncio.Task[None] | None = None
         self.batches_committed = 0
         self.records_committed = 0
+        self.reused_webhook_ids = 0
 
     def start(self) -> None:
         """Start flushing; call from within the running event loop."""
@@ -200,25 +301,33 @@ class GroupCommitWriter:
         batch = self._pending[: self._max_batch]
         del self._pending[: self._max_batch]
         try:
-            await self._insert_then_commit([record for record, _ in batch])
+            reused = await self._insert_then_commit([record for record, _ in batch])
         except Exception:
             log.exception("group commit of %d records failed; retrying them one by one", len(batch))
             self._commit_one_by_one(batch)
         else:
+            self._count_reused(reused)
             self._settle(batch, None)
         if self._on_commit is not None:
             self._on_commit()
 
-    async def _insert_then_commit(self, records: list[Record]) -> None:
+    async def _insert_then_commit(self, records: list[Record]) -> int:
         """Take the write lock and commit in a thread, insert on the loop (no GIL
-        hand-offs per row); the loop keeps serving requests during the waits."""
+        hand-offs per row); the loop keeps serving requests during the waits. Returns
+        how many reused webhook ids were filed."""
         connection = await asyncio.to_thread(self._begin)
         try:
-            write_records(connection, records)
+            reused = write_records(connection, records, file_reused_ids=True)
             self._housekeeping(connection, records)
             await asyncio.to_thread(connection.commit)
         finally:
             connection.close()
+        return reused
+
+    def _count_reused(self, reused: int) -> None:
+        if reused:
+            self.reused_webhook_ids += reused
+            log.warning("%d deliveries reused a stored webhook id with another body: dead-lettered", reused)
 
     def _housekeeping(self, connection: Connection, records: list[Record]) -> None:
         """Expire old dead letters and keep their count capped, in a batch that files one,
@@ -262,10 +371,11 @@ class GroupCommitWriter:
         for item in batch:
             try:
                 with self._engine.begin() as connection:
-                    write_records(connection, [item[0]])
+                    reused = write_records(connection, [item[0]], file_reused_ids=True)
             except Exception as error:
                 self._settle([item], error)
             else:
+                self._count_reused(reused)
                 self._settle([item], None)
 
     def _settle(self, batch: list[tuple[Record, asyncio.Future[None]]], error: BaseException | None) -> None:

@@ -80,6 +80,9 @@ inbox = Table(
     Column("order_id", String(64)),
     Column("processed_at", UtcDateTime()),
     Column("next_attempt_at", UtcDateTime()),
+    # Hex SHA-256 of body: a redelivery with another body is a reused webhook id
+    # (migration 0005; NULL on rows stored before it).
+    Column("body_sha256", String(64)),
     UniqueConstraint("store_id", "dedupe_key", name="uq_inbox_dedupe"),
 )
 Index("ix_inbox_status_id", inbox.c.status, inbox.c.id)

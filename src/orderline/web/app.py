@@ -187,7 +187,7 @@ def _scrape_sources(context: WebContext) -> ScrapeSources:
         intake_totals=lambda: (
             context.writer.batches_committed,
             context.writer.records_committed,
-            int(getattr(context.writer, "reused_ids", 0)),
+            context.writer.reused_webhook_ids,
         ),
         inbox_health=inbox_health,
         store_ids=context.store_ids,
