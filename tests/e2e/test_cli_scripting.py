@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert
 from typer.testing import CliRunner
 
 from orderline.cli import app
@@ -15,6 +16,7 @@ from orderline.domain.order_exceptions import EscalationDue, Finding
 from orderline.domain.vocabulary import ExceptionType
 from orderline.persistence import exception_records as records
 from orderline.persistence.database import make_engine, migrate
+from orderline.persistence.tables import dead_letters
 
 runner = CliRunner()
 
@@ -113,6 +115,7 @@ def test_every_listing_and_report_answers_parseable_json(config: Path) -> None:
         ["exceptions", "list"],
         ["token", "list"],
         ["inbox", "list"],
+        ["inbox", "dead-letters"],
         ["audit", "messages", "--now", "2026-11-03T09:00"],
         ["tick", "--now", "2026-11-03T09:00"],
         ["replay", "--dry-run"],
@@ -189,3 +192,28 @@ def test_filters_that_match_still_list(config: Path) -> None:
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["total"] == 3
+
+
+def test_dead_letters_are_listed_whole_with_their_reasons(config: Path) -> None:
+    engine = make_engine(f"sqlite:///{config.parent / 'orderline.db'}")
+    with engine.begin() as connection:
+        for n in range(3):
+            connection.execute(
+                insert(dead_letters).values(
+                    received_at=OPENED + timedelta(minutes=n), platform="shopify", store_id=LONG_STORE,
+                    path="/webhooks/shopify", status_code=401, reason=f"missing or invalid signature {n}",
+                    headers={}, body=b"{}",
+                )
+            )  # fmt: skip
+    engine.dispose()
+
+    listed = runner.invoke(app, ["inbox", "dead-letters", "--json", "--config", str(config)])
+    table = runner.invoke(app, ["inbox", "dead-letters", "--limit", "2", "--config", str(config)])
+
+    assert [(row["reason"], row["received_at"]) for row in json.loads(listed.stdout)] == [
+        ("missing or invalid signature 2", "2026-11-02T09:02:00Z"),
+        ("missing or invalid signature 1", "2026-11-02T09:01:00Z"),
+        ("missing or invalid signature 0", "2026-11-02T09:00:00Z"),
+    ]
+    assert LONG_STORE in table.stdout and "missing or invalid signature 2" in table.stdout
+    assert "first 2 dead letters; there are more, use --limit" in table.stdout

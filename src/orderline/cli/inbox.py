@@ -1,4 +1,5 @@
-"""`orderline inbox ...`: deliveries that processing set aside, retried or skipped by hand."""
+"""`orderline inbox ...`: deliveries that processing set aside, retried or skipped by hand,
+and the dead-letter list."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from orderline.bootstrap import open_services
 from orderline.cli.options import ConfigOption, LimitOption, err, load_or_exit, output_console, print_json
 from orderline.clock import system_clock
 from orderline.services.inbox_operations import RETRY, SKIP
-from orderline.web.moments import utc_text
+from orderline.web.moments import utc_json, utc_text
 
 app = typer.Typer(
     help="The inbox's quarantine: deliveries that could not be processed, retried or skipped.",
@@ -48,6 +49,33 @@ def list_set_aside(
         out.print(f"first {len(rows)} set aside; there are more, use --limit")
     else:
         out.print(f"{len(rows)} set aside")
+
+
+@app.command("dead-letters")
+def list_dead_letters(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    limit: LimitOption = 100,
+    config: ConfigOption = None,
+) -> None:
+    """Refused deliveries (bad signature, unknown store, unreadable body, a reused webhook id
+    with another body) and quarantined ones, newest first, with their reasons."""
+    with open_services(load_or_exit(config)) as services:
+        rows = services.orders.dead_letters(limit + 1)
+    cut = len(rows) > limit
+    rows = rows[:limit]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "received", "platform", "store", "status", "bytes", "reason")
+    for row in rows:
+        table.add_row(
+            str(row["id"]), str(utc_json(row["received_at"])), row["platform"], row["store_id"] or "",
+            str(row["status_code"]), str(row["body_bytes"]), row["reason"],
+        )  # fmt: skip
+    out.print(table)
+    out.print(
+        f"first {len(rows)} dead letters; there are more, use --limit" if cut else f"{len(rows)} dead letters"
+    )
 
 
 @app.command("retry")
