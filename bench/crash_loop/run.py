@@ -112,7 +112,8 @@ class CrashLoop:
 
     def _kill_server(self, *, with_children: bool) -> int:
         """SIGKILL the server (and its worker); check the file as the crash left it; restart."""
-        children = self._server.kill(with_children=with_children)
+        children = self._server.send_kill(with_children=with_children)
+        self._server.kill()  # reap it
         lost = self._lost()
         lingering = wait_gone(children, ORPHAN_TIMEOUT_S)
         if lingering:
