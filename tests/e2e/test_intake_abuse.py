@@ -242,3 +242,21 @@ def test_an_expired_dead_letter_is_purged_when_a_new_one_is_filed(service: Servi
     reasons = [reason for _, reason, _, _ in _letters(service)]
     assert reasons == ["recent", "unknown platform 'magento'"]
     _accepts_a_valid_webhook(service)
+
+
+@pytest.mark.parametrize("order_id", ["²", "9" * 400, -1, 1.5, [1]])
+def test_a_signed_woocommerce_body_with_an_impossible_id_is_400_with_a_dead_letter(
+    service: Service, order_id: object
+) -> None:
+    body = json.dumps({"id": order_id, "status": "processing"}).encode()
+
+    response = service.client.post("/webhooks/woocommerce/woo1", content=body, headers=_woo_headers(body))
+
+    assert response.status_code == 400
+    assert "id must be a numeric id" in response.json()["detail"]
+    ((status, reason, size, _),) = _letters(service)
+    assert (status, size) == (400, len(body))
+    assert "numeric id" in reason
+    with service.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(inbox)).scalar_one() == 0
+    _accepts_a_valid_webhook(service)

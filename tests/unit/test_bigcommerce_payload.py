@@ -99,3 +99,24 @@ def test_channel_scoped_topic_is_kept_as_sent() -> None:
 def test_unreadable_bodies_raise_payload_error(raw: bytes, message: str) -> None:
     with pytest.raises(PayloadError, match=message.replace("(", r"\(")):
         connector.delivery_meta({}, raw)
+
+
+@pytest.mark.parametrize(
+    ("scope", "data"),
+    [
+        ("store/order/statusUpdated", {"type": "order", "id": "²"}),
+        ("store/order/updated", {"type": "order", "id": "9" * 400}),
+        ("store/order/message/created", {"type": "order", "order_id": -1}),
+        ("store/channel/1/order/created", {"type": "order", "id": None}),
+        ("store/shipment/created", {"type": "shipment", "id": 3, "orderId": "12²"}),
+    ],
+)
+def test_a_body_naming_an_impossible_order_id_is_refused_at_intake(scope: str, data: dict[str, Any]) -> None:
+    with pytest.raises(PayloadError, match=r"numeric id|missing|must be"):
+        connector.delivery_meta({}, body(scope, data))
+
+
+def test_a_scope_about_no_order_needs_no_order_id() -> None:
+    meta = connector.delivery_meta({}, body("store/app/uninstalled", {"type": "app"}))
+
+    assert meta.topic == "store/app/uninstalled"

@@ -16,11 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from orderline.connectors.base import DeliveryMeta, Headers, PayloadError
-from orderline.connectors.bigcommerce.fields import JsonObject, as_object, unix_datetime
+from orderline.connectors.bigcommerce.fields import JsonObject, as_object, required_id, unix_datetime
 from orderline.connectors.bigcommerce.signature import WEBHOOK_ID
 
 _PRODUCER = re.compile(r"stores/([A-Za-z0-9]+)")
 _CHANNEL_SCOPE = re.compile(r"^store/channel/\d+/")
+ORDER_SCOPES = "store/order/"
+SHIPMENT_SCOPES = "store/shipment/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,7 @@ def read_delivery_meta(headers: Headers, body: bytes) -> DeliveryMeta:
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise PayloadError("body is not valid JSON") from None
     payload = read_payload(parsed)
+    order_id_of(payload)  # an order id no platform would send is refused now, with a 400
     webhook_id = (headers.get(WEBHOOK_ID) or "").strip()
     return DeliveryMeta(
         topic=payload.scope,
@@ -81,6 +84,19 @@ def read_delivery_meta(headers: Headers, body: bytes) -> DeliveryMeta:
         event_id=payload.hash,
         triggered_at=payload.created_at,
     )
+
+
+def order_id_of(payload: ThinPayload) -> int | None:
+    """The order a delivery names; None for a scope about no order. Raises PayloadError."""
+    scope, data = payload.store_scope, payload.data
+    where = f"{payload.scope} body: data"
+    if scope.startswith(SHIPMENT_SCOPES):
+        return required_id(data, "orderId", where)
+    if not scope.startswith(ORDER_SCOPES):
+        return None
+    if data.get("type") == "order" or "order_id" not in data:
+        return required_id(data, "id", where)
+    return required_id(data, "order_id", where)
 
 
 def _body_key(payload: ThinPayload) -> str:

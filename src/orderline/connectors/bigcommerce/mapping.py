@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from orderline.connectors.base import MappedDelivery, PayloadError
 from orderline.connectors.bigcommerce.client import BigCommerceClient, JsonDict
-from orderline.connectors.bigcommerce.delivery_meta import ThinPayload
+from orderline.connectors.bigcommerce.delivery_meta import ThinPayload, order_id_of
 from orderline.connectors.bigcommerce.fields import JsonObject, money, object_list, required_id
 from orderline.connectors.bigcommerce.holds import status_holds
 from orderline.connectors.bigcommerce.orders import map_snapshot, status_id_of
@@ -37,8 +37,6 @@ from orderline.connectors.bigcommerce.shipments import (
 from orderline.connectors.bigcommerce.statuses import INCOMPLETE, STATUSES
 from orderline.domain.facts import Fact
 
-ORDER_SCOPES = "store/order/"
-SHIPMENT_SCOPES = "store/shipment/"
 IGNORED_SCOPES: dict[str, str] = {
     "store/order/archived": "order archived: archiving hides an order and changes nothing about it",
 }
@@ -72,18 +70,6 @@ def map_thin_delivery(payload: ThinPayload, client: BigCommerceClient) -> Mapped
         )
     facts = map_fetched_order(fetched, touch)
     return MappedDelivery(order_id=str(order_id), facts=tuple(facts))
-
-
-def order_id_of(payload: ThinPayload) -> int | None:
-    scope, data = payload.store_scope, payload.data
-    where = f"{payload.scope} body: data"
-    if scope.startswith(SHIPMENT_SCOPES):
-        return required_id(data, "orderId", where)
-    if not scope.startswith(ORDER_SCOPES):
-        return None
-    if data.get("type") == "order" or "order_id" not in data:
-        return required_id(data, "id", where)
-    return required_id(data, "order_id", where)
 
 
 def shipment_touch(payload: ThinPayload) -> ShipmentTouch | None:
