@@ -29,6 +29,7 @@ from orderline.config.messaging import EscalationWebhooksConfig, HelpdeskConfig,
 from orderline.config.ownership import Ownership
 from orderline.config.platforms import StoreConfig, StoreEntry
 from orderline.config.references import reference_problems
+from orderline.config.scorecard import ScorecardConfig
 from orderline.domain.order_exceptions import ExceptionPolicy
 from orderline.domain.vocabulary import Team
 
@@ -85,6 +86,8 @@ class OrderlineConfig(_Section):
     helpdesk: HelpdeskConfig | None = None
     # Signs escalation notices to URL targets; unsigned without a secret.
     escalation_webhooks: EscalationWebhooksConfig = Field(default_factory=EscalationWebhooksConfig)
+    # The weekly KPI scorecard: its zone, order types, targets and delivery.
+    scorecard: ScorecardConfig = Field(default_factory=ScorecardConfig)
 
     @model_validator(mode="before")
     @classmethod
