@@ -1,5 +1,6 @@
 """`orderline demo` as a user runs it: orders from all three platforms within a minute,
-and Ctrl-C stops everything it started."""
+a scorecard whose trend spans the simulated weeks, the hints where to open it, and
+Ctrl-C stops everything it started."""
 
 from __future__ import annotations
 
@@ -28,6 +29,21 @@ def _orders_per_store(base: str, token: str) -> dict[str, int]:
         with urllib.request.urlopen(request, timeout=5) as response:
             counts[store] = len(json.loads(response.read())["items"])
     return counts
+
+
+def _weeks_with_orders(base: str, token: str, deadline: float) -> int:
+    """How many weeks of the last week's scorecard trend have orders (an exception rate),
+    once the history is processed (or the deadline has passed)."""
+    weeks = 0
+    while weeks < 4 and time.monotonic() < deadline:
+        request = urllib.request.Request(
+            f"{base}/api/v1/scorecard", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            trend = json.loads(response.read())["trend"]
+        weeks = sum(point["values"]["exception_rate_pct"] is not None for point in trend)
+        time.sleep(1)
+    return weeks
 
 
 @pytest.mark.slow
@@ -60,6 +76,18 @@ def test_demo_shows_all_three_platforms_within_a_minute_and_ctrl_c_stops_it(tmp_
         while time.monotonic() < deadline and not list(mail.glob("*.eml")):
             time.sleep(1)
         assert list(mail.glob("*.eml")), "no customer message was written within a minute"
+        printed = log.read_text()
+        assert (
+            f"Scorecard: curl -H 'Authorization: Bearer {token}' 'http://127.0.0.1:{port}/api/v1/scorecard'"
+            in printed
+        )
+        assert (
+            "Scorecard report: orderline scorecard --config .demo/orderline.yaml --format html "
+            "--output scorecard.html  (then open scorecard.html in a browser)"
+        ) in printed
+        assert "Rollout checklist: orderline rollout --config .demo/orderline.yaml" in printed
+        weeks = _weeks_with_orders(f"http://127.0.0.1:{port}", token, time.monotonic() + 60)
+        assert weeks >= 4, f"the scorecard's trend has orders in {weeks} weeks"
         children = descendants(demo.pid)
 
         demo.send_signal(signal.SIGINT)

@@ -7,6 +7,7 @@ the services they call.
 - `outreach`: channels, helpdesk client, message settings, and the evaluation listeners.
 - `entry`: the service objects the HTTP API and the commands hold.
 - `processing`: the processing worker's loop and tick.
+- `scorecard`: the weekly KPI scorecard's service.
 """
 
 from orderline.bootstrap.database import SchemaNotReady, open_engine, upgrade_database
@@ -36,6 +37,7 @@ from orderline.bootstrap.runtime import (
     exception_types_at,
     store_endpoint,
 )
+from orderline.bootstrap.scorecard import scorecard_reports
 
 __all__ = [
     "WORKER_TICK_BATCH",
@@ -59,6 +61,7 @@ __all__ = [
     "processing_loop",
     "processing_thread",
     "run_tick",
+    "scorecard_reports",
     "store_endpoint",
     "upgrade_database",
     "worker_tick",

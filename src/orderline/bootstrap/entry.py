@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from orderline.bootstrap.database import open_engine
 from orderline.bootstrap.runtime import Runtime
+from orderline.bootstrap.scorecard import scorecard_reports
 from orderline.config import OrderlineConfig
 from orderline.persistence.dead_letter_expiry import DeadLetterExpiry
 from orderline.persistence.inbox import GroupCommitWriter
@@ -64,6 +65,7 @@ def build_web_context(
         ),
         handoffs=services.handoffs,
         audit=services.audit,
+        scorecard=scorecard_reports(runtime),
         on_startup=processing.start if processing else lambda: None,
         on_shutdown=processing.stop if processing else lambda: None,
         processing_running=(lambda: processing.is_running) if processing else None,

@@ -3,7 +3,8 @@ helpdesk client, each store's messaging settings, and the listeners that act aft
 order's exceptions are evaluated, chosen from the configuration.
 
 Nothing here runs unless the configuration has a `messaging:` or `helpdesk:` section
-(escalation notices to e-mail and webhook targets always do).
+(escalation notices to e-mail and webhook targets always do, and the weekly scorecard's
+sender once `scorecard.delivery` names a recipient).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from orderline.services.handoffs import HandoffRequests, HandoffWorker
 from orderline.services.messaging import MessagePlanner, StoreMessaging
 from orderline.services.notifications import EscalationNotices, NotificationWorker
 from orderline.services.outbox_sending import DEFAULT_TERMS, MessageSender, OutboxTerms, SendReport
+from orderline.services.scorecard_delivery import ScorecardSender
 
 
 def store_messaging(messaging: MessagingConfig, store: StoreConfig) -> StoreMessaging | None:
@@ -124,6 +126,7 @@ class Outreach:
     delivery: MessageSender | None
     handoffs: HandoffWorker | None
     notifications: NotificationWorker | None = None
+    scorecards: ScorecardSender | None = None
 
     def deliver(self, now: datetime, limit: int = 50) -> SendReport:
         report = SendReport()
@@ -133,6 +136,8 @@ class Outreach:
             self.handoffs.deliver_due(now, max(1, limit // 5))
         if self.notifications is not None:
             self.notifications.deliver_due(now, max(1, limit // 5))
+        if self.scorecards is not None:
+            self.scorecards.deliver_due(now, max(1, limit // 5))
         return report
 
 
@@ -184,4 +189,17 @@ def build_outreach(
     secret = config.escalation_webhooks.secret
     targets_for = WebhookTargets(secret.get_secret_value() if secret else None)
     notices = NotificationWorker(engine, mail, targets_for, terms)
-    return Outreach(tuple(listeners), delivery, workers, notices)
+    scorecards = scorecard_sender(config, engine, mail, terms)
+    return Outreach(tuple(listeners), delivery, workers, notices, scorecards)
+
+
+def scorecard_sender(
+    config: OrderlineConfig, engine: Engine, mail: Channel | None, terms: OutboxTerms
+) -> ScorecardSender | None:
+    """The weekly scorecard's sender, when `scorecard.delivery` names a recipient: e-mail
+    through the messaging channel, the webhook signed with `delivery.webhook_secret`."""
+    delivery = config.scorecard.delivery
+    if not delivery.is_enabled:
+        return None
+    secret = delivery.webhook_secret
+    return ScorecardSender(engine, mail, WebhookTargets(secret.get_secret_value() if secret else None), terms)

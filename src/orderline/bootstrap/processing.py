@@ -1,14 +1,16 @@
-"""The processing worker: its lanes, its tick (exception timers, then the outbox), and a
-tick at any `now`."""
+"""The processing worker: its lanes, its tick (exception timers, the weekly scorecard,
+then the outbox), and a tick at any `now`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from orderline.bootstrap.runtime import Runtime, exception_policy
+from orderline.bootstrap.scorecard_delivery import weekly_scorecard
 from orderline.domain.order_exceptions import DEFAULT_CALENDAR
 from orderline.services import scheduler
 from orderline.services.processing_loop import ProcessingLoop
+from orderline.services.scorecard_delivery import WeeklyScorecard
 
 WORKER_TICK_BATCH = 25
 WORKER_TICK_BATCHES = 20
@@ -24,20 +26,24 @@ def processing_loop(runtime: Runtime) -> ProcessingLoop:
     their stored body alone, one for those whose mapping fetches from the platform's API."""
     fetching = {name for name, connector in runtime.connectors.items() if connector.fetches}
     offline = set(runtime.connectors) - fetching
+    weekly = weekly_scorecard(runtime)
     return ProcessingLoop(
         runtime.processor.lane(offline),
         runtime.engine,
         poll_s=0.2,
-        ticker=lambda: worker_tick(runtime),
+        ticker=lambda: worker_tick(runtime, weekly),
         lanes=[runtime.processor.lane(fetching)] if fetching else [],
     )
 
 
-def worker_tick(runtime: Runtime) -> scheduler.TickResult:
+def worker_tick(runtime: Runtime, weekly: WeeklyScorecard | None = None) -> scheduler.TickResult:
     """The processing worker's tick: small transactions (intake waits for SQLite's write
     lock while one runs) and a bounded amount of work, so the loop stays responsive;
-    then the outbox's due messages and hand-offs."""
+    then the weekly scorecard when it falls due, and the outbox's due messages, hand-offs,
+    notices and scorecards."""
     result = run_tick(runtime, batch_size=WORKER_TICK_BATCH, max_batches=WORKER_TICK_BATCHES)
+    if weekly is not None:
+        weekly.run(runtime.clock())
     runtime.outreach.deliver(runtime.clock())
     return result
 

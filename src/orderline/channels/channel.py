@@ -22,6 +22,17 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with an e-mail (the weekly scorecard's HTML report); webhooks leave it out."""
+
+    filename: str
+    content_type: str
+    """`text/html`, `application/pdf`..."""
+    content: bytes
+    """UTF-8 text for a `text/*` type."""
+
+
+@dataclass(frozen=True, slots=True)
 class OutgoingMessage:
     """One rendered customer message. `idempotency_key` is stable for the message's whole
     life (every retry carries it): the e-mail Message-ID is built from it, and webhooks
@@ -37,6 +48,7 @@ class OutgoingMessage:
     html: str | None = None
     data: Mapping[str, object] = field(default_factory=dict)
     """Canonical order data the message was rendered from (webhook receivers get it too)."""
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

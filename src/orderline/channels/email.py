@@ -1,10 +1,10 @@
 """The e-mail channel: one `OutgoingMessage` as one MIME message over SMTP.
 
 This module owns how a customer message becomes an RFC 5322 message (headers, a
-text/plain part and an optional text/html alternative, UTF-8 throughout), how it is
-handed to an SMTP server (plain, STARTTLS or implicit TLS, AUTH when configured) and how
-the server's answer becomes a `DeliveryResult`. It never retries and never raises for a
-delivery problem; the delivery worker owns retries.
+text/plain part and an optional text/html alternative, UTF-8 throughout, then any
+attachments), how it is handed to an SMTP server (plain, STARTTLS or implicit TLS, AUTH
+when configured) and how the server's answer becomes a `DeliveryResult`. It never
+retries and never raises for a delivery problem; the delivery worker owns retries.
 
 The Message-ID is `<{key}@{message_id_domain}>`, where `key` is the message's
 `idempotency_key` made safe for RFC 5322 `dot-atom-text`: every character outside
@@ -115,6 +115,11 @@ def compose(message: OutgoingMessage, settings: SenderIdentity) -> EmailMessage:
     mime.set_content(message.text)
     if message.html is not None:
         mime.add_alternative(message.html, subtype="html")
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        params = {"charset": "utf-8"} if maintype == "text" else {}
+        filename = attachment.filename
+        mime.add_attachment(attachment.content, maintype, subtype, filename=filename, params=params)
     return mime
 
 

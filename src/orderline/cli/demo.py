@@ -3,8 +3,10 @@ BigCommerce store, fed by simulated traffic over real HTTP.
 
 Everything lives under ./.demo (config, database). In this process: the Orderline
 server, a fake BigCommerce API on another port (BigCommerce webhooks are thin, so
-Orderline fetches orders from it), and a feeder that posts a few weeks of history and
-then a new order every few seconds. Ctrl-C stops all of it.
+Orderline fetches orders from it), and a feeder that posts five weeks of history and
+then a new order every few seconds. Once the history is in, it prints where to look:
+the API, the customer messages, the weekly scorecard and the rollout checklist. Ctrl-C
+stops all of it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,7 +34,9 @@ from orderline.web.app import create_app
 out = output_console()
 
 DEMO_DIR = Path(".demo")
-HISTORY_DAYS = 21
+HISTORY_DAYS = 35
+"""Five weeks of history: the scorecard of the last complete week has weeks before it to
+show a trend against."""
 
 
 MAIL_DIR = DEMO_DIR / "mail"
@@ -71,15 +76,24 @@ def run_demo(config_path: Path | None, *, port: int, order_count: int, seed: int
             uvicorn.Config(web, host="127.0.0.1", port=port, log_config=None, access_log=False)
         )
         traffic = MultiStoreTraffic(random.Random(seed), stores, bigcommerce)
+        where = _WhereToLook(token, config_path)
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve_and_feed(server, traffic, port, token, order_count))
+            asyncio.run(_serve_and_feed(server, traffic, port, where, order_count))
     out.print("demo stopped")
 
 
+@dataclass(frozen=True, slots=True)
+class _WhereToLook:
+    """What the demo prints once its history is in: the admin token and the config file."""
+
+    token: str
+    config_path: Path
+
+
 async def _serve_and_feed(
-    server: uvicorn.Server, traffic: MultiStoreTraffic, port: int, token: str, order_count: int
+    server: uvicorn.Server, traffic: MultiStoreTraffic, port: int, where: _WhereToLook, order_count: int
 ) -> None:
-    feeder = asyncio.create_task(_feed(server, traffic, port, token, order_count))
+    feeder = asyncio.create_task(_feed(server, traffic, port, where, order_count))
     try:
         await server.serve()
     finally:
@@ -89,7 +103,7 @@ async def _serve_and_feed(
 
 
 async def _feed(
-    server: uvicorn.Server, traffic: MultiStoreTraffic, port: int, token: str, order_count: int
+    server: uvicorn.Server, traffic: MultiStoreTraffic, port: int, where: _WhereToLook, order_count: int
 ) -> None:
     while not server.started:
         await asyncio.sleep(0.05)
@@ -104,11 +118,12 @@ async def _feed(
             task = progress.add_task("orders", total=order_count * 3)
             await feeder.history(order_count, start, spacing, on_order=lambda: progress.advance(task))
         out.print(f"loaded {order_count} orders per store ({feeder.counts.posted} webhooks accepted)")
-        _print_where_to_look(base, token)
+        _print_where_to_look(base, where)
         await feeder.live(orders_per_minute=20, now=system_clock)
 
 
-def _print_where_to_look(base: str, token: str) -> None:
+def _print_where_to_look(base: str, where: _WhereToLook) -> None:
+    token, config_path = where.token, where.config_path
     auth = f"-H 'Authorization: Bearer {token}'"
     out.print(f"\n[bold]Orderline demo is running at {base}[/bold]  (Ctrl-C stops it)")
     out.print("  Stores:   demo-shopify (Shopify), demo-woo (WooCommerce), demo-bigcommerce (BigCommerce)")
@@ -117,4 +132,8 @@ def _print_where_to_look(base: str, token: str) -> None:
     out.print(f"  One:      curl {auth} {base}/api/v1/stores/demo-shopify/orders/<order_id>")
     out.print(f"  API docs: {base}/docs    OpenAPI: {base}/openapi.json")
     out.print(f"  Health:   {base}/readyz    Metrics: {base}/metrics")
-    out.print(f"  Customer messages: {MAIL_DIR}/*.eml (and `messages` on each order)\n")
+    out.print(f"  Customer messages: {MAIL_DIR}/*.eml (and `messages` on each order)")
+    out.print(f"  Scorecard: curl {auth} '{base}/api/v1/scorecard'  (last week, all stores)")
+    report = f"orderline scorecard --config {config_path} --format html --output scorecard.html"
+    out.print(f"  Scorecard report: {report}  (then open scorecard.html in a browser)")
+    out.print(f"  Rollout checklist: orderline rollout --config {config_path}\n")

@@ -34,6 +34,8 @@ from orderline.cli.options import (
     print_json,
     refuse_missing_config,
 )
+from orderline.cli.rollout import rollout
+from orderline.cli.scorecard import scorecard
 from orderline.cli.simulate import simulate
 from orderline.cli.starter import init
 from orderline.cli.tick import tick
@@ -133,7 +135,9 @@ app.command()(init)
 app.command()(simulate)
 app.command("import")(import_orders)
 app.command()(tick)
+app.command()(rollout)
 app.command()(backtest)
+app.command()(scorecard)
 
 
 @app.command()

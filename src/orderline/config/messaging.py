@@ -236,6 +236,12 @@ class HelpdeskConfig(_Section):
     timeout_s: float = Field(default=10.0, gt=0)
 
 
+def has_mail_channel(messaging: MessagingConfig | None) -> bool:
+    """Whether e-mail can be sent at all (SMTP, or a pickup directory): escalation notices
+    and the weekly scorecard go that way whatever `messaging.channel` says."""
+    return messaging is not None and (messaging.smtp is not None or messaging.pickup is not None)
+
+
 def _anchored(path: Path | None, base: Path) -> Path | None:
     return None if path is None or path.is_absolute() else base / path
 

@@ -6,6 +6,7 @@ ownership table with escalation levels, so an operator can see what the file amo
 
 from __future__ import annotations
 
+from calendar import day_name
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from orderline.config.durations import format_duration
 from orderline.config.errors import ConfigError, ConfigProblem
 from orderline.config.loader import load_config, locate_config
+from orderline.config.messaging import has_mail_channel
 from orderline.config.model import OrderlineConfig
 from orderline.config.ownership_table import ownership_rows, render_ownership_rows
 from orderline.config.platforms import PLATFORM_NAMES
@@ -60,6 +62,7 @@ def render_summary(source: str, config: OrderlineConfig) -> str:
         f"server: {server.host}:{server.port} (request bodies up to {server.max_body_bytes} bytes)",
         *_store_lines(config),
         *messaging_lines(config),
+        *scorecard_delivery_lines(config),
         f"teams: {', '.join(config.teams)}",
         "owners:",
         *render_ownership_rows(ownership_rows(config)),
@@ -95,6 +98,28 @@ def messaging_lines(config: OrderlineConfig) -> list[str]:
         desk = config.helpdesk
         targets = ", ".join(desk.handoff_targets)
         lines.append(f"helpdesk: {desk.kind} at {desk.base_url}; hand-off on escalation to {targets}")
+    return lines
+
+
+def scorecard_delivery_lines(config: OrderlineConfig) -> list[str]:
+    """When the weekly scorecard goes out and to whom, and whether e-mail can reach them;
+    nothing while `scorecard.delivery` names no recipient."""
+    delivery = config.scorecard.delivery
+    if not delivery.is_enabled:
+        return []
+    zone = config.scorecard.zone(config.stores)
+    recipients = [*delivery.email]
+    if delivery.webhook is not None:
+        recipients.append(delivery.webhook + (" (signed)" if delivery.webhook_secret else " (unsigned)"))
+    lines = [
+        f"scorecard delivery: {day_name[delivery.weekday - 1]}s {delivery.hour:02d}:00 {zone.key}, "
+        f"last week's report to {', '.join(recipients)}"
+    ]
+    if delivery.email and not has_mail_channel(config.messaging):
+        lines.append(
+            "  no e-mail channel is configured (messaging.smtp or messaging.pickup): "
+            "the e-mail recipients get nothing"
+        )
     return lines
 
 

@@ -17,6 +17,11 @@ the schema test compares them with migration 0003 too.
   webhook target), queued in the evaluation's transaction and delivered like a message.
 - `support_tickets`: tickets known from any source (hand-offs, helpdesk webhooks, CSV),
   linked to an order when one matches, for the scorecard.
+- `scorecard_deliveries`: the weekly scorecard sent to an e-mail address or a webhook
+  (migration 0007), rendered when it fell due and delivered like a message; `key`
+  (`scorecard:<week>:<channel>:<target>`) makes it once per week and target. The outbox
+  names each row by store and order: `store_id` is `*` (all stores) and `order_id` the
+  week, since a report is about no one order.
 """
 
 from __future__ import annotations
@@ -125,3 +130,26 @@ notifications = Table(
     Column("last_error", Text),
 )
 Index("ix_notifications_due", notifications.c.state, notifications.c.due_at)
+
+scorecard_deliveries = Table(
+    "scorecard_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("store_id", String(64), nullable=False),
+    Column("order_id", String(64), nullable=False),
+    Column("key", String(400), nullable=False, unique=True),
+    Column("week", String(10), nullable=False),
+    Column("target", String(400), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body_text", Text, nullable=False),
+    Column("body_html", Text),
+    Column("payload", JSON),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("sent_at", UtcDateTime()),
+    Column("last_error", Text),
+)
+Index("ix_scorecard_deliveries_due", scorecard_deliveries.c.state, scorecard_deliveries.c.due_at)

@@ -1,10 +1,11 @@
 """The one outbox: claiming due rows with a lease, recording attempts, and finishing them.
 
-Three tables are outboxes: `messages` (customer messages), `handoffs` (helpdesk tickets)
-and `notifications` (escalation notices). A row is written `queued` with a `due_at` in
-the transaction that decided it. A worker claims it (`sending`, its attempt counted) and
-commits, makes the attempt outside any transaction, then commits how it ended (`finish`):
-sent, queued again for a later `due_at`, or failed.
+Four tables are outboxes: `messages` (customer messages), `handoffs` (helpdesk tickets),
+`notifications` (escalation notices) and `scorecard_deliveries` (the weekly scorecard).
+A row is written `queued` with a `due_at` in the transaction that decided it. A worker
+claims it (`sending`, its attempt counted) and commits, makes the attempt outside any
+transaction, then commits how it ended (`finish`): sent, queued again for a later
+`due_at`, or failed.
 
 Delivery is at-least-once and visible: a worker that dies between claiming and finishing
 leaves the row `sending`; once its claim is older than the lease, the next claim takes it

@@ -23,6 +23,7 @@ from orderline.services.intake import WebhookIntake
 from orderline.services.intake_log import IntakeWriter
 from orderline.services.operations_gauges import Reading
 from orderline.services.order_reads import OrderReads
+from orderline.services.scorecard import ScorecardReports
 from orderline.services.support_tickets import SupportTickets
 from orderline.services.ticket_intake import TicketIntake
 from orderline.web import (
@@ -31,6 +32,7 @@ from orderline.web import (
     inbox_api,
     messaging_api,
     order_exceptions_api,
+    scorecard_api,
     tickets_api,
 )
 from orderline.web.api_docs import install_api_docs
@@ -57,6 +59,7 @@ class WebContext:
     ticket_intake: TicketIntake
     handoffs: HandoffDesk
     audit: MessagingAudit
+    scorecard: ScorecardReports
     on_startup: Callable[[], None] = lambda: None
     on_shutdown: Callable[[], None] = lambda: None
     processing_running: Callable[[], bool] | None = None
@@ -120,6 +123,7 @@ def create_api_app(context: WebContext) -> FastAPI:
     app.include_router(tickets_api.router)
     app.include_router(messaging_api.router)
     app.include_router(inbox_api.router)
+    app.include_router(scorecard_api.router)
     return app
 
 
