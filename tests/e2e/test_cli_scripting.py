@@ -120,6 +120,8 @@ def test_every_listing_and_report_answers_parseable_json(config: Path) -> None:
         ["tick", "--now", "2026-11-03T09:00"],
         ["replay", "--dry-run"],
         ["check-config"],
+        ["scorecard", "--week", "2026-W44"],
+        ["rollout"],
     ]
     for command in commands:
         result = runner.invoke(app, [*command, "--json", "--config", str(config)])

@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from orderline.persistence.exception_records import OPEN, sla_state
 from orderline.persistence.exception_tables import order_exceptions
-from orderline.persistence.messaging_tables import handoffs, messages, notifications
+from orderline.persistence.messaging_tables import handoffs, messages, notifications, scorecard_deliveries
 from orderline.persistence.outbox import OutboxState
 from orderline.persistence.tables import inbox
 
@@ -166,6 +166,7 @@ def _outboxes(connection: Connection, now: datetime) -> list[Reading]:
         ("messages", messages, messages.c.decided_at),
         ("notifications", notifications, notifications.c.created_at),
         ("handoffs", handoffs, handoffs.c.requested_at),
+        ("scorecards", scorecard_deliveries, scorecard_deliveries.c.created_at),
     ):
         unsent = table.c.state.in_(_UNSENT)
         for labels, count in _counts(connection, [table.c.store_id], func.count(), unsent).items():
@@ -175,7 +176,7 @@ def _outboxes(connection: Connection, now: datetime) -> list[Reading]:
     return [
         Reading(
             "orderline_outbox_depth",
-            "Outgoing messages, escalation notices and hand-offs not yet sent, by outbox and store",
+            "Outgoing messages, escalation notices, hand-offs and scorecards not yet sent, by outbox and store",
             "gauge",
             ("outbox", "store"),
             depth,
