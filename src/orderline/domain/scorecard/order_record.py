@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from orderline.domain.order import Order, Shipment
+from orderline.domain.scorecard.carriers import carrier_name
 from orderline.domain.scorecard.records import OrderTraits
 from orderline.domain.vocabulary import OrderStatus, ShipmentState
 
@@ -35,7 +36,7 @@ class DerivedOrder:
     last_shipped_at: datetime | None
     """When the shipment that completed the order was created; None until it is complete."""
     carrier: str | None
-    """The first active shipment's carrier, as the platform names it."""
+    """The first active shipment's carrier, under its one name (`carriers.carrier_name`)."""
     is_cancelled: bool
     is_refunded: bool
 
@@ -46,7 +47,7 @@ def derive_order(order: Order) -> DerivedOrder:
         traits=order_traits(order),
         first_shipped_at=shipments[0].created_at if shipments else None,
         last_shipped_at=completed_at(order),
-        carrier=shipments[0].carrier if shipments else None,
+        carrier=carrier_name(shipments[0].carrier) if shipments else None,
         is_cancelled=order.status is OrderStatus.CANCELLED,
         is_refunded=bool(order.refunds),
     )
