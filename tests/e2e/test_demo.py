@@ -86,6 +86,8 @@ def test_demo_shows_all_three_platforms_within_a_minute_and_ctrl_c_stops_it(tmp_
             "--output scorecard.html  (then open scorecard.html in a browser)"
         ) in printed
         assert "Rollout checklist: orderline rollout --config .demo/orderline.yaml" in printed
+        imported = re.search(r"imported (\d+) support tickets", printed)
+        assert imported is not None and int(imported.group(1)) > 0, printed
         weeks = _weeks_with_orders(f"http://127.0.0.1:{port}", token, time.monotonic() + 60)
         assert weeks >= 4, f"the scorecard's trend has orders in {weeks} weeks"
         children = descendants(demo.pid)

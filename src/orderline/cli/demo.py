@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -27,9 +29,11 @@ from orderline.cli.feeder import TrafficFeeder
 from orderline.cli.options import load_or_exit, output_console
 from orderline.clock import system_clock
 from orderline.services.api_tokens import Role
+from orderline.services.order_reads import OrderFilter
 from orderline.simulation.bigcommerce import FakeBigCommerce, FakeBigCommerceServer
+from orderline.simulation.tickets import tickets_csv
 from orderline.simulation.traffic import FAKE_QUOTA, MultiStoreTraffic, SimulatedStores
-from orderline.web.app import create_app
+from orderline.web.app import WebContext, create_app
 
 out = output_console()
 
@@ -76,7 +80,7 @@ def run_demo(config_path: Path | None, *, port: int, order_count: int, seed: int
             uvicorn.Config(web, host="127.0.0.1", port=port, log_config=None, access_log=False)
         )
         traffic = MultiStoreTraffic(random.Random(seed), stores, bigcommerce)
-        where = _WhereToLook(token, config_path)
+        where = _WhereToLook(token, config_path, functools.partial(_import_tickets, context, seed))
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve_and_feed(server, traffic, port, where, order_count))
     out.print("demo stopped")
@@ -88,6 +92,8 @@ class _WhereToLook:
 
     token: str
     config_path: Path
+    import_tickets: Callable[[], int]
+    """Files the demo's support tickets once the history's orders exist; returns how many."""
 
 
 async def _serve_and_feed(
@@ -118,8 +124,25 @@ async def _feed(
             task = progress.add_task("orders", total=order_count * 3)
             await feeder.history(order_count, start, spacing, on_order=lambda: progress.advance(task))
         out.print(f"loaded {order_count} orders per store ({feeder.counts.posted} webhooks accepted)")
+        tickets = await asyncio.to_thread(where.import_tickets)
+        out.print(f"imported {tickets} support tickets (a helpdesk's CSV export, some naming an order)")
         _print_where_to_look(base, where)
         await feeder.live(orders_per_minute=20, now=system_clock)
+
+
+def _import_tickets(context: WebContext, seed: int) -> int:
+    """Tickets for about 8% of the history's orders, as `orderline tickets import` takes them."""
+    placed: list[tuple[str, datetime]] = []
+    cursor = None
+    while True:
+        page = context.orders.orders(OrderFilter(), 500, cursor)
+        placed += [(item["order_number"], datetime.fromisoformat(item["placed_at"])) for item in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    placed.sort(key=lambda pair: (pair[1], pair[0]))
+    report = context.tickets.import_csv(tickets_csv(random.Random(seed), placed, system_clock()))
+    return report.imported
 
 
 def _print_where_to_look(base: str, where: _WhereToLook) -> None:
