@@ -176,7 +176,8 @@ def _outboxes(connection: Connection, now: datetime) -> list[Reading]:
     return [
         Reading(
             "orderline_outbox_depth",
-            "Outgoing messages, escalation notices, hand-offs and scorecards not yet sent, by outbox and store",
+            "Outgoing messages, escalation notices, hand-offs and scorecards not yet sent,"
+            " by outbox and store",
             "gauge",
             ("outbox", "store"),
             depth,
