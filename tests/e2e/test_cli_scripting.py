@@ -117,6 +117,8 @@ def test_every_listing_and_report_answers_parseable_json(config: Path) -> None:
         ["inbox", "list"],
         ["inbox", "dead-letters"],
         ["audit", "messages", "--now", "2026-11-03T09:00"],
+        ["audit", "webhooks", "--now", "2026-11-03T09:00"],
+        ["audit", "statuses"],
         ["tick", "--now", "2026-11-03T09:00"],
         ["replay", "--dry-run"],
         ["check-config"],

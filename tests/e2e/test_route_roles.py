@@ -53,6 +53,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/tickets"): ANY_ROLE,
     ("GET", "/api/v1/exceptions"): ANY_ROLE,
     ("GET", "/api/v1/audit/messages"): ANY_ROLE,
+    ("GET", "/api/v1/audit/webhooks"): ANY_ROLE,
     ("GET", "/api/v1/scorecard"): ANY_ROLE,
     ("GET", "/api/v1/dead-letters"): _roles(Role.OPERATIONS),
     ("GET", "/api/v1/inbox/quarantine"): _roles(Role.OPERATIONS),

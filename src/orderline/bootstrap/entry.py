@@ -14,6 +14,7 @@ from orderline.bootstrap.database import open_engine
 from orderline.bootstrap.runtime import Runtime
 from orderline.bootstrap.scorecard import scorecard_reports
 from orderline.config import OrderlineConfig
+from orderline.connectors.registry import platform_named
 from orderline.persistence.dead_letter_expiry import DeadLetterExpiry
 from orderline.persistence.inbox import GroupCommitWriter
 from orderline.services.api_tokens import ApiTokens
@@ -25,8 +26,10 @@ from orderline.services.intake import WebhookIntake
 from orderline.services.messaging_audit import audit_settings
 from orderline.services.operations_gauges import OperationsGauges
 from orderline.services.order_reads import OrderReads
+from orderline.services.status_audit import AuditedVocabulary, StatusAudit
 from orderline.services.support_tickets import SupportTickets
 from orderline.services.ticket_intake import TicketIntake
+from orderline.services.webhook_audit import AuditedStore, WebhookAudit
 from orderline.web.app import WebContext
 from orderline.web.metrics import Metrics
 
@@ -65,6 +68,7 @@ def build_web_context(
         ),
         handoffs=services.handoffs,
         audit=services.audit,
+        webhook_audit=services.webhook_audit,
         scorecard=scorecard_reports(runtime),
         on_startup=processing.start if processing else lambda: None,
         on_shutdown=processing.stop if processing else lambda: None,
@@ -90,6 +94,8 @@ class EntryServices:
     tickets: SupportTickets
     handoffs: HandoffDesk
     audit: MessagingAudit
+    webhook_audit: WebhookAudit
+    status_audit: StatusAudit
     close: Callable[[], None]
     """Let the database go (at the end of a command; leaving a `with` block does it)."""
 
@@ -110,8 +116,22 @@ def entry_services(config: OrderlineConfig, engine: Engine) -> EntryServices:
         tickets=SupportTickets(engine, [store.id for store in config.stores]),
         handoffs=HandoffDesk(engine, config.helpdesk.kind if config.helpdesk else None),
         audit=MessagingAudit(engine, audit_settings(config)),
+        webhook_audit=webhook_audit(config, engine),
+        status_audit=status_audit(config, engine),
         close=engine.dispose,
     )
+
+
+def webhook_audit(config: OrderlineConfig, engine: Engine) -> WebhookAudit:
+    """The webhook audit of every configured store, with its platform's delivery rules."""
+    stores = tuple(AuditedStore(s.id, platform_named(s.platform).delivery_rules) for s in config.stores)
+    return WebhookAudit(engine, stores)
+
+
+def status_audit(config: OrderlineConfig, engine: Engine) -> StatusAudit:
+    """The status-transition audit of every store whose platform has status words (WooCommerce)."""
+    vocabularies = ((s.id, platform_named(s.platform).status_vocabulary(s)) for s in config.stores)
+    return StatusAudit(engine, tuple(AuditedVocabulary(i, v) for i, v in vocabularies if v is not None))
 
 
 def open_services(config: OrderlineConfig) -> EntryServices:

@@ -3,7 +3,7 @@ says whether they found something."""
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -15,17 +15,40 @@ from orderline.cli.options import ConfigOption, err, load_or_exit, output_consol
 from orderline.cli.tick import NowOption
 from orderline.clock import system_clock
 from orderline.services.audit_runs import AuditReport
+from orderline.services.status_audit import StatusAuditReport
+from orderline.services.webhook_audit import BadAuditPeriod, UnknownAuditStore, WebhookAuditReport
 from orderline.web.moments import utc_text
 
-app = typer.Typer(help="Risk controls: audit customer messaging.", no_args_is_help=True)
+app = typer.Typer(
+    help="Risk controls: audit customer messaging, webhook deliveries and platform statuses.",
+    no_args_is_help=True,
+)
 out = output_console()
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the report as JSON instead of a table.")]
+StoreOption = Annotated[
+    str | None, typer.Option("--store", help="Audit this store only. Default: every store.")
+]
+_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]
+SinceOption = Annotated[
+    datetime | None,
+    typer.Option(
+        "--since", help="Start of the period (ISO 8601, UTC when no offset). Default: 7 days before --until.",
+        formats=_FORMATS, show_default=False,
+    ),
+]  # fmt: skip
+UntilOption = Annotated[
+    datetime | None,
+    typer.Option(
+        "--until", help="End of the period (ISO 8601, UTC when no offset). Default: --now.",
+        formats=_FORMATS, show_default=False,
+    ),
+]  # fmt: skip
 
 
 @app.callback()
 def audits() -> None:
-    """Risk controls: audit customer messaging."""
+    """Risk controls: audit customer messaging, webhook deliveries and platform statuses."""
 
 
 @app.command(
@@ -48,7 +71,7 @@ def audit_messages_command(
     except SchemaNotReady as error:
         err.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from error
-    moment = system_clock() if now is None else (now if now.tzinfo else now.replace(tzinfo=UTC))
+    moment = system_clock() if now is None else _utc(now)
     with services:
         report = services.audit.report(moment)
     if json:
@@ -71,3 +94,138 @@ def _print_table(report: AuditReport) -> None:
     out.print(table)
     counts = ", ".join(f"{n} {kind}" for kind, n in report.counts().items())
     out.print(f"messaging audit at {utc_text(report.now)}: {counts}", highlight=False)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@app.command(
+    "webhooks",
+    short_help="Duplicates, out-of-order and stale deliveries, signature failures, lag, silence.",
+    help=(
+        "Audit webhook deliveries per store and topic over a period, from Orderline's own records: "
+        "deliveries, redeliveries, out-of-order and stale deliveries, signature refusals, delivery "
+        "lag, and stores silent for too long, each finding with what to do on that platform. Exit "
+        "code 0 when clean, 1 when it found something, 2 when the configuration, the database or an "
+        "option is not usable."
+    ),
+)
+def audit_webhooks_command(
+    store: StoreOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    now: NowOption = None,
+    config: ConfigOption = None,
+    json: JsonOption = False,
+) -> None:
+    settings = load_or_exit(config)
+    try:
+        services = open_services(settings)
+    except SchemaNotReady as error:
+        err.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from error
+    moment = system_clock() if now is None else _utc(now)
+    with services:
+        try:
+            report = services.webhook_audit.report(
+                moment, since=since and _utc(since), until=until and _utc(until), store_id=store
+            )
+        except (BadAuditPeriod, UnknownAuditStore) as error:
+            err.print(f"[red]{escape(str(error))}[/red]")
+            raise typer.Exit(2) from error
+    if json:
+        print_json(report.as_dict())
+    else:
+        _print_webhooks(report)
+    raise typer.Exit(0 if report.is_clean else 1)
+
+
+def _print_webhooks(report: WebhookAuditReport) -> None:
+    table = Table(
+        "store", "topic", "deliveries", "duplicates", "out of order", "stale", "lag p50 s", "lag p90 s",
+        "lag max s", title=f"Webhook deliveries {utc_text(report.since)} .. {utc_text(report.until)}",
+    )  # fmt: skip
+    for store in report.stores:
+        for t in store.topics:
+            lag = t.lag
+            table.add_row(
+                store.store_id, escape(t.topic), str(t.deliveries), str(t.duplicates), str(t.out_of_order),
+                str(t.stale), _seconds(lag.p50_s), _seconds(lag.p90_s), _seconds(lag.max_s),
+            )  # fmt: skip
+    out.print(table)
+    if report.is_clean:
+        out.print(f"webhook audit at {utc_text(report.now)}: clean", highlight=False)
+        return
+    findings = Table("finding", "store", "topic", "detail", "recommendation", title="Findings")
+    for f in report.findings:
+        findings.add_row(
+            f.kind.value, f.store_id, escape(f.topic or "-"), escape(f.detail), escape(f.recommendation)
+        )
+    out.print(findings)
+    counts = ", ".join(f"{n} {kind}" for kind, n in report.counts().items() if n)
+    out.print(f"webhook audit at {utc_text(report.now)}: {counts}", highlight=False)
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+@app.command(
+    "statuses",
+    short_help="WooCommerce statuses seen, unmapped plugin statuses and impossible transitions.",
+    help=(
+        "Audit the platform statuses of each WooCommerce store's orders: every status seen and how "
+        "often, those neither WooCommerce's own nor in the store's status_map (the mapping gives "
+        "them no status), and moves between statuses the lifecycle table refuses, with example "
+        "orders. Exit code 0 when clean, 1 when it found something, 2 when the configuration, the "
+        "database or an option is not usable."
+    ),
+)
+def audit_statuses_command(
+    store: StoreOption = None, config: ConfigOption = None, json: JsonOption = False
+) -> None:
+    settings = load_or_exit(config)
+    try:
+        services = open_services(settings)
+    except SchemaNotReady as error:
+        err.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from error
+    with services:
+        try:
+            report = services.status_audit.report(store)
+        except UnknownAuditStore as error:
+            err.print(f"[red]{escape(str(error))}[/red]")
+            raise typer.Exit(2) from error
+    if json:
+        print_json(report.as_dict())
+    else:
+        _print_statuses(report)
+    raise typer.Exit(0 if report.is_clean else 1)
+
+
+def _print_statuses(report: StatusAuditReport) -> None:
+    statuses = Table("store", "status", "states", "core", "maps to", title="Platform statuses seen")
+    moves = Table("store", "from", "to", "orders", "examples", title="Transitions the lifecycle refuses")
+    for store in report.stores:
+        for s in store.statuses:
+            maps_to = (
+                s.maps_to.value if s.maps_to is not None else ("-" if s.is_known else "nothing: unmapped")
+            )
+            statuses.add_row(
+                store.store_id, escape(s.status), str(s.states), "yes" if s.is_core else "no", maps_to
+            )
+        for t in store.impossible:
+            moves.add_row(
+                store.store_id, escape(t.from_status), escape(t.to_status), str(t.count),
+                escape(", ".join(t.example_order_ids)),
+            )  # fmt: skip
+    out.print(statuses)
+    if any(store.impossible for store in report.stores):
+        out.print(moves)
+    unknown = sum(len(store.unknown) for store in report.stores)
+    impossible = sum(t.count for store in report.stores for t in store.impossible)
+    verdict = (
+        "clean" if report.is_clean else f"{unknown} unmapped statuses, {impossible} impossible transitions"
+    )
+    out.print(f"status audit: {verdict}", highlight=False)

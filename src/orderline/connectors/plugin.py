@@ -15,6 +15,8 @@ from typing import Protocol, TypeVar
 from orderline.config.platforms import StoreConfig
 from orderline.connectors.base import Clock, Connector
 from orderline.connectors.history import OrderHistory
+from orderline.domain.status_audit import StatusVocabulary
+from orderline.domain.webhook_audit import DeliveryRules
 
 StatusHook = Callable[[str | None], None]
 """Hears what the platform is doing before the first page arrives (e.g. "Shopify running,
@@ -44,6 +46,16 @@ class PlatformPlugin(Protocol):
     @property
     def api_errors(self) -> tuple[type[Exception], ...]:
         """What its API client raises when the API refuses a call or keeps failing."""
+        ...
+
+    @property
+    def delivery_rules(self) -> DeliveryRules:
+        """How it delivers webhooks and gives up on them: the webhook audit's advice."""
+        ...
+
+    def status_vocabulary(self, store: StoreConfig) -> StatusVocabulary | None:
+        """The store's status words for the status audit, where the platform's status is
+        a free word plugins extend (WooCommerce); None elsewhere."""
         ...
 
     def connector(self, stores: Sequence[StoreConfig], clock: Clock) -> Connector:

@@ -7,7 +7,8 @@ then serves many requests, which is what lets intake go past the ~4,400 commits/
 single SQLite file manages when each request commits alone.
 
 A redelivery (same store and dedupe key: the platform's webhook id) is acknowledged and
-skipped. When its body differs from the stored one (compared by SHA-256) it is not a
+skipped, and counted in `inbox_redeliveries` (`persistence/redeliveries.py`) for the
+webhook audit. When its body differs from the stored one (compared by SHA-256) it is not a
 retry but a reused id: the new body is filed as a dead letter (`REUSED_WEBHOOK_ID`) in
 the same transaction, so nothing acknowledged is silently dropped.
 """
@@ -26,6 +27,7 @@ from sqlalchemy import Connection, Engine, Insert, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from orderline.persistence.dead_letter_expiry import DeadLetterExpiry, purge_dead_letters
+from orderline.persistence.redeliveries import record_redeliveries
 from orderline.persistence.tables import dead_letters, inbox
 
 log = logging.getLogger(__name__)
@@ -135,29 +137,34 @@ def write_records(connection: Connection, records: Sequence[Record], *, file_reu
     """Insert inbox rows (duplicates skipped) and dead letters, in the caller's transaction.
 
     With `file_reused_ids` (webhook intake), a skipped row whose body differs from the
-    stored one is filed as a `REUSED_WEBHOOK_ID` dead letter; returns how many were.
+    stored one is filed as a `REUSED_WEBHOOK_ID` dead letter (returns how many were), and
+    every skipped row is counted in `inbox_redeliveries`. An import counts nothing.
     """
     inbox_records = [r for r in records if isinstance(r, InboxRecord)]
     letter_rows = [_row(r) for r in records if isinstance(r, DeadLetterRecord)]
     reused: list[DeadLetterRecord] = []
     if inbox_records:
-        inserted = _insert_inbox(connection, [_row(r) for r in inbox_records])
-        # Only a batch that skipped a row pays for the look-up: on the hot path none does.
+        inserted, inserted_ids = _insert_inbox(connection, [_row(r) for r in inbox_records])
+        # Only a batch that skipped a row pays for the look-ups: on the hot path none does.
         if file_reused_ids and inserted != len(inbox_records):
             reused = reused_id_letters(connection, inbox_records)
+            delivered = [(r.store_id, r.dedupe_key, r.received_at) for r in inbox_records]
+            record_redeliveries(connection, delivered, inserted, inserted_ids)
     letter_rows += [_row(r) for r in reused]
     if letter_rows:
         connection.execute(dead_letters.insert(), letter_rows)
     return len(reused)
 
 
-def _insert_inbox(connection: Connection, rows: list[dict[str, object]]) -> int:
-    """Insert, skipping stored (store, dedupe key) pairs; returns how many rows went in."""
+def _insert_inbox(connection: Connection, rows: list[dict[str, object]]) -> tuple[int, list[int] | None]:
+    """Insert, skipping stored (store, dedupe key) pairs; returns how many rows went in,
+    and their ids where the database returns them without extra cost (PostgreSQL)."""
     dialect = connection.dialect.name
     if dialect == "postgresql":
         # psycopg's batched executemany reports no row count (-1); RETURNING says it.
-        return len(connection.execute(inbox_insert(dialect).returning(inbox.c.id), rows).all())
-    return int(connection.execute(inbox_insert(dialect), rows).rowcount)
+        ids = [int(row[0]) for row in connection.execute(inbox_insert(dialect).returning(inbox.c.id), rows)]
+        return len(ids), ids
+    return int(connection.execute(inbox_insert(dialect), rows).rowcount), None
 
 
 def reused_id_letters(connection: Connection, records: Sequence[InboxRecord]) -> list[DeadLetterRecord]:

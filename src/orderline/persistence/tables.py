@@ -87,6 +87,18 @@ inbox = Table(
 )
 Index("ix_inbox_status_id", inbox.c.status, inbox.c.id)
 
+# Redeliveries of a stored (store, dedupe key), counted for the webhook audit (migration 0008):
+# one row per key however often it comes again, written only by a batch that skipped a row.
+inbox_redeliveries = Table(
+    "inbox_redeliveries",
+    metadata,
+    Column("store_id", String(64), primary_key=True),
+    Column("dedupe_key", String(200), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("first_at", UtcDateTime(), nullable=False),
+    Column("last_at", UtcDateTime(), nullable=False),
+)
+
 dead_letters = Table(
     "dead_letters",
     metadata,

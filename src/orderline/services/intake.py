@@ -76,6 +76,8 @@ class Rejected:
 Decision = Accepted | Rejected
 
 _NOT_JSON = object()
+BAD_SIGNATURE_REASON = "missing or invalid signature"
+"""The dead-letter reason of a `BAD_SIGNATURE` refusal (the webhook audit counts them)."""
 PING_TOPIC = "ping"
 UNKNOWN_PLATFORM_LABEL = "unknown"
 """The metrics label of a request naming a platform Orderline does not know."""
@@ -233,7 +235,7 @@ class WebhookIntake:
         self, connector: Connector, store: StoreEndpoint, request: WebhookRequest, payload: Any
     ) -> Decision:
         if not connector.verify(request.headers, request.body, store.webhook_secrets):
-            reason = "missing or invalid signature"
+            reason = BAD_SIGNATURE_REASON
             return self._unauthenticated(request, store.store_id, RejectCode.BAD_SIGNATURE, 401, reason)
         try:
             meta = connector.delivery_meta(request.headers, request.body)

@@ -26,6 +26,7 @@ from orderline.services.order_reads import OrderReads
 from orderline.services.scorecard import ScorecardReports
 from orderline.services.support_tickets import SupportTickets
 from orderline.services.ticket_intake import TicketIntake
+from orderline.services.webhook_audit import WebhookAudit
 from orderline.web import (
     api,
     helpdesk_webhooks,
@@ -34,6 +35,7 @@ from orderline.web import (
     order_exceptions_api,
     scorecard_api,
     tickets_api,
+    webhook_audit_api,
 )
 from orderline.web.api_docs import install_api_docs
 from orderline.web.metrics import Metrics, ScrapeCollector, ScrapeSources
@@ -59,6 +61,7 @@ class WebContext:
     ticket_intake: TicketIntake
     handoffs: HandoffDesk
     audit: MessagingAudit
+    webhook_audit: WebhookAudit
     scorecard: ScorecardReports
     on_startup: Callable[[], None] = lambda: None
     on_shutdown: Callable[[], None] = lambda: None
@@ -122,6 +125,7 @@ def create_api_app(context: WebContext) -> FastAPI:
     app.include_router(helpdesk_webhooks.router)
     app.include_router(tickets_api.router)
     app.include_router(messaging_api.router)
+    app.include_router(webhook_audit_api.router)
     app.include_router(inbox_api.router)
     app.include_router(scorecard_api.router)
     return app

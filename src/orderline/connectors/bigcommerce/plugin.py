@@ -14,7 +14,9 @@ from orderline.connectors.bigcommerce.history import BigCommerceHistory
 from orderline.connectors.bigcommerce.limiter import RateQuota
 from orderline.connectors.bigcommerce.rest import ApiSettings, FetchFailed, NotFound, RetryPolicy
 from orderline.connectors.plugin import StatusHook, settings_of
+from orderline.domain.status_audit import StatusVocabulary
 from orderline.domain.vocabulary import Platform
+from orderline.domain.webhook_audit import DeliveryRules
 
 MAPPING_FETCH_RETRY = RetryPolicy(max_attempts=2, base_delay_s=0.5, max_delay_s=2.0)
 """A thin delivery's fetch tries twice, then waits in the inbox (processing's own doubling
@@ -25,6 +27,21 @@ class BigCommercePlugin:
     name = Platform.BIGCOMMERCE.value
     settings = BigCommerceStoreConfig
     api_errors: tuple[type[Exception], ...] = (FetchFailed, NotFound)
+    delivery_rules = DeliveryRules(
+        platform="BigCommerce",
+        sends_trigger_time=True,  # the body's created_at
+        on_failure=(
+            "BigCommerce retries for 48 hours, then deactivates the hook (is_active false); it also "
+            "deactivates a hook after 90 days without events"
+        ),
+        where_to_look=(
+            "list the store's hooks (GET /v3/hooks) and re-activate any whose is_active is false "
+            "(PUT /v3/hooks/{id})"
+        ),
+    )
+
+    def status_vocabulary(self, store: StoreConfig) -> StatusVocabulary | None:
+        return None  # a status from a fixed enum, with no plugin words
 
     def connector(self, stores: Sequence[StoreConfig], clock: Clock) -> BigCommerceConnector:
         """Mapping a thin delivery fetches the order, through the store's own client."""

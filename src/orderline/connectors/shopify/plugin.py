@@ -13,13 +13,31 @@ from orderline.connectors.shopify.client import ShopifyAdminClient
 from orderline.connectors.shopify.connector import ShopifyConnector
 from orderline.connectors.shopify.graphql import AdminApiSettings, ShopifyApiError
 from orderline.connectors.shopify.history import ShopifyHistory
+from orderline.domain.status_audit import StatusVocabulary
 from orderline.domain.vocabulary import Platform
+from orderline.domain.webhook_audit import DeliveryRules
 
 
 class ShopifyPlugin:
     name = Platform.SHOPIFY.value
     settings = ShopifyStoreConfig
     api_errors: tuple[type[Exception], ...] = (ShopifyApiError,)
+    delivery_rules = DeliveryRules(
+        platform="Shopify",
+        sends_trigger_time=True,  # X-Shopify-Triggered-At
+        on_failure=(
+            "Shopify retries a failed delivery 8 times over 4 hours, then deletes a subscription "
+            "created through the Admin API or the admin"
+        ),
+        where_to_look=(
+            "compare the store's webhook subscriptions (the app's subscriptions in the Admin API, or "
+            "Settings > Notifications > Webhooks) with the topics Orderline needs and re-create any "
+            "that are gone"
+        ),
+    )
+
+    def status_vocabulary(self, store: StoreConfig) -> StatusVocabulary | None:
+        return None  # a status from a fixed enum, with no plugin words
 
     def connector(self, stores: Sequence[StoreConfig], clock: Clock) -> ShopifyConnector:
         return ShopifyConnector({s.id: settings_of(s, ShopifyStoreConfig) for s in stores}, clock=clock)

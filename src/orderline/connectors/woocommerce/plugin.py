@@ -13,13 +13,34 @@ from orderline.connectors.woocommerce.client import WooApiSettings, WooCommerceA
 from orderline.connectors.woocommerce.connector import WooCommerceConnector
 from orderline.connectors.woocommerce.history import WooCommerceHistory
 from orderline.connectors.woocommerce.settings import WooStoreSettings
+from orderline.connectors.woocommerce.statuses import CORE_STATUSES, MEANING_STATUS
+from orderline.domain.status_audit import StatusVocabulary
 from orderline.domain.vocabulary import Platform
+from orderline.domain.webhook_audit import DeliveryRules
 
 
 class WooCommercePlugin:
     name = Platform.WOOCOMMERCE.value
     settings = WooCommerceStoreConfig
     api_errors: tuple[type[Exception], ...] = (WooCommerceApiError,)
+    delivery_rules = DeliveryRules(
+        platform="WooCommerce",
+        # No trigger time: the body's date_modified_gmt is the last save, and the body is
+        # built when Action Scheduler runs the delivery, not when the order changed.
+        sends_trigger_time=False,
+        on_failure=(
+            "WooCommerce never retries a failed delivery and disables the webhook after "
+            "5 consecutive failures"
+        ),
+        where_to_look=(
+            "check the webhook's status in WooCommerce > Settings > Advanced > Webhooks (re-enable "
+            "it if it is disabled) and that WP-Cron and Action Scheduler run"
+        ),
+    )
+
+    def status_vocabulary(self, store: StoreConfig) -> StatusVocabulary:
+        core = {word: MEANING_STATUS[meaning] for word, meaning in CORE_STATUSES.items()}
+        return StatusVocabulary(core, _mapping_settings(store).statuses)
 
     def connector(self, stores: Sequence[StoreConfig], clock: Clock) -> WooCommerceConnector:
         return WooCommerceConnector({s.id: _mapping_settings(s) for s in stores}, clock=clock)

@@ -72,6 +72,17 @@ has no restock data, so nothing in it can show a return."""
 
 MAPPABLE_STATUSES = frozenset(status.value for status in MAPPED_MEANINGS)
 
+MEANING_STATUS: Mapping[Meaning, OrderStatus | None] = {
+    **{meaning: status for status, meaning in MAPPED_MEANINGS.items()},
+    # on-hold is payment_pending while unpaid: the lifecycle refuses the same moves into both.
+    Meaning.ON_HOLD: OrderStatus.ON_HOLD,
+    Meaning.AT_PICKUP: OrderStatus.SHIPPED,
+    Meaning.FAILED: None,  # pending or cancelled, by policy
+    Meaning.UNMAPPED: None,
+}
+"""The canonical status a meaning stands for, as the status audit judges moves between
+Woo words (`domain/status_audit.py`); None where no single one does."""
+
 PAID_MEANINGS = frozenset({Meaning.READY, Meaning.PARTIALLY_SHIPPED, Meaning.SHIPPED, Meaning.DELIVERED})
 """Paid even without `date_paid`, like Woo's own `wc_get_is_paid_statuses()` (processing,
 completed): the fixture's completed BACS order has `date_paid: null`."""
