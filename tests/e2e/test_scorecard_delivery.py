@@ -159,6 +159,14 @@ def _deliveries(engine: Engine) -> list[tuple[str, str, str, int]]:
         return [(row.week, row.channel, row.state, row.attempts) for row in rows]
 
 
+def _all_sent(engine: Engine, count: int) -> bool:
+    """Every one of `count` deliveries is marked sent. A worker killed between a POST and
+    that commit sends it again (at least once; the receiver dedupes by `webhook-id`): the
+    tests kill only after the commit, to check the due-hour rule rather than that window."""
+    rows = _deliveries(engine)
+    return len(rows) == count and all(row[2] == "sent" for row in rows)
+
+
 @dataclass
 class Setup:
     config: Path
@@ -195,6 +203,7 @@ def test_a_worker_killed_and_restarted_around_the_due_time_sends_the_week_once(
     try:
         _wait_for(lambda: "2026-W48" in _weeks(setup.mailbox), 60, "no 2026-W48 e-mail", setup.log)
         _wait_for(lambda: len(hooks.posts) == 2, 20, "no 2026-W48 POST", setup.log)
+        _wait_for(lambda: _all_sent(setup.engine, 4), 20, "2026-W48 not marked sent", setup.log)
     finally:
         # when it is killed right after, and a new worker starts just after the due hour
         first.kill()
@@ -233,6 +242,7 @@ def test_a_worker_down_at_the_due_hour_catches_up_once_for_the_latest_week(
     try:
         _wait_for(lambda: len(setup.mailbox.messages) == 2, 60, "no catch-up e-mail", setup.log)
         _wait_for(lambda: len(hooks.posts) == 2, 20, "no catch-up POST", setup.log)
+        _wait_for(lambda: _all_sent(setup.engine, 4), 20, "the catch-up not marked sent", setup.log)
     finally:
         late.kill()
     later = Worker(setup.config, setup.log, DUE + timedelta(hours=4))
