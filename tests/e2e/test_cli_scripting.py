@@ -119,11 +119,13 @@ def test_every_listing_and_report_answers_parseable_json(config: Path) -> None:
         ["audit", "messages", "--now", "2026-11-03T09:00"],
         ["audit", "webhooks", "--now", "2026-11-03T09:00"],
         ["audit", "statuses"],
+        ["audit", "tickets", "--now", "2026-11-03T09:00"],
         ["tick", "--now", "2026-11-03T09:00"],
         ["replay", "--dry-run"],
         ["check-config"],
         ["scorecard", "--week", "2026-W44"],
         ["rollout"],
+        ["reconcile", "--list"],
     ]
     for command in commands:
         result = runner.invoke(app, [*command, "--json", "--config", str(config)])

@@ -12,6 +12,8 @@ from orderline.domain.facts import (
     FACT_TYPES,
     Address,
     DeliveryEvent,
+    DriftField,
+    DriftObserved,
     Fact,
     HoldPlaced,
     HoldsReleased,
@@ -65,6 +67,13 @@ EVERY_FACT: list[Fact] = [
     HoldPlaced("1001", "FO-1", HoldReason.FRAUD_REVIEW, T0, "high risk", "HIGH_RISK_OF_FRAUD"),
     HoldsReleased(
         "1001", "FO-1", T0 + timedelta(hours=3), frozenset({HoldReason.ADDRESS, HoldReason.PAYMENT})
+    ),
+    DriftObserved(
+        "1001",
+        T0 + timedelta(days=4),
+        T0 + timedelta(days=3, hours=2),
+        (DriftField("status", "shipped", "cancelled"), DriftField("refunded", "0.00", "12.50")),
+        "support_tool",
     ),
 ]
 

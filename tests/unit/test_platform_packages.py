@@ -42,6 +42,8 @@ REQUIRED_MODULES = frozenset(
         "fields",
         "client",
         "history",
+        "writeback",
+        "subscriptions",
     }
 )
 SOURCE = Path(orderline.__file__).parent

@@ -8,6 +8,7 @@ the services they call.
 - `entry`: the service objects the HTTP API and the commands hold.
 - `processing`: the processing worker's loop and tick.
 - `scorecard`: the weekly KPI scorecard's service.
+- `reconcile`: reconciliation sweeps, by hand and on the worker's schedule.
 """
 
 from orderline.bootstrap.database import SchemaNotReady, open_engine, upgrade_database
@@ -17,6 +18,7 @@ from orderline.bootstrap.entry import (
     build_web_context,
     entry_services,
     open_services,
+    webhook_subscriptions,
 )
 from orderline.bootstrap.outreach import Outreach, build_outreach
 from orderline.bootstrap.processing import (
@@ -64,5 +66,6 @@ __all__ = [
     "scorecard_reports",
     "store_endpoint",
     "upgrade_database",
+    "webhook_subscriptions",
     "worker_tick",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -14,7 +15,9 @@ from orderline.bootstrap.database import open_engine
 from orderline.bootstrap.runtime import Runtime
 from orderline.bootstrap.scorecard import scorecard_reports
 from orderline.config import OrderlineConfig
+from orderline.config.platforms import StoreConfig
 from orderline.connectors.registry import platform_named
+from orderline.domain.subscription_health import webhook_address
 from orderline.persistence.dead_letter_expiry import DeadLetterExpiry
 from orderline.persistence.inbox import GroupCommitWriter
 from orderline.services.api_tokens import ApiTokens
@@ -27,9 +30,11 @@ from orderline.services.messaging_audit import audit_settings
 from orderline.services.operations_gauges import OperationsGauges
 from orderline.services.order_reads import OrderReads
 from orderline.services.status_audit import AuditedVocabulary, StatusAudit
+from orderline.services.support_drift import SupportDriftAudit
 from orderline.services.support_tickets import SupportTickets
 from orderline.services.ticket_intake import TicketIntake
 from orderline.services.webhook_audit import AuditedStore, WebhookAudit
+from orderline.services.webhook_subscriptions import SubscribedStore, WebhookSubscriptions
 from orderline.web.app import WebContext
 from orderline.web.metrics import Metrics
 
@@ -64,7 +69,12 @@ def build_web_context(
         inbox=services.inbox,
         tickets=services.tickets,
         ticket_intake=TicketIntake(
-            runtime.engine, writer, config.helpdesk, store_ids, config.server.max_body_bytes
+            runtime.engine,
+            writer,
+            config.helpdesk,
+            store_ids,
+            config.server.max_body_bytes,
+            clock=runtime.clock,
         ),
         handoffs=services.handoffs,
         audit=services.audit,
@@ -96,6 +106,7 @@ class EntryServices:
     audit: MessagingAudit
     webhook_audit: WebhookAudit
     status_audit: StatusAudit
+    support_drift: SupportDriftAudit
     close: Callable[[], None]
     """Let the database go (at the end of a command; leaving a `with` block does it)."""
 
@@ -118,6 +129,7 @@ def entry_services(config: OrderlineConfig, engine: Engine) -> EntryServices:
         audit=MessagingAudit(engine, audit_settings(config)),
         webhook_audit=webhook_audit(config, engine),
         status_audit=status_audit(config, engine),
+        support_drift=SupportDriftAudit(engine, [store.id for store in config.stores]),
         close=engine.dispose,
     )
 
@@ -125,7 +137,27 @@ def entry_services(config: OrderlineConfig, engine: Engine) -> EntryServices:
 def webhook_audit(config: OrderlineConfig, engine: Engine) -> WebhookAudit:
     """The webhook audit of every configured store, with its platform's delivery rules."""
     stores = tuple(AuditedStore(s.id, platform_named(s.platform).delivery_rules) for s in config.stores)
-    return WebhookAudit(engine, stores)
+    return WebhookAudit(engine, stores, live=webhook_subscriptions(config))
+
+
+def webhook_subscriptions(config: OrderlineConfig) -> WebhookSubscriptions:
+    """Each store's subscriptions through its platform's API, judged against its address under
+    `public_url`; a store without API credentials (or any, without public_url) is not checked."""
+    return WebhookSubscriptions(tuple(_subscribed(store, config.public_url) for store in config.stores))
+
+
+def _subscribed(store: StoreConfig, public_url: str | None) -> SubscribedStore:
+    platform = str(store.platform)
+    if public_url is None:
+        return SubscribedStore(store.id, platform, None, None, "public_url is not set in the configuration")
+    address = webhook_address(public_url, platform, store.id)
+    missing = store.missing_credentials()
+    if missing:
+        keys = ", ".join(credential.key for credential in missing)
+        return SubscribedStore(store.id, platform, address, None, f"no {keys} (its API credentials)")
+    return SubscribedStore(
+        store.id, platform, address, partial(platform_named(platform).subscriptions, store)
+    )
 
 
 def status_audit(config: OrderlineConfig, engine: Engine) -> StatusAudit:

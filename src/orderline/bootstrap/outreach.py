@@ -3,8 +3,9 @@ helpdesk client, each store's messaging settings, and the listeners that act aft
 order's exceptions are evaluated, chosen from the configuration.
 
 Nothing here runs unless the configuration has a `messaging:` or `helpdesk:` section
-(escalation notices to e-mail and webhook targets always do, and the weekly scorecard's
-sender once `scorecard.delivery` names a recipient).
+(escalation notices to e-mail and webhook targets always do, the weekly scorecard's
+sender once `scorecard.delivery` names a recipient, and holds written back to the
+platforms for each store that writes back, `bootstrap/write_back.py`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from orderline.bootstrap.write_back import build_write_back
 from orderline.channels.channel import Channel
 from orderline.channels.email import SmtpChannel, SmtpSettings
 from orderline.channels.helpdesk import (
@@ -37,6 +39,7 @@ from orderline.services.handoffs import HandoffRequests, HandoffWorker
 from orderline.services.messaging import MessagePlanner, StoreMessaging
 from orderline.services.notifications import EscalationNotices, NotificationWorker
 from orderline.services.outbox_sending import DEFAULT_TERMS, MessageSender, OutboxTerms, SendReport
+from orderline.services.platform_writeback import PlatformWriteWorker, WriterFor
 from orderline.services.scorecard_delivery import ScorecardSender
 
 
@@ -127,6 +130,7 @@ class Outreach:
     handoffs: HandoffWorker | None
     notifications: NotificationWorker | None = None
     scorecards: ScorecardSender | None = None
+    platform_writes: PlatformWriteWorker | None = None
 
     def deliver(self, now: datetime, limit: int = 50) -> SendReport:
         report = SendReport()
@@ -138,6 +142,8 @@ class Outreach:
             self.notifications.deliver_due(now, max(1, limit // 5))
         if self.scorecards is not None:
             self.scorecards.deliver_due(now, max(1, limit // 5))
+        if self.platform_writes is not None:
+            self.platform_writes.deliver_due(now, max(1, limit // 5))
         return report
 
 
@@ -162,8 +168,10 @@ def build_outreach(
     engine: Engine,
     helpdesk: Helpdesk | None = None,
     channels: dict[str, Channel] | None = None,
+    writer_for: WriterFor | None = None,
 ) -> Outreach:
-    """The configured outreach; `helpdesk` and `channels` replace the configured ones (tests)."""
+    """The configured outreach; `helpdesk`, `channels` and the platforms' hold writers
+    (`writer_for`) replace the configured ones (tests)."""
     messaging = config.messaging
     settings = {}
     if messaging is not None:
@@ -182,6 +190,9 @@ def build_outreach(
         listeners.append(planner)
 
     terms = outbox_terms(config)
+    write_back = build_write_back(config, engine, terms, writer_for)
+    if write_back is not None:
+        listeners.append(write_back.listener)
     known = channels or {}
     delivery = MessageSender(engine, known.get, terms) if planner is not None else None
     workers = HandoffWorker(engine, helpdesk, terms) if helpdesk is not None else None
@@ -190,7 +201,8 @@ def build_outreach(
     targets_for = WebhookTargets(secret.get_secret_value() if secret else None)
     notices = NotificationWorker(engine, mail, targets_for, terms)
     scorecards = scorecard_sender(config, engine, mail, terms)
-    return Outreach(tuple(listeners), delivery, workers, notices, scorecards)
+    writes = write_back.worker if write_back is not None else None
+    return Outreach(tuple(listeners), delivery, workers, notices, scorecards, writes)
 
 
 def scorecard_sender(

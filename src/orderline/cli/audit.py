@@ -16,6 +16,7 @@ from orderline.cli.tick import NowOption
 from orderline.clock import system_clock
 from orderline.services.audit_runs import AuditReport
 from orderline.services.status_audit import StatusAuditReport
+from orderline.services.support_drift import SupportDriftReport
 from orderline.services.webhook_audit import BadAuditPeriod, UnknownAuditStore, WebhookAuditReport
 from orderline.web.moments import utc_text
 
@@ -37,6 +38,14 @@ SinceOption = Annotated[
         formats=_FORMATS, show_default=False,
     ),
 ]  # fmt: skip
+SubscriptionsOption = Annotated[
+    bool,
+    typer.Option(
+        "--subscriptions/--no-subscriptions",
+        help="Read each store's webhook subscriptions from its platform's API (stores with API "
+        "credentials, when public_url is set). --no-subscriptions makes no API call.",
+    ),
+]
 UntilOption = Annotated[
     datetime | None,
     typer.Option(
@@ -102,11 +111,13 @@ def _utc(moment: datetime) -> datetime:
 
 @app.command(
     "webhooks",
-    short_help="Duplicates, out-of-order and stale deliveries, signature failures, lag, silence.",
+    short_help="Deliveries, duplicates, stale, signature failures, lag, silence, subscription health.",
     help=(
         "Audit webhook deliveries per store and topic over a period, from Orderline's own records: "
         "deliveries, redeliveries, out-of-order and stale deliveries, signature refusals, delivery "
-        "lag, and stores silent for too long, each finding with what to do on that platform. Exit "
+        "lag, and stores silent for too long; and each store's webhook subscriptions read live from "
+        "its platform's API (missing, disabled, paused, inactive, delivering elsewhere; a store whose "
+        "API cannot be read is a finding too), each finding with what to do on that platform. Exit "
         "code 0 when clean, 1 when it found something, 2 when the configuration, the database or an "
         "option is not usable."
     ),
@@ -118,6 +129,7 @@ def audit_webhooks_command(
     now: NowOption = None,
     config: ConfigOption = None,
     json: JsonOption = False,
+    subscriptions: SubscriptionsOption = True,
 ) -> None:
     settings = load_or_exit(config)
     try:
@@ -129,8 +141,9 @@ def audit_webhooks_command(
     with services:
         try:
             report = services.webhook_audit.report(
-                moment, since=since and _utc(since), until=until and _utc(until), store_id=store
-            )
+                moment, since=since and _utc(since), until=until and _utc(until), store_id=store,
+                subscriptions=subscriptions,
+            )  # fmt: skip
         except (BadAuditPeriod, UnknownAuditStore) as error:
             err.print(f"[red]{escape(str(error))}[/red]")
             raise typer.Exit(2) from error
@@ -154,6 +167,7 @@ def _print_webhooks(report: WebhookAuditReport) -> None:
                 str(t.stale), _seconds(lag.p50_s), _seconds(lag.p90_s), _seconds(lag.max_s),
             )  # fmt: skip
     out.print(table)
+    _print_subscription_checks(report)
     if report.is_clean:
         out.print(f"webhook audit at {utc_text(report.now)}: clean", highlight=False)
         return
@@ -165,6 +179,18 @@ def _print_webhooks(report: WebhookAuditReport) -> None:
     out.print(findings)
     counts = ", ".join(f"{n} {kind}" for kind, n in report.counts().items() if n)
     out.print(f"webhook audit at {utc_text(report.now)}: {counts}", highlight=False)
+
+
+def _print_subscription_checks(report: WebhookAuditReport) -> None:
+    if not report.subscriptions:
+        return
+    table = Table("store", "platform", "subscriptions", "listed", "findings", title="Webhook subscriptions")
+    for check in report.subscriptions:
+        status = check.status.value if check.reason is None else f"{check.status.value}: {check.reason}"
+        table.add_row(
+            check.store_id, check.platform, escape(status), str(len(check.listed)), str(len(check.findings))
+        )
+    out.print(table)
 
 
 def _seconds(value: float | None) -> str:
@@ -229,3 +255,65 @@ def _print_statuses(report: StatusAuditReport) -> None:
         "clean" if report.is_clean else f"{unknown} unmapped statuses, {impossible} impossible transitions"
     )
     out.print(f"status audit: {verdict}", highlight=False)
+
+
+@app.command(
+    "tickets",
+    short_help="Tickets showing their order in another status than Orderline (support-tool drift).",
+    help=(
+        "List the live helpdesk tickets of a period that showed their order in another status "
+        "than the canonical one (support-tool drift: the agent answered from a stale view), how "
+        "many tickets showed an order status at all, and the status words Orderline could not "
+        "judge. A ticket shows an order status through an `order_status` field in its webhook "
+        "body or CSV export (docs/configuration.md). Exit code 0 when clean, 1 when it found "
+        "drift, 2 when the configuration, the database or an option is not usable."
+    ),
+)
+def audit_tickets_command(
+    store: StoreOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    now: NowOption = None,
+    config: ConfigOption = None,
+    json: JsonOption = False,
+) -> None:
+    settings = load_or_exit(config)
+    try:
+        services = open_services(settings)
+    except SchemaNotReady as error:
+        err.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from error
+    moment = system_clock() if now is None else _utc(now)
+    with services:
+        try:
+            report = services.support_drift.report(
+                moment, since=since and _utc(since), until=until and _utc(until), store_id=store
+            )
+        except (BadAuditPeriod, UnknownAuditStore) as error:
+            err.print(f"[red]{escape(str(error))}[/red]")
+            raise typer.Exit(2) from error
+    if json:
+        print_json(report.as_dict())
+    else:
+        _print_support_drift(report)
+    raise typer.Exit(0 if report.is_clean else 1)
+
+
+def _print_support_drift(report: SupportDriftReport) -> None:
+    title = f"Support-tool drift {utc_text(report.since)} .. {utc_text(report.until)}"
+    table = Table("store", "order", "Orderline", "ticket shows", "since", "detected", title=title)
+    for row in report.drift:
+        table.add_row(
+            row.store_id, escape(row.order_id), row.orderline, escape(row.helpdesk_shows),
+            utc_text(row.changed_at), utc_text(row.detected_at),
+        )  # fmt: skip
+    out.print(table)
+    if report.unreadable:
+        words = ", ".join(f"{escape(word)!r} ({n})" for word, n in report.unreadable)
+        out.print(f"order status words not judged: {words}", highlight=False)
+    verdict = "clean" if report.is_clean else f"{len(report.drift)} tickets disagree with Orderline"
+    out.print(
+        f"ticket audit at {utc_text(report.now)}: {report.tickets_showing_status} tickets showed an "
+        f"order status; {verdict}",
+        highlight=False,
+    )

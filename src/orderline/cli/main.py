@@ -19,7 +19,7 @@ from orderline.bootstrap import (
     exception_types_at,
     upgrade_database,
 )
-from orderline.cli import audit, inbox, order_exceptions, tickets, tokens
+from orderline.cli import audit, inbox, order_exceptions, tickets, tokens, webhooks
 from orderline.cli.backtest import backtest
 from orderline.cli.deliver import deliver
 from orderline.cli.demo import run_demo
@@ -34,6 +34,7 @@ from orderline.cli.options import (
     print_json,
     refuse_missing_config,
 )
+from orderline.cli.reconcile import reconcile
 from orderline.cli.rollout import rollout
 from orderline.cli.scorecard import scorecard
 from orderline.cli.simulate import simulate
@@ -58,6 +59,7 @@ app.add_typer(order_exceptions.app, name="exceptions")
 app.add_typer(tickets.app, name="tickets")
 app.add_typer(audit.app, name="audit")
 app.add_typer(inbox.app, name="inbox")
+app.add_typer(webhooks.app, name="webhooks")
 app.command()(deliver)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -134,6 +136,7 @@ def demo(
 app.command()(init)
 app.command()(simulate)
 app.command("import")(import_orders)
+app.command()(reconcile)
 app.command()(tick)
 app.command()(rollout)
 app.command()(backtest)

@@ -21,6 +21,7 @@ from orderline.config.fields import (
     ExceptionTypeName,
     HoldOwner,
     HoldReasonName,
+    HttpUrlText,
     OwnedStatusName,
     StatusOwner,
     TeamName,
@@ -28,6 +29,7 @@ from orderline.config.fields import (
 from orderline.config.messaging import EscalationWebhooksConfig, HelpdeskConfig, MessagingConfig
 from orderline.config.ownership import Ownership
 from orderline.config.platforms import StoreConfig, StoreEntry
+from orderline.config.reconcile import ReconcileConfig
 from orderline.config.references import reference_problems
 from orderline.config.scorecard import ScorecardConfig
 from orderline.domain.order_exceptions import ExceptionPolicy
@@ -75,6 +77,10 @@ class OrderlineConfig(_Section):
     """A whole `orderline.yaml`. `OrderlineConfig()` is the built-in default configuration."""
 
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL
+    # Where the platforms reach this Orderline (https://orderline.example.com): each store's
+    # webhooks must go to {public_url}/webhooks/{platform}/{store_id}. The webhook audit checks
+    # the subscriptions' addresses against it and `webhooks repair` creates them there.
+    public_url: HttpUrlText | None = None
     server: ServerConfig = Field(default_factory=ServerConfig)
     stores: list[StoreEntry] = Field(default_factory=list)
     teams: list[TeamName] = Field(default_factory=lambda: list(STANDING_TEAMS))
@@ -88,6 +94,8 @@ class OrderlineConfig(_Section):
     escalation_webhooks: EscalationWebhooksConfig = Field(default_factory=EscalationWebhooksConfig)
     # The weekly KPI scorecard: its zone, order types, targets and delivery.
     scorecard: ScorecardConfig = Field(default_factory=ScorecardConfig)
+    # Scheduled reconciliation sweeps of each store against its platform's API.
+    reconcile: ReconcileConfig = Field(default_factory=ReconcileConfig)
 
     @model_validator(mode="before")
     @classmethod

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Protocol, TypeVar
 
 from orderline.config.platforms import StoreConfig
 from orderline.connectors.base import Clock, Connector
 from orderline.connectors.history import OrderHistory
+from orderline.domain.platform_writes import HoldWriter
 from orderline.domain.status_audit import StatusVocabulary
+from orderline.domain.subscription_health import RepairAction, Subscription, SubscriptionRules
 from orderline.domain.webhook_audit import DeliveryRules
 
 StatusHook = Callable[[str | None], None]
@@ -27,6 +30,37 @@ S = TypeVar("S", bound=StoreConfig)
 
 class ApiClient(Protocol):
     """A store's API client; closing it lets its connections go."""
+
+    def orders_placed(self, start: datetime, end: datetime) -> int:
+        """How many orders the store's customers placed from `start` up to `end`
+        (reconciliation's daily count check)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SubscriptionsUnavailable(RuntimeError):
+    """The platform's API could not list or change the store's webhook subscriptions (refused,
+    unreachable, or an answer of the wrong shape); the message says why."""
+
+
+class WebhookSubscriptionApi(Protocol):
+    """A store's webhook subscriptions through its platform's API (`<platform>/subscriptions.py`).
+    Every failure raises SubscriptionsUnavailable; timeouts are short (an audit waits on it)."""
+
+    @property
+    def rules(self) -> SubscriptionRules: ...
+
+    @property
+    def needed_topics(self) -> tuple[str, ...]:
+        """The topics Orderline's connector maps, as webhooks name them."""
+        ...
+
+    def listed(self) -> tuple[Subscription, ...]: ...
+
+    def apply(self, action: RepairAction) -> Subscription:
+        """Create, re-activate or re-address one subscription; what the platform now lists."""
+        ...
 
     def close(self) -> None: ...
 
@@ -70,6 +104,16 @@ class PlatformPlugin(Protocol):
         self, store: StoreConfig, on_status: StatusHook | None = None
     ) -> AbstractContextManager[OrderHistory]:
         """The store's order history through a client of its own, closed on leaving."""
+        ...
+
+    def hold_writer(self, store: StoreConfig) -> HoldWriter:
+        """What writes Orderline's holds to the store's platform (`writeback`), with a
+        client of its own (closed by `close()`)."""
+        ...
+
+    def subscriptions(self, store: StoreConfig) -> WebhookSubscriptionApi:
+        """The store's webhook subscriptions through a client of its own (close it); the
+        store must have its API credentials (`missing_credentials()` empty)."""
         ...
 
 

@@ -52,6 +52,21 @@ class LineItem:
 
 
 @dataclass(frozen=True, slots=True)
+class DriftField:
+    """One field on which the platform's view of an order differs from Orderline's, with
+    both values as readable text (`orderline.domain.reconciliation` makes them)."""
+
+    field: str
+    orderline: str
+    platform: str
+
+    @property
+    def summary(self) -> str:
+        """The readable diff of the field: "status: Orderline processing, platform cancelled"."""
+        return f"{self.field}: Orderline {self.orderline}, platform {self.platform}"
+
+
+@dataclass(frozen=True, slots=True)
 class LineQuantity:
     """A quantity of one order line, as carried by a shipment or a refund."""
 
@@ -182,10 +197,39 @@ class HoldsReleased:
         return self.released_at
 
 
-Fact = OrderSnapshot | ShipmentRecorded | DeliveryEvent | RefundRecorded | HoldPlaced | HoldsReleased
+@dataclass(frozen=True, slots=True)
+class DriftObserved:
+    """A reconciliation sweep (or a support-tool check) saw the platform's view of the order
+    differ from Orderline's on `fields`; no fields means it saw them agree. The latest
+    observation wins. It changes nothing the status reads: the platform's answer heals the
+    drift when it is folded as facts of its own."""
+
+    order_id: str
+    observed_at: datetime
+    changed_at: datetime
+    """When the platform's side last changed: the drift's "since"."""
+    fields: tuple[DriftField, ...]
+    source: str = "reconciliation"
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.observed_at
+
+
+Fact = (
+    OrderSnapshot
+    | ShipmentRecorded
+    | DeliveryEvent
+    | RefundRecorded
+    | HoldPlaced
+    | HoldsReleased
+    | DriftObserved
+)
 
 FACT_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in get_args(Fact)}
-NESTED_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in (Address, LineItem, LineQuantity)}
+NESTED_TYPES: dict[str, type[Any]] = {
+    cls.__name__: cls for cls in (Address, LineItem, LineQuantity, DriftField)
+}
 
 
 _FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from orderline.domain.facts import (
     DeliveryEvent,
+    DriftObserved,
     Fact,
     HoldPlaced,
     HoldsReleased,
@@ -100,6 +101,7 @@ class _Replay:
         self.inputs: StatusInputs | None = None
         self.timeline: list[TimelineEntry] = []
         self.anomalies: list[Anomaly] = []
+        self.drift: DriftObserved | None = None
 
     def note(self, at: datetime, kind: str, summary: str, data: tuple[tuple[str, str], ...] = ()) -> None:
         self.timeline.append(TimelineEntry(at, kind, summary, data))
@@ -194,6 +196,18 @@ class _Replay:
             data = _data(hold_group=group, reason=key[1])
             self.note(release.released_at, "hold_released", f"Hold released on {group}: {key[1]}", data)
 
+    def _drift_observed(self, observation: DriftObserved) -> None:
+        """The latest observation wins (replay is in `observed_at` order); the status never reads it."""
+        previous, self.drift = self.drift, observation
+        seen = observation.fields
+        if seen:
+            diff = "; ".join(item.summary for item in seen)
+            data = _data(fields=",".join(item.field for item in seen), source=observation.source)
+            self.note(observation.observed_at, "drift_observed", f"The platform differs: {diff}", data)
+        elif previous is not None and previous.fields:
+            summary = "The platform agrees with Orderline again"
+            self.note(observation.observed_at, "drift_cleared", summary, _data(source=observation.source))
+
     def _settle(self, snapshot: OrderSnapshot, at: datetime) -> None:
         """Re-derive the axes and the status after a fact, and record what changed."""
         if self.is_stale or self.quantities is None:
@@ -233,6 +247,7 @@ _HANDLERS: dict[type, Callable[[_Replay, Any], None]] = {
     RefundRecorded: _Replay._refund,
     HoldPlaced: _Replay._hold_placed,
     HoldsReleased: _Replay._holds_released,
+    DriftObserved: _Replay._drift_observed,
 }
 
 
@@ -258,7 +273,7 @@ def fold(
         currency=snapshot.currency,
         total_price=snapshot.total_price,
         placed_at=snapshot.placed_at,
-        updated_at=ordered[-1].occurred_at,
+        updated_at=_updated_at(ordered),
         status=status,
         payment_status=inputs.payment_status,
         fulfillment_status=inputs.fulfillment_status,
@@ -274,7 +289,26 @@ def fold(
         timeline=_timeline(snapshot, replay.timeline, late_anomalies),
         platform_status=snapshot.platform_status,
         **_platform_claim(snapshot, replay),
+        **_drift(replay.drift),
     )
+
+
+def _updated_at(ordered: list[Fact]) -> datetime:
+    """The latest fact's time; seeing drift is not a change of the order (a snapshot is there)."""
+    for fact in reversed(ordered):
+        if type(fact) is not DriftObserved:
+            return fact.occurred_at
+    return ordered[-1].occurred_at  # pragma: no cover - fold returns None without a snapshot
+
+
+def _drift(observation: DriftObserved | None) -> dict[str, Any]:
+    if observation is None:
+        return {}
+    return {
+        "drift": observation.fields,
+        "drift_changed_at": observation.changed_at,
+        "drift_observed_at": observation.observed_at,
+    }
 
 
 def _platform_claim(snapshot: OrderSnapshot, replay: _Replay) -> dict[str, Any]:

@@ -13,7 +13,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from orderline.domain.facts import Address, LineItem, LineQuantity, RefundRecorded, ShipmentRecorded
+from orderline.domain.facts import (
+    Address,
+    DriftField,
+    LineItem,
+    LineQuantity,
+    RefundRecorded,
+    ShipmentRecorded,
+)
 from orderline.domain.vocabulary import (
     AnomalyKind,
     DeliveryStatus,
@@ -80,6 +87,10 @@ class Shipment:
         )
 
 
+HOLD_GROUP_PREFIX = "orderline:"
+"""The hold groups of the holds Orderline places itself (`orderline:<exception key>`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Hold:
     """An open hold; released holds live only in the timeline."""
@@ -89,6 +100,11 @@ class Hold:
     owner: str
     placed_at: datetime
     note: str | None
+
+    @property
+    def is_placed_by_orderline(self) -> bool:
+        """Whether Orderline placed this hold itself (the platform did not)."""
+        return self.hold_group.startswith(HOLD_GROUP_PREFIX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +143,8 @@ class TimelineEntry:
 class Order:
     """One order as everyone sees it. Everything but `status`, `payment_status`,
     `fulfillment_status`, `owner` and the quantities comes from the latest snapshot;
-    `updated_at` is the time of the latest fact of any kind (a carrier scan counts).
+    `updated_at` is the time of the latest fact of any kind (a carrier scan counts) but a
+    `DriftObserved`, which says nothing new about the order itself.
     Tuples are in a stable order: shipments and refunds by creation time, holds by
     placement time, anomalies and the timeline by `at`."""
 
@@ -157,6 +174,11 @@ class Order:
     """The platform's fulfilment rollup, when its latest snapshot is at least as new as every
     shipment Orderline knows (an older claim says nothing about the present)."""
     platform_claim_at: datetime | None = None
+    drift: tuple[DriftField, ...] = ()
+    """Where the platform's view differed from Orderline's at the latest reconciliation
+    observation (`DriftObserved`); the state_drift detector reports what still differs."""
+    drift_changed_at: datetime | None = None
+    drift_observed_at: datetime | None = None
 
 
 # --- to JSON-able dict ---------------------------------------------------------------
@@ -258,7 +280,14 @@ def order_to_dict(order: Order) -> dict[str, Any]:
         "platform_status": order.platform_status,
         "platform_fulfillment": order.platform_fulfillment.value if order.platform_fulfillment else None,
         "platform_claim_at": _iso(order.platform_claim_at),
+        "drift": [_drift_to_dict(item) for item in order.drift],
+        "drift_changed_at": _iso(order.drift_changed_at),
+        "drift_observed_at": _iso(order.drift_observed_at),
     }
+
+
+def _drift_to_dict(item: DriftField) -> dict[str, str]:
+    return {"field": item.field, "orderline": item.orderline, "platform": item.platform}
 
 
 # --- from dict -------------------------------------------------------------------------
@@ -361,6 +390,10 @@ def order_from_dict(data: dict[str, Any]) -> Order:
         platform_status=data["platform_status"],
         platform_fulfillment=_opt_fulfillment(data.get("platform_fulfillment")),
         platform_claim_at=_opt_dt(data.get("platform_claim_at")),
+        # States stored before reconciliation existed have no drift keys.
+        drift=tuple(DriftField(**item) for item in data.get("drift", ())),
+        drift_changed_at=_opt_dt(data.get("drift_changed_at")),
+        drift_observed_at=_opt_dt(data.get("drift_observed_at")),
     )
 
 

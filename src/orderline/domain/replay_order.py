@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from orderline.domain.facts import (
     DeliveryEvent,
+    DriftObserved,
     Fact,
     HoldPlaced,
     HoldsReleased,
@@ -16,7 +17,8 @@ from orderline.domain.facts import (
 )
 
 # Same instant: the snapshot first (so the order exists for what happened with it), a hold
-# before its release (a hold placed and released at one instant ends released).
+# before its release (a hold placed and released at one instant ends released), an
+# observation of drift last (it compares with everything else at its instant).
 _KIND_RANK: dict[type, int] = {
     OrderSnapshot: 0,
     ShipmentRecorded: 1,
@@ -24,6 +26,7 @@ _KIND_RANK: dict[type, int] = {
     RefundRecorded: 3,
     HoldPlaced: 4,
     HoldsReleased: 5,
+    DriftObserved: 6,
 }
 
 

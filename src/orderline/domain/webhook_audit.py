@@ -50,6 +50,13 @@ class WebhookFindingKind(StrEnum):
     DUPLICATES = "duplicates"
     STALE_DELIVERIES = "stale_deliveries"
     SLOW_DELIVERY = "slow_delivery"
+    # Read live from the platform's API (domain/subscription_health.py).
+    SUBSCRIPTION_MISSING = "subscription_missing"
+    SUBSCRIPTION_DISABLED = "subscription_disabled"
+    SUBSCRIPTION_PAUSED = "subscription_paused"
+    SUBSCRIPTION_INACTIVE = "subscription_inactive"
+    SUBSCRIPTION_WRONG_ADDRESS = "subscription_wrong_address"
+    SUBSCRIPTIONS_UNREADABLE = "subscriptions_unreadable"
 
 
 @dataclass(frozen=True, slots=True)

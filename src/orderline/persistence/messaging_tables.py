@@ -107,6 +107,8 @@ support_tickets = Table(
     Column("subject", Text, nullable=False),
     Column("status", String(32)),
     Column("created_at", UtcDateTime(), nullable=False),
+    # The order's status as the ticket shows it (migration 0009): support-tool drift.
+    Column("order_status", String(32)),
     UniqueConstraint("helpdesk", "ticket_id", name="uq_support_tickets_ticket"),
 )
 Index("ix_support_tickets_created", support_tickets.c.created_at)

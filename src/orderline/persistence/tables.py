@@ -193,5 +193,7 @@ api_tokens = Table(
 # Exception handling declares its tables on this same metadata (after Id and UtcDateTime exist).
 import orderline.persistence.exception_tables  # noqa: E402
 import orderline.persistence.messaging_tables  # noqa: E402
+import orderline.persistence.platform_write_tables  # noqa: E402
 import orderline.persistence.processing_tables  # noqa: E402
+import orderline.persistence.reconcile_tables  # noqa: E402
 import orderline.persistence.scorecard_tables  # noqa: E402, F401

@@ -41,7 +41,7 @@ from typing import Protocol
 from sqlalchemy import Connection
 
 from orderline.domain.facts import Fact, HoldPlaced, HoldsReleased
-from orderline.domain.order import Order, order_from_dict
+from orderline.domain.order import HOLD_GROUP_PREFIX, Order, order_from_dict
 from orderline.domain.order_exceptions import (
     EXCEPTION_TYPES,
     BusinessCalendar,
@@ -82,7 +82,6 @@ RecordFacts = Callable[[Connection, str, str, Sequence[Fact]], None]
 """Stores facts Orderline established and refolds the order in the caller's transaction
 (`Processor.record_facts`)."""
 
-HOLD_GROUP_PREFIX = "orderline:"
 MAX_HOLD_PASSES = 3
 """Hold changes and re-detection settle in one pass (a placed hold never removes the
 finding that asked for it); the bound only guards against a detector that would flap."""

@@ -1,6 +1,7 @@
 """An order's timeline as the API shows it: the order's own history, its exceptions'
 (opened, escalated, acknowledged... with who did it), every customer-message decision and
-delivery attempt, and what people did to its quarantined deliveries, in one list by time.
+delivery attempt, what people did to its quarantined deliveries, and every hold written
+back to the platform with each attempt (`services.platform_writeback`), in one list by time.
 
 So a support agent sees what happened, what the buyer was told and when, and what did
 not arrive.
@@ -18,7 +19,7 @@ from orderline.persistence import exception_records, message_records, order_quer
 from orderline.persistence.exception_records import ExceptionEvent
 from orderline.persistence.message_records import StoredMessage
 from orderline.persistence.outbox import INTERRUPTED, OutboxState
-from orderline.services import quarantine
+from orderline.services import platform_writeback, quarantine
 
 ATTEMPT_WORDING = {"temporary": "temporary failure", "permanent": "permanent failure"}
 
@@ -33,6 +34,7 @@ def order_timeline(connection: Connection, store_id: str, order_id: str) -> list
         [
             *message_entries(connection, store_id, order_id),
             *quarantine.inbox_action_entries(connection, store_id, order_id),
+            *platform_writeback.write_entries(connection, store_id, order_id),
         ],
     )
 

@@ -26,6 +26,7 @@ from orderline.domain.webhook_audit import (
 )
 from orderline.persistence import webhook_audit_queries as queries
 from orderline.services.intake import BAD_SIGNATURE_REASON
+from orderline.services.webhook_subscriptions import CheckStatus, SubscriptionCheck, WebhookSubscriptions
 
 __all__ = [
     "AuditedStore",
@@ -37,6 +38,8 @@ __all__ = [
 ]
 
 DEFAULT_PERIOD = timedelta(days=7)
+SUBSCRIPTION_KINDS = frozenset(kind for kind in WebhookFindingKind if kind.value.startswith("subscription"))
+"""Findings read live from the platforms' APIs, counted only when a store was checked."""
 
 
 class BadAuditPeriod(ValueError):
@@ -60,13 +63,18 @@ class WebhookAuditReport:
     until: datetime
     stores: tuple[StoreDeliveries, ...]
     findings: tuple[WebhookFinding, ...]
+    subscriptions: tuple[SubscriptionCheck, ...] = ()
+    """Per store, what its platform's API listed (empty unless asked for)."""
 
     @property
     def is_clean(self) -> bool:
         return not self.findings
 
     def counts(self) -> dict[str, int]:
-        return {kind.value: sum(1 for f in self.findings if f.kind is kind) for kind in WebhookFindingKind}
+        """Findings per kind; the subscription kinds only when some store's API was asked."""
+        asked = any(check.status is not CheckStatus.NOT_CHECKED for check in self.subscriptions)
+        kinds = [kind for kind in WebhookFindingKind if asked or kind not in SUBSCRIPTION_KINDS]
+        return {kind.value: sum(1 for f in self.findings if f.kind is kind) for kind in kinds}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +84,7 @@ class WebhookAuditReport:
             "clean": self.is_clean,
             "counts": self.counts(),
             "stores": [_store_dict(store) for store in self.stores],
+            "subscriptions": [check.as_dict() for check in self.subscriptions],
             "findings": [
                 {"store_id": f.store_id, "topic": f.topic, "kind": f.kind.value, "detail": f.detail,
                  "recommendation": f.recommendation}
@@ -112,6 +121,7 @@ class WebhookAudit:
     engine: Engine
     stores: tuple[AuditedStore, ...] = ()
     limits: AuditLimits = field(default_factory=AuditLimits)
+    live: WebhookSubscriptions = field(default_factory=WebhookSubscriptions)
 
     def report(
         self,
@@ -119,9 +129,12 @@ class WebhookAudit:
         since: datetime | None = None,
         until: datetime | None = None,
         store_id: str | None = None,
+        *,
+        subscriptions: bool = False,
     ) -> WebhookAuditReport:
         """The audit of deliveries received in [since, until) (default: the 7 days before
-        `now`), judged at `now`; every configured store, or `store_id` alone."""
+        `now`), judged at `now`; every configured store, or `store_id` alone. With
+        `subscriptions`, each store's subscriptions are read from its platform's API too."""
         end = now if until is None else until
         start = end - DEFAULT_PERIOD if since is None else since
         if start >= end:
@@ -132,7 +145,9 @@ class WebhookAudit:
         with self.engine.connect() as connection:
             stores = tuple(_store_deliveries(connection, store, start, end) for store in audited)
         findings = tuple(f for store in stores for f in judge_store(store, now, self.limits))
-        return WebhookAuditReport(now, start, end, stores, findings)
+        checks = self.live.check_all(store_id) if subscriptions else ()
+        findings += tuple(f for check in checks for f in check.findings)
+        return WebhookAuditReport(now, start, end, stores, findings, checks)
 
     def _audited(self, store_id: str | None) -> tuple[AuditedStore, ...]:
         if store_id is None:

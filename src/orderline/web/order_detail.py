@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from orderline.domain.facts import Address, LineQuantity
+from orderline.domain.facts import Address, DriftField, LineQuantity
 from orderline.domain.messaging.kinds import MessageKind
 from orderline.domain.vocabulary import (
     AnomalyKind,
@@ -189,6 +189,17 @@ class OrderDetail(BaseModel):
         "every shipment Orderline knows.",
     )
     platform_claim_at: UtcDatetime | None = None
+    # Orders stored before reconciliation existed have none of the drift fields.
+    drift: list[DriftField] = Field(
+        default_factory=list,
+        description="Where the platform's view differed from Orderline's at the latest "
+        "reconciliation observation: each field (`status`, `payment`, `cancelled`, `shipped`, "
+        "`tracking`, `refunds`, `refunded`, `holds`) with both values as text.",
+    )
+    drift_changed_at: UtcDatetime | None = Field(
+        default=None, description="When the platform's side of that drift last changed."
+    )
+    drift_observed_at: UtcDatetime | None = None
     exceptions: list[OrderException]
     messages: list[CustomerMessage]
     handoffs: list[OrderHandoff]

@@ -40,6 +40,9 @@ class BigCommerceKeys(PlatformKeys):
     # API requests per 30 s, shared by every app on the store (150 on Standard and Plus,
     # 450 on Pro, more on Enterprise).
     api_requests_per_30s: int = Field(default=150, ge=1)
+    # The status Orderline's holds set when written back (docs/write-back.md): 12 Manual
+    # Verification Required or 13 Disputed, the statuses BigCommerce itself treats as held.
+    hold_status_id: Literal[12, 13] = 12
 
 
 class BigCommerceStoreConfig(StoreConfig, BigCommerceKeys):

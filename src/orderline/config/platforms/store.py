@@ -62,6 +62,9 @@ class StoreConfig(BaseModel):
     status_map: dict[str, OrderStatusName] = Field(default_factory=dict)
     calendar: CalendarConfig | None = None
     messaging: StoreMessagingConfig = Field(default_factory=StoreMessagingConfig)
+    write_back: bool | None = None
+    """Write Orderline's holds back to the platform; unset: on when the store has its API
+    credentials (docs/write-back.md)."""
 
     @property
     def identity(self) -> str:
@@ -84,6 +87,11 @@ class StoreConfig(BaseModel):
     def webhook_secret_values(self) -> tuple[str, ...]:
         """The secrets in clear, newest rotation order as written, for signature checks."""
         return tuple(secret.get_secret_value() for secret in self.webhook_secrets)
+
+    @property
+    def writes_back(self) -> bool:
+        """Whether Orderline's holds are written to this store's platform."""
+        return self.write_back if self.write_back is not None else not self.missing_credentials()
 
     def missing_credentials(self) -> tuple[Credential, ...]:
         """The platform's credentials this store does not set."""

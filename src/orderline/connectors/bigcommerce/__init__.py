@@ -6,7 +6,8 @@ Modules (the roles every platform package has, see `orderline.connectors`):
 header), `delivery_meta` (the thin body, delivery metadata), `mapping` (scope dispatch
 and the fetch), `orders` / `shipments` / `holds` (from the status) / `refunds` (resource
 mappers), `statuses` (status ids -> canonical), `fields`, `client` (the REST API),
-`history` (import). BigCommerce's own: `rest` (one paced GET) and `limiter` (the quota).
+`history` (import), `writeback` (Orderline's holds as a status and a staff note).
+BigCommerce's own: `rest` (one paced GET) and `limiter` (the quota).
 """
 
 from orderline.connectors.bigcommerce.client import BigCommerceClient

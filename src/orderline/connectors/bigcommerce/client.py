@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from types import TracebackType
 from typing import Any
@@ -79,6 +79,21 @@ class BigCommerceClient:
         if not isinstance(data, list):
             raise FetchFailed(f"store {self.store_hash}: refunds of order {order_id} have no data list")
         return [row for row in data if isinstance(row, dict)]
+
+    def orders_placed(self, start: datetime, end: datetime) -> int:
+        """How many orders were created from `start` up to (not including) `end`, by
+        `GET /v2/orders/count` (the reconciliation's daily count check). Its date filters
+        take whole seconds and include both ends (VERIFY), so the last second before `end`
+        is sent."""
+        params = {
+            "min_date_created": _rfc2822(start),
+            "max_date_created": _rfc2822(end - timedelta(seconds=1)),
+        }
+        body = self._api.get("/v2/orders/count", params)
+        count = body.get("count") if isinstance(body, dict) else None
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise FetchFailed(f"store {self.store_hash}: the order count has no count")
+        return count
 
     def orders_modified_since(self, since: datetime, page_size: int = PAGE_LIMIT) -> Iterator[list[JsonDict]]:
         """Pages of orders modified at or after `since`, oldest modification first."""

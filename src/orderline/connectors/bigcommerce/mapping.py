@@ -103,7 +103,8 @@ def map_fetched_order(fetched: FetchedOrder, touch: ShipmentTouch | None = None)
     status_id = status_id_of(order)
     order_id = snapshot.order_id
     shipments = [map_shipment(row, order_id, touch) for row in _rows(fetched.shipments, "shipments")]
-    facts: list[Fact] = [snapshot, *status_holds(snapshot, status_id), *shipments]
+    holds = status_holds(snapshot, status_id, order.get("staff_notes"))
+    facts: list[Fact] = [snapshot, *holds, *shipments]
     if touch is not None and touch.is_deleted and touch.shipment_id not in {s.shipment_id for s in shipments}:
         facts.append(deleted_shipment(order_id, touch))
     meaning = STATUSES.get(status_id)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+
+import httpx
 
 from orderline.config.platforms import StoreConfig
 from orderline.config.platforms.bigcommerce import BigCommerceStoreConfig
@@ -12,7 +15,9 @@ from orderline.connectors.bigcommerce.client import BigCommerceClient
 from orderline.connectors.bigcommerce.connector import BigCommerceConnector
 from orderline.connectors.bigcommerce.history import BigCommerceHistory
 from orderline.connectors.bigcommerce.limiter import RateQuota
-from orderline.connectors.bigcommerce.rest import ApiSettings, FetchFailed, NotFound, RetryPolicy
+from orderline.connectors.bigcommerce.rest import ApiSettings, FetchFailed, NotFound, RestApi, RetryPolicy
+from orderline.connectors.bigcommerce.subscriptions import BigCommerceSubscriptions, store_subscriptions
+from orderline.connectors.bigcommerce.writeback import BigCommerceHoldWriter
 from orderline.connectors.plugin import StatusHook, settings_of
 from orderline.domain.status_audit import StatusVocabulary
 from orderline.domain.vocabulary import Platform
@@ -63,12 +68,31 @@ class BigCommercePlugin:
         )
         return BigCommerceClient(settings)
 
+    def hold_writer(self, store: StoreConfig) -> BigCommerceHoldWriter:
+        """Writes through a paced client of its own, under the store's request quota."""
+        bigcommerce = settings_of(store, BigCommerceStoreConfig)
+        http = httpx.Client()
+        token = bigcommerce.api_token.get_secret_value() if bigcommerce.api_token else ""
+        settings = ApiSettings(
+            bigcommerce.store_hash,
+            token,
+            bigcommerce.api_base_url,
+            quota=RateQuota(requests=bigcommerce.api_requests_per_30s),
+            retry=MAPPING_FETCH_RETRY,
+        )
+        api = RestApi(settings, http, time.sleep, time.monotonic)
+        return BigCommerceHoldWriter(api, bigcommerce.hold_status_id, http.close)
+
     @contextmanager
     def history(
         self, store: StoreConfig, on_status: StatusHook | None = None
     ) -> Iterator[BigCommerceHistory]:
         with self.api_client(store) as client:
             yield BigCommerceHistory(client)
+
+    def subscriptions(self, store: StoreConfig) -> BigCommerceSubscriptions:
+        """The store's webhook subscriptions through its API, with short timeouts."""
+        return store_subscriptions(store)
 
 
 PLATFORM = BigCommercePlugin()

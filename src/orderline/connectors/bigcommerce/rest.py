@@ -74,23 +74,33 @@ class RestApi:
 
     def get(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
         """The parsed JSON body; None for a 204. Raises NotFound (404) or FetchFailed."""
+        return self.send("GET", path, params)
+
+    def send(
+        self, method: str, path: str, params: Mapping[str, str | int] | None = None, json: Any = None
+    ) -> Any:
+        """`get` for any method, with `json` as the request body (hooks are created with POST
+        and re-activated with PUT); paced and retried the same way."""
         body = with_retries(
             self._settings.retry,
-            lambda attempt: self._attempt(path, params, attempt),
+            lambda attempt: self._attempt(method, path, params, json, attempt),
             self._sleep,
-            lambda reason: FetchFailed(f"{self._where(path)}: {reason}"),
+            lambda reason: FetchFailed(f"{self._where(path, method)}: {reason}"),
             # After a 429 the limiter already holds the next request; no extra wait.
             skip_zero_waits=True,
         )
         return body.value
 
-    def _attempt(self, path: str, params: Mapping[str, str | int] | None, attempt: int) -> _Body | Retry:
+    def _attempt(
+        self, method: str, path: str, params: Mapping[str, str | int] | None, json: Any, attempt: int
+    ) -> _Body | Retry:
         backoff = self._settings.retry.backoff_s(attempt)
         self._limiter.wait_turn()
         try:
-            response = self._http.get(
-                self._settings.base_url + path, params=params, headers=self._headers, timeout=self._timeout
-            )
+            response = self._http.request(
+                method, self._settings.base_url + path, params=params, json=json, headers=self._headers,
+                timeout=self._timeout,
+            )  # fmt: skip
         except httpx.TransportError as exc:
             return transport_retry(exc, backoff)
         reset_s = self._limiter.observe(response.headers, response.status_code == 429)
@@ -100,15 +110,19 @@ class RestApi:
         if response.status_code >= 500:
             return status_retry(response, backoff)
         if response.status_code == 404:
-            raise NotFound(self._where(path))
+            raise NotFound(self._where(path, method))
         if response.status_code == 204:
             return _Body(None)
-        if response.status_code != 200:
-            raise FetchFailed(f"{self._where(path)}: HTTP {response.status_code}: {response.text[:300]}")
+        if response.status_code not in (200, 201):
+            raise FetchFailed(
+                f"{self._where(path, method)}: HTTP {response.status_code}: {response.text[:300]}"
+            )
         try:
             return _Body(json_of(response))
         except ValueError:
-            raise FetchFailed(f"{self._where(path)}: response is not JSON: {response.text[:300]}") from None
+            raise FetchFailed(
+                f"{self._where(path, method)}: response is not JSON: {response.text[:300]}"
+            ) from None
 
-    def _where(self, path: str) -> str:
-        return f"store {self._settings.store_hash}: GET {path}"
+    def _where(self, path: str, method: str = "GET") -> str:
+        return f"store {self._settings.store_hash}: {method} {path}"

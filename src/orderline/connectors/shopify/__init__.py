@@ -5,7 +5,8 @@ Modules (the roles every platform package has, see `orderline.connectors`):
 `plugin` (`PLATFORM`), `connector`, `signature` (HMAC), `delivery_meta` (delivery
 headers), `mapping` (topic dispatch), `orders` / `shipments` (fulfillments) / `holds`
 (fulfillment-order holds) / `refunds` (payload mappers), `statuses` (Shopify
-vocabularies -> canonical), `fields`, `client` (Admin API), `history` (import).
+vocabularies -> canonical), `fields`, `client` (Admin API), `history` (import),
+`writeback` (Orderline's holds on fulfillment orders).
 Shopify's own: `risk` (risk assessments), `graphql` (one Admin API call),
 `graphql_orders` (Admin API order nodes), `bulk` (bulk operations), `resolver`
 (OrderResolver over the Admin API).

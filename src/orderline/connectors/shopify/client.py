@@ -35,6 +35,14 @@ query FulfillmentOrderOrder($id: ID!) {
 """
 
 
+ORDERS_COUNT = """
+query OrdersPlaced($query: String!) {
+  ordersCount(query: $query, limit: null) { count precision }
+}
+"""
+"""`limit: null`: an exact count (the default stops at 10,000 and says AT_LEAST)."""
+
+
 @dataclass(frozen=True, slots=True)
 class OrdersPage:
     orders: tuple[dict[str, Any], ...]
@@ -91,6 +99,17 @@ class ShopifyAdminClient:
             return str(legacy_id)
         order_gid = order.get("id")
         return _gid_tail(order_gid) if isinstance(order_gid, str) else None
+
+    def orders_placed(self, start: datetime, end: datetime) -> int:
+        """How many orders were created from `start` up to (not including) `end`: the
+        reconciliation's daily count check."""
+        search = f"created_at:>='{_search_timestamp(start)}' AND created_at:<'{_search_timestamp(end)}'"
+        data = self._endpoint.query(ORDERS_COUNT, {"query": search})
+        counted = data.get("ordersCount")
+        count = counted.get("count") if isinstance(counted, dict) else None
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise ShopifyApiError(f"{self._shop}: ordersCount answered without a count")
+        return count
 
     def orders_updated_since(self, since: datetime, page_size: int = MAX_PAGE_SIZE) -> Iterator[OrdersPage]:
         """Pages of `page_size` orders updated after `since`, read through a bulk operation

@@ -5,7 +5,8 @@ OrderSnapshot, a ShipmentRecorded per fulfillment and a RefundRecorded per refun
 numeric ids taken from the gids, so an imported order and its webhooks converge. On top,
 what only GraphQL shows: a HoldPlaced per hold still on one of the order's fulfillment
 orders, dated by that fulfillment order's `updatedAt` (a FulfillmentHold carries no
-timestamp of its own).
+timestamp of its own) — except Orderline's own holds written back (their `reasonNotes`
+carry Orderline's marker, `domain.platform_writes`), which are not the platform's.
 
 GraphQL spells enums in upper case and money as MoneyBags; everything is read back into
 the REST vocabulary that `statuses` maps.
@@ -45,6 +46,7 @@ from orderline.domain.facts import (
     RefundRecorded,
     ShipmentRecorded,
 )
+from orderline.domain.platform_writes import is_orderline_text
 from orderline.domain.vocabulary import DeliveryStatus, FulfillmentStatus, PaymentStatus
 
 # OrderDisplayFulfillmentStatus in the REST `fulfillment_status` vocabulary, so that
@@ -224,6 +226,8 @@ def _holds(fulfillment_order: JsonObject, order_id: str) -> list[HoldPlaced]:
     placed = []
     for hold in holds:
         reason = optional_str(hold, "reason", where)
+        if is_orderline_text(hold.get("reasonNotes")):
+            continue  # Orderline's own hold written back (`writeback`): not the platform's
         placed.append(
             HoldPlaced(
                 order_id=order_id,

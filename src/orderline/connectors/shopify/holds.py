@@ -6,6 +6,12 @@ in). The order id comes from the payload when it carries one (the REST
 FulfillmentOrder shape has `order_id`), otherwise from the resolver; when neither
 knows yet, nothing is mapped and the caller retries later.
 
+A hold carrying Orderline's handle or marker is Orderline's own hold written back
+(`writeback`): its echo maps to nothing, so it neither holds the order twice nor reads
+as drift. A release still lists it among the remaining holds while it is on the FO,
+which is how a merchant's release of it is told from Orderline's own
+(`services.platform_writeback`).
+
 `fulfillment_holds` lists the holds still on the FO when Shopify built the payload;
 a hold can already be gone by then, which is why `created_fulfillment_hold`
 (API 2024-10+) is read as well.
@@ -26,7 +32,9 @@ from orderline.connectors.shopify.fields import (
     optional_str,
 )
 from orderline.connectors.shopify.statuses import hold_reason
+from orderline.connectors.shopify.writeback import HANDLE_PREFIX
 from orderline.domain.facts import Fact, HoldPlaced, HoldsReleased
+from orderline.domain.platform_writes import is_orderline_text
 
 PLACED_ON_HOLD = "fulfillment_orders/placed_on_hold"
 HOLD_RELEASED = "fulfillment_orders/hold_released"
@@ -36,6 +44,12 @@ HOLD_RELEASED = "fulfillment_orders/hold_released"
 class _PlatformHold:
     reason: str | None
     notes: str | None
+    handle: str | None = None
+
+    @property
+    def is_orderline(self) -> bool:
+        """Orderline's own hold, written back (`writeback`): its handle or marker."""
+        return is_orderline_text(self.notes) or (self.handle or "").startswith(HANDLE_PREFIX)
 
 
 def map_hold_delivery(delivery: Delivery, body: JsonObject, resolver: OrderResolver) -> MappedDelivery:
@@ -73,6 +87,9 @@ def _holds_placed(
     created = body.get("created_fulfillment_hold")
     if created is not None:
         holds.append(_hold(as_object(created, f"fulfillment order {fo_id}: created_fulfillment_hold"), fo_id))
+    if holds and all(hold.is_orderline for hold in holds):
+        return []  # Orderline's own hold written back, reported to us: already known
+    holds = [hold for hold in holds if not hold.is_orderline]
     if not holds:
         # On hold without a reason we can read (an API version before 2024-10 whose
         # only hold was already released): record it as `other` rather than lose it.
@@ -110,5 +127,7 @@ def _current_holds(fulfillment_order: JsonObject, fo_id: str) -> list[_PlatformH
 def _hold(hold: JsonObject, fo_id: str) -> _PlatformHold:
     where = f"fulfillment order {fo_id}: hold"
     return _PlatformHold(
-        reason=optional_str(hold, "reason", where), notes=optional_str(hold, "reason_notes", where)
+        reason=optional_str(hold, "reason", where),
+        notes=optional_str(hold, "reason_notes", where),
+        handle=optional_str(hold, "handle", where),
     )

@@ -13,6 +13,8 @@ from orderline.connectors.shopify.client import ShopifyAdminClient
 from orderline.connectors.shopify.connector import ShopifyConnector
 from orderline.connectors.shopify.graphql import AdminApiSettings, ShopifyApiError
 from orderline.connectors.shopify.history import ShopifyHistory
+from orderline.connectors.shopify.subscriptions import ShopifySubscriptions, store_subscriptions
+from orderline.connectors.shopify.writeback import ShopifyHoldWriter, writer_settings
 from orderline.domain.status_audit import StatusVocabulary
 from orderline.domain.vocabulary import Platform
 from orderline.domain.webhook_audit import DeliveryRules
@@ -53,11 +55,24 @@ class ShopifyPlugin:
         )
         return ShopifyAdminClient(api, on_bulk_status=on_bulk_status)
 
+    def hold_writer(self, store: StoreConfig) -> ShopifyHoldWriter:
+        shop = settings_of(store, ShopifyStoreConfig)
+        api = AdminApiSettings(
+            shop_domain=shop.shop_domain,
+            access_token=secret_of(shop, "api_token"),
+            api_base_url=shop.api_base_url,
+        )
+        return ShopifyHoldWriter(writer_settings(api))
+
     @contextmanager
     def history(self, store: StoreConfig, on_status: StatusHook | None = None) -> Iterator[ShopifyHistory]:
         bulk_status = _bulk_status(on_status) if on_status is not None else None
         with self.api_client(store, bulk_status) as client:
             yield ShopifyHistory(client)
+
+    def subscriptions(self, store: StoreConfig) -> ShopifySubscriptions:
+        """The store's webhook subscriptions through its API, with short timeouts."""
+        return store_subscriptions(store)
 
 
 def _bulk_status(on_status: StatusHook) -> Callable[[str, int], None]:

@@ -6,7 +6,8 @@ Modules (the roles every platform package has, see `orderline.connectors`):
 `plugin` (`PLATFORM`), `connector`, `signature` (HMAC, ping), `delivery_meta` (delivery
 headers, dedupe key), `mapping` (topic dispatch), `orders` / `shipments` / `holds` /
 `refunds` (mappers), `statuses` (Woo statuses -> meanings -> payment), `fields`,
-`client` (REST API), `history` (import). WooCommerce's own: `settings` (per-store status
+`client` (REST API), `history` (import), `writeback` (Orderline's holds as on-hold, meta
+and a note). WooCommerce's own: `settings` (per-store status
 map and backorder meta key), `order_view` (the parsed order).
 """
 

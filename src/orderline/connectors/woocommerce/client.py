@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -110,20 +110,54 @@ class WooCommerceClient:
             yield orders
             page += 1
 
+    def orders_placed(self, start: datetime, end: datetime) -> int:
+        """How many orders were created from `start` up to `end`: the `X-WP-Total` of a
+        one-order page (the reconciliation's daily count check)."""
+        params = {
+            # Both bounds are exclusive (WP date_query): `after` one second early keeps an
+            # order placed at `start` itself.
+            "after": _gmt(start - timedelta(seconds=1)),
+            "before": _gmt(end),
+            "dates_are_gmt": "true",
+            "per_page": "1",
+        }
+        response = self._get(self._settings.orders_url, params)
+        total = response.headers.get("X-WP-Total", "")
+        if not total.isdigit():
+            raise WooCommerceApiError(f"{self._settings.site_url}: order count without X-WP-Total")
+        return int(total)
+
+    def request(self, method: str, path: str, params: dict[str, str] | None = None, body: Any = None) -> Any:
+        """Another REST call under the API base (`/wp-json/wc/v3/webhooks`), retried like the
+        order pages; its JSON answer (2xx). Raises WooCommerceApiError."""
+        url = (self._settings.api_base_url or self._settings.site_url).rstrip("/") + path
+        response = self._send(method, url, params or {}, body)
+        try:
+            return json_of(response)
+        except ValueError:
+            raise WooCommerceApiError(f"{self._settings.site_url}: {method} {path}: not JSON") from None
+
     def _get(self, url: str, params: dict[str, str]) -> httpx.Response:
+        return self._send("GET", url, params, None)
+
+    def _send(self, method: str, url: str, params: dict[str, str], body: Any) -> httpx.Response:
         return with_retries(
             self._settings.retry,
-            lambda attempt: self._attempt(url, params, attempt),
+            lambda attempt: self._attempt(method, url, params, body, attempt),
             self._sleep,
             lambda reason: WooCommerceApiError(f"{self._settings.site_url}: {reason}"),
         )
 
-    def _attempt(self, url: str, params: dict[str, str], attempt: int) -> httpx.Response | Retry:
+    def _attempt(
+        self, method: str, url: str, params: dict[str, str], body: Any, attempt: int
+    ) -> httpx.Response | Retry:
         backoff = self._settings.retry.backoff_s(attempt)
         try:
-            response = self._http.get(
+            response = self._http.request(
+                method,
                 url,
                 params=params,
+                json=body,
                 auth=self._auth,
                 timeout=self._timeout,
                 headers={"Accept": "application/json"},
@@ -132,15 +166,19 @@ class WooCommerceClient:
             return transport_retry(exc, backoff)
         if response.status_code == 429 or response.status_code >= 500:
             return status_retry(response, backoff)
-        if response.status_code != 200:
+        if not 200 <= response.status_code < 300:
             raise WooCommerceApiError(f"{self._settings.site_url}: {_refusal(response)}")
         return response
 
 
+def _gmt(moment: datetime) -> str:
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def _orders_query(since: datetime, page: int, per_page: int) -> dict[str, str]:
-    aware = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
     return {
-        "modified_after": aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+        "modified_after": _gmt(since),
         # Without it Woo compares `modified_after` with the site's local time.
         "dates_are_gmt": "true",
         "orderby": "modified",

@@ -14,12 +14,19 @@ decides, so holds converge by time.
   WooCommerce never removes that meta when stock arrives, so the hold also ends when
   the status says nothing is left to ship (completed, cancelled, refunded, ...) or when
   the merchant deletes the meta.
+
+An `on-hold` order carrying the meta `_orderline_hold` is Orderline's own hold written
+back (`writeback`): the status group says nothing then (no hold, no release), so the echo
+changes nothing; once the merchant moves the order off `on-hold`, the usual release of
+`woo-status` is how Orderline hears that its hold was released on the platform.
 """
 
 from __future__ import annotations
 
+from orderline.connectors.woocommerce.fields import meta_value
 from orderline.connectors.woocommerce.order_view import OrderView
 from orderline.connectors.woocommerce.statuses import NOTHING_TO_SHIP, Meaning
+from orderline.connectors.woocommerce.writeback import ON_HOLD_STATUS, ORDERLINE_META
 from orderline.domain.facts import Fact, HoldPlaced, HoldsReleased
 from orderline.domain.vocabulary import HoldReason, PaymentStatus
 
@@ -28,7 +35,16 @@ BACKORDER_HOLD_GROUP = "woo-backorder"
 
 
 def order_holds(order: OrderView) -> list[Fact]:
+    if is_orderline_hold(order):
+        # Orderline's own hold written back (`writeback`), reported to us: already known,
+        # and neither a platform hold nor a release of one.
+        return [_backorder_hold(order)]
     return [_status_hold(order), _backorder_hold(order)]
+
+
+def is_orderline_hold(order: OrderView) -> bool:
+    """`on-hold` because Orderline put it there: the order carries Orderline's meta."""
+    return order.status == ON_HOLD_STATUS and bool(meta_value(order.body, ORDERLINE_META, order.where))
 
 
 def _status_hold(order: OrderView) -> Fact:

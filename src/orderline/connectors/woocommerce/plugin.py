@@ -14,6 +14,8 @@ from orderline.connectors.woocommerce.connector import WooCommerceConnector
 from orderline.connectors.woocommerce.history import WooCommerceHistory
 from orderline.connectors.woocommerce.settings import WooStoreSettings
 from orderline.connectors.woocommerce.statuses import CORE_STATUSES, MEANING_STATUS
+from orderline.connectors.woocommerce.subscriptions import WooCommerceSubscriptions, store_subscriptions
+from orderline.connectors.woocommerce.writeback import WRITE_RETRY, WooHoldWriter
 from orderline.domain.status_audit import StatusVocabulary
 from orderline.domain.vocabulary import Platform
 from orderline.domain.webhook_audit import DeliveryRules
@@ -55,12 +57,27 @@ class WooCommercePlugin:
         )
         return WooCommerceClient(api)
 
+    def hold_writer(self, store: StoreConfig) -> WooHoldWriter:
+        site = settings_of(store, WooCommerceStoreConfig)
+        api = WooApiSettings(
+            site_url=site.site_url,
+            consumer_key=secret_of(site, "api_key"),
+            consumer_secret=secret_of(site, "api_token"),
+            api_base_url=site.api_base_url,
+            retry=WRITE_RETRY,
+        )
+        return WooHoldWriter(WooCommerceClient(api))
+
     @contextmanager
     def history(
         self, store: StoreConfig, on_status: StatusHook | None = None
     ) -> Iterator[WooCommerceHistory]:
         with self.api_client(store) as client:
             yield WooCommerceHistory(client)
+
+    def subscriptions(self, store: StoreConfig) -> WooCommerceSubscriptions:
+        """The store's webhook subscriptions through its API, with short timeouts."""
+        return store_subscriptions(store)
 
 
 def _mapping_settings(store: StoreConfig) -> WooStoreSettings:

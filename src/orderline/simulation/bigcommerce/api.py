@@ -26,6 +26,8 @@ from typing import Any
 import httpx
 
 from orderline.simulation.bigcommerce.bodies import order_body, product_body, refund_body, shipment_body
+from orderline.simulation.bigcommerce.hooks import FakeHooks
+from orderline.simulation.bigcommerce.order_writes import FakeOrderWrites
 from orderline.simulation.bigcommerce.state import FakeOrder, FakeStoreState
 
 DEFAULT_LIMIT = 50
@@ -33,6 +35,7 @@ MAX_LIMIT = 250
 
 _ROUTES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"/v2/orders"), "orders"),
+    (re.compile(r"/v2/orders/count"), "count"),
     (re.compile(r"/v2/orders/(\d+)"), "order"),
     (re.compile(r"/v2/orders/(\d+)/products"), "products"),
     (re.compile(r"/v2/orders/(\d+)/shipments"), "shipments"),
@@ -89,13 +92,17 @@ class FakeBigCommerce:
         """`GET /v2/orders/1` for every request answered (throttled ones too)."""
         self.is_down = False
         """While True every request is answered 503, as during a platform outage."""
+        self.hooks = FakeHooks(store_hash)
+        """`/v3/hooks`: the store's webhook subscriptions, with their faults (`hooks.book`)."""
+        self.order_writes = FakeOrderWrites(self.state)
+        """`PUT /v2/orders/{id}`: status and staff notes, as the hold write-back sends them."""
 
     @property
     def store_hash(self) -> str:
         return self.state.store_hash
 
     def handle(
-        self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str]
+        self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes = b""
     ) -> FakeResponse:
         with self.state.lock:
             self.requests.append(f"{method} {path}")
@@ -109,6 +116,13 @@ class FakeBigCommerce:
             if self._quota.used >= self._quota.requests or self._rng.random() < self.throttle_chance:
                 return self._json(429, {"status": 429, "title": "Too many requests"})
             self._quota.used += 1
+            inner = path.removeprefix(f"/stores/{self.store_hash}")
+            hooks = self.hooks.answer(method, inner, dict(query), body) if inner != path else None
+            if hooks is not None:
+                return self._json(*hooks)
+            written = self.order_writes.answer(method, inner, body) if inner != path else None
+            if written is not None:
+                return self._json(*written)
             if method != "GET":
                 return self._json(405, {"status": 405, "title": "Method not allowed"})
             return self._route(path, query)
@@ -116,7 +130,7 @@ class FakeBigCommerce:
     def handler(self, request: httpx.Request) -> httpx.Response:
         """An `httpx.MockTransport` handler over the same state."""
         query = {key: value for key, value in request.url.params.items()}
-        answer = self.handle(request.method, request.url.path, query, dict(request.headers))
+        answer = self.handle(request.method, request.url.path, query, dict(request.headers), request.content)
         return httpx.Response(answer.status, headers=answer.headers, content=answer.body)
 
     def _route(self, path: str, query: Mapping[str, str]) -> FakeResponse:
@@ -132,6 +146,8 @@ class FakeBigCommerce:
     def _answer(self, name: str, order_id: int, query: Mapping[str, str]) -> FakeResponse:
         if name == "orders":
             return self._page([order_body(o, self.store_hash) for o in _listed(self.state, query)], query)
+        if name == "count":
+            return self._json(200, {"count": _created_count(self.state, query), "statuses": []})
         order = self.state.orders.get(order_id)
         if order is None:
             return self._not_found()
@@ -165,6 +181,16 @@ def _listed(state: FakeStoreState, query: Mapping[str, str]) -> list[FakeOrder]:
     if query.get("sort") == "date_modified:asc":
         orders.sort(key=lambda o: (o.date_modified, o.id))
     return orders
+
+
+def _created_count(state: FakeStoreState, query: Mapping[str, str]) -> int:
+    """Orders created within `min_date_created` .. `max_date_created`, both ends included."""
+    low, high = _parse_date(query.get("min_date_created")), _parse_date(query.get("max_date_created"))
+    return sum(
+        1
+        for order in state.orders.values()
+        if (low is None or order.date_created >= low) and (high is None or order.date_created <= high)
+    )
 
 
 def _parse_date(value: str | None) -> datetime | None:

@@ -70,6 +70,7 @@ def order_body(order: FakeOrder, store_hash: str) -> Json:
         "items_shipped": order.items_shipped,
         "payment_method": order.payment_method,
         "payment_status": order.payment_status,
+        "staff_notes": order.staff_notes,
         "refunded_amount": money_text(order.refunded_amount),
         "order_is_digital": False,
         "currency_code": order.currency,

@@ -35,16 +35,19 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._answer()
 
+    def do_PUT(self) -> None:
+        self._answer()
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # tests stay quiet; FakeBigCommerce.requests keeps the log
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length else b""
         url = urlsplit(self.path)
         api = cast(_Server, self.server).api
-        answer = api.handle(self.command, url.path, dict(parse_qsl(url.query)), dict(self.headers.items()))
+        query, headers = dict(parse_qsl(url.query)), dict(self.headers.items())
+        answer = api.handle(self.command, url.path, query, headers, body)
         self.send_response(answer.status)
         for name, value in answer.headers.items():
             self.send_header(name, value)

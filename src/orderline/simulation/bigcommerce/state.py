@@ -89,6 +89,7 @@ class FakeOrder:
     refunds: list[FakeRefund] = field(default_factory=list)
     currency: str = "USD"
     date_shipped: datetime | None = None
+    staff_notes: str = ""
 
     @property
     def subtotal(self) -> Decimal:

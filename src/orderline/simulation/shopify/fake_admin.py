@@ -29,11 +29,14 @@ from typing import Any
 import orjson
 
 from orderline.simulation.shopify.admin_orders import AdminOrder, Json, generate_order_nodes, timestamp
+from orderline.simulation.shopify.fake_subscriptions import FakeShopifySubscriptions
 
 BULK_MUTATION_COST = 10
 _OPERATION_GID = "gid://shopify/BulkOperation/"
 _BULK_FILE = re.compile(r"^/bulk/(\d+)\.jsonl$")
 _SINCE = re.compile(r"updated_at:>'([^']+)'")
+_CREATED_FROM = re.compile(r"created_at:>='([^']+)'")
+_CREATED_BEFORE = re.compile(r"created_at:<'([^']+)'")
 _INVALID_TOKEN = b'{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}'
 
 
@@ -115,6 +118,8 @@ class FakeAdminApi:
         self.throttled = 0
         self.bulk_queries: list[str] = []
         """The query of every bulk operation started, for tests to read."""
+        self.subscriptions = FakeShopifySubscriptions()
+        """The shop's webhook subscriptions, with their faults (`subscriptions.book`)."""
 
     def answer(self, access_token: str | None, body: bytes) -> tuple[int, bytes]:
         self.requests += 1
@@ -125,6 +130,10 @@ class FakeAdminApi:
             document, variables = str(request["query"]), dict(request.get("variables") or {})
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             return 400, b'{"errors":{"query":"Required parameter missing or invalid"}}'
+        if "webhookSubscription" in document:
+            return 200, self._webhook_subscriptions(document, variables)
+        if "ordersCount(" in document:
+            return 200, self._orders_count(variables)
         if "fulfillmentOrder(" in document:
             return 200, self._fulfillment_order(variables)
         if "bulkOperationRunQuery(" in document:
@@ -204,6 +213,19 @@ class FakeAdminApi:
         start = len(self.orders) - len(self._selected(since))
         return self._jsonl[start:]
 
+    def _orders_count(self, variables: Json) -> bytes:
+        """`ordersCount(query: "created_at:>='…' AND created_at:<'…'")`: exact, cost 1."""
+        refused = self._charge(1)
+        if refused is not None:
+            return refused
+        query = str(variables.get("query") or "")
+        start, end = _CREATED_FROM.search(query), _CREATED_BEFORE.search(query)
+        low = _instant(start.group(1)) if start else None
+        high = _instant(end.group(1)) if end else None
+        created = (_instant(str(orjson.loads(order.body)["createdAt"])) for order in self.orders)
+        count = sum(1 for at in created if (low is None or at >= low) and (high is None or at < high))
+        return _answer({"ordersCount": {"count": count, "precision": "EXACT"}}, self._cost(1, 1))
+
     def _fulfillment_order(self, variables: Json) -> bytes:
         tail = str(variables.get("id", "")).rsplit("/", 1)[-1]
         order = self._by_fulfillment_order.get(int(tail)) if tail.isdigit() else None
@@ -215,6 +237,13 @@ class FakeAdminApi:
             order_id = order.key[1]
             found = {"order": {"id": f"gid://shopify/Order/{order_id}", "legacyResourceId": str(order_id)}}
         return _answer({"fulfillmentOrder": found}, self._cost(2, 2))
+
+    def _webhook_subscriptions(self, document: str, variables: Json) -> bytes:
+        cost = BULK_MUTATION_COST if document.lstrip().startswith("mutation") else 1
+        refused = self._charge(cost)
+        if refused is not None:
+            return refused
+        return _answer(self.subscriptions.answer(document, variables), self._cost(cost, cost))
 
     def _charge(self, requested: int) -> bytes | None:
         """Take the query's cost from the bucket; the error answer when it cannot be run."""
@@ -376,3 +405,8 @@ def serve_forever(spec: ShopSpec, port: int) -> None:
     """Serve in the calling process until it is terminated (benchmarks run it in a process
     of their own, so the server's work does not share a GIL with the importer's)."""
     FakeAdminServer(spec, port=port)._http.serve_forever()
+
+
+def _instant(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
