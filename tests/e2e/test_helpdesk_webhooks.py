@@ -155,6 +155,7 @@ def test_signed_zendesk_ticket_is_recorded_and_linked_to_its_order(zendesk: Serv
         "ticket_id": "35436",
         "linked_order": {"store_id": "shop1", "order_id": ORDER_ID},
         "created": True,
+        "status_drift": None,
     }
     assert _tickets(zendesk) == [("zendesk", "35436", "shop1", ORDER_ID)]
     assert _dead_letters(zendesk) == []
@@ -167,7 +168,12 @@ def test_zendesk_retry_is_answered_200_and_recorded_once(zendesk: Service) -> No
         )
         assert response.status_code == 200
 
-    assert response.json() == {"ticket_id": "35436", "linked_order": None, "created": False}
+    assert response.json() == {
+        "ticket_id": "35436",
+        "linked_order": None,
+        "created": False,
+        "status_drift": None,
+    }
     assert _tickets(zendesk) == [("zendesk", "35436", None, None)]
 
 

@@ -56,6 +56,8 @@ class TicketFields(Protocol):
     def order_number(self) -> str | None: ...
     @property
     def status(self) -> str | None: ...
+    @property
+    def order_status(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,7 @@ def upsert_ticket(connection: Connection, ticket: TicketFields, source: str, lin
         "requester_email": ticket.requester_email,
         "subject": ticket.subject,
         "status": ticket.status,
+        "order_status": ticket.order_status,
         "created_at": ticket.created_at,
     }
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT that returns rows.
@@ -97,7 +100,8 @@ def upsert_ticket(connection: Connection, ticket: TicketFields, source: str, lin
     changes = {
         name: value
         for name, value in values.items()
-        if name in ("store_id", "order_id", "order_number", "requester_email", "subject", "status")
+        if name
+        in ("store_id", "order_id", "order_number", "requester_email", "subject", "status", "order_status")
         and value not in (None, "")
     }
     if changes:

@@ -162,8 +162,10 @@ class TicketIntake:
         max_body_bytes: int,
         limits: DeadLetterLimits | None = None,
         rate_limit: SourceRateLimit | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._engine = engine
+        self._clock = clock
         self._writer = writer
         self._helpdesk = helpdesk
         self._store_ids = tuple(store_ids)
@@ -205,4 +207,5 @@ class TicketIntake:
 
     def _record(self, ticket: IncomingTicket) -> TicketRecorded:
         with self._engine.begin() as connection:
-            return record_incoming(connection, ticket, WEBHOOK, self._store_ids)
+            now = self._clock() if self._clock is not None else None
+            return record_incoming(connection, ticket, WEBHOOK, self._store_ids, now)

@@ -1,5 +1,6 @@
 """Support tickets coming in from a helpdesk (webhooks) or a CSV export: link each to its
-order and record it, for the scorecard's support tickets per 100 orders ().
+order and record it, for the scorecard's support tickets per 100 orders; a live ticket
+that shows its order in another status than the canonical one is support-tool drift.
 
 The linking rule, in order: a ticket Orderline's own hand-off opened carries the hand-off
 key as its external id and belongs to that hand-off's order; otherwise the order-number
@@ -12,11 +13,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
 from orderline.channels.helpdesk.tickets import IncomingTicket, TicketSource, parse_tickets_csv
-from orderline.persistence import ticket_records
+from orderline.domain.support_drift import SupportDrift
+from orderline.persistence import support_drift_records, ticket_records
 from orderline.persistence.ticket_records import OrderLink
 
 WEBHOOK, CSV = "webhook", "csv"
@@ -30,6 +33,8 @@ class TicketRecorded:
     """The order the ticket is linked to now (found this time, or earlier)."""
     created: bool
     """False when the ticket was known already and has been refreshed."""
+    drift: SupportDrift | None = None
+    """The ticket showed its order in another status than the canonical one (live tickets)."""
 
 
 @dataclass(slots=True)
@@ -60,14 +65,25 @@ def link_ticket(connection: Connection, ticket: IncomingTicket, store_ids: Seque
 
 
 def record_incoming(
-    connection: Connection, ticket: IncomingTicket, source: str, store_ids: Sequence[str]
+    connection: Connection,
+    ticket: IncomingTicket,
+    source: str,
+    store_ids: Sequence[str],
+    now: datetime | None = None,
 ) -> TicketRecorded:
-    """Link `ticket` and record it, in the caller's transaction."""
+    """Link `ticket` and record it, in the caller's transaction. With `now` (a live
+    ticket, not an export of old ones), the order status it shows is checked against the
+    canonical one at `now`, and a disagreement is filed as support-tool drift."""
     link = link_ticket(connection, ticket, store_ids)
     created = ticket_records.upsert_ticket(connection, ticket, source, link)
     if link is None and not created:
         link = ticket_records.ticket_link(connection, ticket.helpdesk, ticket.ticket_id)
-    return TicketRecorded(ticket.ticket_id, link, created)
+    drift = None
+    if now is not None and link is not None:
+        drift = support_drift_records.check_ticket(
+            connection, *link, str(ticket.helpdesk), ticket.ticket_id, ticket.order_status, now
+        )
+    return TicketRecorded(ticket.ticket_id, link, created, drift)
 
 
 def import_csv(

@@ -63,7 +63,15 @@ def _answer(recorded: TicketRecorded) -> dict[str, Any]:
     linked = None
     if recorded.link is not None:
         linked = {"store_id": recorded.link[0], "order_id": recorded.link[1]}
-    return {"ticket_id": recorded.ticket_id, "linked_order": linked, "created": recorded.created}
+    drift = None
+    if recorded.drift is not None:
+        drift = {"ticket_shows": recorded.drift.word, "orderline": recorded.drift.canonical.value}
+    return {
+        "ticket_id": recorded.ticket_id,
+        "linked_order": linked,
+        "created": recorded.created,
+        "status_drift": drift,
+    }
 
 
 async def _read_limited(request: Request, limit: int) -> tuple[bytes, bool]:

@@ -3,7 +3,8 @@
 Pure parsing, no database: this module owns `IncomingTicket`, the webhook bodies
 Orderline accepts, the rule that finds a ticket's order number, the Zendesk webhook
 signature check and the CSV import format. The scorecard counts these tickets (support
-tickets per 100 orders, ).
+tickets per 100 orders), and the order status a ticket shows (`order_status`, optional)
+is compared with the canonical one (support-tool drift, `domain/support_drift.py`).
 
 Zendesk (a webhook connected to a "ticket is created" trigger). Merchants are asked to
 set the webhook's JSON body to these placeholders, which mirrors Zendesk's own ticket
@@ -17,7 +18,8 @@ object so the native JSON below reads the same way::
                 "external_id": "{{ticket.external_id}}",
                 "requester": {"email": "{{ticket.requester.email}}",
                               "name": "{{ticket.requester.name}}"},
-                "order_number": "{{ticket.ticket_field_<ORDER FIELD ID>}}"}}
+                "order_number": "{{ticket.ticket_field_<ORDER FIELD ID>}}",
+                "order_status": "{{ticket.ticket_field_<ORDER STATUS FIELD ID>}}"}}
 
 Placeholders render as plain text (`created_at_with_timestamp` as ISO 8601 such as
 2013-12-12T05:35Z) and an unset one renders empty, which reads as absent.
@@ -41,7 +43,8 @@ we ask for uses the ticket variables Gorgias renders in HTTP integrations
                 "status": "{{ticket.status}}",
                 "external_id": "{{ticket.external_id}}",
                 "customer": {"email": "{{ticket.customer.email}}"},
-                "order_number": "<a custom field's variable, or leave out>"}}
+                "order_number": "<a custom field's variable, or leave out>",
+                "order_status": "<the order status variable of the shop integration, or leave out>"}}
 
 Also accepted: Gorgias' native ticket object, wrapped or bare, whose first message's
 `body_text` is searched for an order number
@@ -79,7 +82,7 @@ ZENDESK_TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
 ZENDESK_EVENT_PREFIX = "zen:event-type:ticket."
 
 CSV_REQUIRED_COLUMNS = ("ticket_id", "created_at", "subject")
-CSV_OPTIONAL_COLUMNS = ("requester_email", "order_number", "status")
+CSV_OPTIONAL_COLUMNS = ("requester_email", "order_number", "status", "order_status")
 
 _ORDER_REFERENCE = re.compile(
     r"(?:(?<![&\w])#|\border\b[ \t:]*(?:(?:number|no\.?|num|nr\.?)[ \t:]*)?#?[ \t]*)([0-9]{3,12})(?![0-9])",
@@ -108,6 +111,9 @@ class IncomingTicket:
     """The helpdesk's own status, lower-cased ("new", "open", "closed"...)."""
     external_id: str | None
     """Set on tickets Orderline's own hand-offs opened (the hand-off key)."""
+    order_status: str | None = None
+    """The order's status as the helpdesk shows it (its order panel or a custom field),
+    lower-cased: compared with the canonical status to find support-tool drift."""
 
 
 class TicketPayloadError(ValueError):
@@ -164,6 +170,7 @@ def parse_zendesk_webhook(body: bytes) -> IncomingTicket:
             ),
             status=_lower(_text(ticket, "status")),
             external_id=_text(ticket, "external_id"),
+            order_status=_lower(_text(ticket, "order_status")),
         )
     )
 
@@ -184,6 +191,7 @@ def parse_gorgias_webhook(body: bytes) -> IncomingTicket:
             ),
             status=_lower(_text(ticket, "status")),
             external_id=_text(ticket, "external_id"),
+            order_status=_lower(_text(ticket, "order_status")),
         )
     )
 
@@ -192,7 +200,8 @@ def parse_tickets_csv(text: str) -> tuple[list[IncomingTicket], list[str]]:
     """Tickets from a CSV export, and one problem line per bad value.
 
     The header row is required and must name ticket_id, created_at and subject;
-    requester_email, order_number and status are optional, other columns are ignored.
+    requester_email, order_number, status and order_status are optional, other columns
+    are ignored.
     Problems read "row N: column X: what is wrong", where row 1 is the header (as a
     spreadsheet numbers it). A bad row is left out of the tickets and always reported;
     a blank row is skipped. Raises ValueError when there is no usable header.
@@ -260,6 +269,7 @@ def _csv_ticket(values: Mapping[str, str]) -> tuple[IncomingTicket | None, list[
         order_number=order_number_in(values.get("order_number") or None, values["subject"]),
         status=_lower(values.get("status") or None),
         external_id=None,
+        order_status=_lower(values.get("order_status") or None),
     )
     return ticket, problems
 
@@ -274,14 +284,28 @@ def _json_object(body: bytes, helpdesk: str) -> dict[str, Any]:
     return _object(document, f"the {helpdesk} webhook body")
 
 
-_COLUMN_CHARS = {"ticket_id": 64, "requester_email": 320, "order_number": 64, "status": 32}
+_COLUMN_CHARS = {
+    "ticket_id": 64,
+    "requester_email": 320,
+    "order_number": 64,
+    "status": 32,
+    "order_status": 32,
+}
 """The widths of the support_tickets columns these fields are stored in."""
 
 
 def _storable(ticket: IncomingTicket) -> IncomingTicket:
     """`ticket`, if every field fits where it is stored; a NUL or a lone surrogate (which
     no database stores) or an over-long value is the sender's error, answered 400."""
-    for name in ("ticket_id", "subject", "requester_email", "order_number", "status", "external_id"):
+    for name in (
+        "ticket_id",
+        "subject",
+        "requester_email",
+        "order_number",
+        "status",
+        "external_id",
+        "order_status",
+    ):
         value = getattr(ticket, name)
         if value is None:
             continue
