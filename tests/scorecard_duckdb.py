@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from orderline.domain.scorecard.records import OrderRecord, TicketRecord
+from orderline.domain.scorecard.records import DriftRecord, OrderRecord, TicketRecord
 from orderline.domain.scorecard.weeks import IsoWeek
 
 Row = tuple[object, ...]
@@ -34,6 +34,7 @@ CREATE TABLE tickets (
     ticket_id VARCHAR, created_at TIMESTAMPTZ, store_id VARCHAR, order_id VARCHAR, reason VARCHAR
 );
 CREATE TABLE zones (store_id VARCHAR, zone VARCHAR);
+CREATE TABLE drifts (store_id VARCHAR, order_id VARCHAR, changed_at TIMESTAMPTZ, detected_at TIMESTAMPTZ);
 """
 
 # Every order with its store's ISO week (year * 100 + week) in that store's zone.
@@ -60,6 +61,17 @@ SELECT t.*,
 FROM tickets t LEFT JOIN zones z USING (store_id)
 """
 
+# A drift incident counts in the week it was detected, in its store's zone.
+_DRIFT_WEEKS = """
+CREATE OR REPLACE TABLE drift_weeks AS
+SELECT d.*,
+       isoyear(timezone(coalesce(z.zone, $default_zone), d.detected_at)) * 100
+         + week(timezone(coalesce(z.zone, $default_zone), d.detected_at)) AS wk,
+       CASE WHEN d.detected_at < d.changed_at THEN 0.0
+            ELSE epoch(d.detected_at - d.changed_at) / 3600.0 END AS detect_h
+FROM drifts d LEFT JOIN zones z USING (store_id)
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class DuckHeadline:
@@ -75,6 +87,9 @@ class DuckHeadline:
     tickets: int
     linked_tickets: int
     tickets_per_100: float | None
+    drifts: int = 0
+    drift_per_1000: float | None = None
+    drift_detect_p50: float | None = None
 
 
 class DuckKpis:
@@ -87,16 +102,22 @@ class DuckKpis:
         zones: Mapping[str, str],
         default_zone: str,
         informational: Iterable[str] = (),
+        drifts: Iterable[DriftRecord] = (),
     ) -> None:
         self.db = duckdb.connect()
         self.db.execute("SET TimeZone = 'UTC'")
         self.db.execute(_SCHEMA)
         self._load(orders, tickets, zones)
+        self.db.executemany(
+            "INSERT INTO drifts VALUES (?, ?, ?, ?)",
+            [(d.store_id, d.order_id, d.changed_at, d.detected_at) for d in drifts],
+        )
         listed = "[" + ", ".join(_quoted(name) for name in sorted(informational)) + "]::VARCHAR[]"
         order_weeks = _ORDER_WEEKS.replace("$default_zone", _quoted(default_zone))
         self._derive = (
             order_weeks.replace("$informational", listed),
             _TICKET_WEEKS.replace("$default_zone", _quoted(default_zone)),
+            _DRIFT_WEEKS.replace("$default_zone", _quoted(default_zone)),
         )
         self.derive_weeks()
 
@@ -154,8 +175,12 @@ class DuckKpis:
             f"SELECT count(*), count(order_id) FROM ticket_weeks WHERE {where}",
             params,
         )
+        drift = self._one(
+            f"SELECT count(*), quantile_cont(detect_h, 0.5) FROM drift_weeks WHERE {where}", params
+        )
         orders = int(_number(row[0]))
         per_100 = None if orders == 0 else 100.0 * int(_number(tickets[0])) / orders
+        drifts = int(_number(drift[0]))
         return DuckHeadline(
             orders=orders,
             cancelled=int(_number(row[1])),
@@ -169,6 +194,9 @@ class DuckKpis:
             tickets=int(_number(tickets[0])),
             linked_tickets=int(_number(tickets[1])),
             tickets_per_100=per_100,
+            drifts=drifts,
+            drift_per_1000=None if orders == 0 else 1000.0 * drifts / orders,
+            drift_detect_p50=_optional(drift[1]),
         )
 
     def cycle_rows(self, week: IsoWeek, dimension: str, store_id: str | None = None) -> dict[str, Row]:

@@ -59,6 +59,8 @@ HEADLINE = (
     Figure(Kpi.EXCEPTION_RATE_PCT, 12.5, 10.0, TARGETS[Kpi.EXCEPTION_RATE_PCT]),  # amber
     Figure(Kpi.PROBLEM_EXCEPTION_RATE_PCT, 100 / 12, 9.0, TARGETS[Kpi.PROBLEM_EXCEPTION_RATE_PCT]),
     Figure(Kpi.TICKETS_PER_100_ORDERS, 3.2, 3.2, TARGETS[Kpi.TICKETS_PER_100_ORDERS]),  # green, same
+    Figure(Kpi.DRIFT_PER_1000_ORDERS, 16.0, 24.0),  # 2 incidents in 125 orders
+    Figure(Kpi.DRIFT_DETECT_P50_HOURS, 1.5, None),
 )
 
 
@@ -116,6 +118,8 @@ TREND_VALUES: dict[Kpi, list[float | None]] = {
     Kpi.EXCEPTION_RATE_PCT: [14.0, 13.0, 13.5, 12.0, 11.0, 10.5, 10.0, 12.5],
     Kpi.PROBLEM_EXCEPTION_RATE_PCT: [11.0, 10.0, 10.0, 9.5, 9.0, 9.0, 9.0, 100 / 12],
     Kpi.TICKETS_PER_100_ORDERS: [4.0, 3.8, 3.9, 3.5, 3.4, 3.3, 3.2, 3.2],
+    Kpi.DRIFT_PER_1000_ORDERS: [None, None, None, None, None, 8.0, 24.0, 16.0],
+    Kpi.DRIFT_DETECT_P50_HOURS: [None, None, None, None, None, 0.5, None, 1.5],
 }
 TREND = tuple(
     TrendPoint(WEEK.shifted(index - 7), {kpi: values[index] for kpi, values in TREND_VALUES.items()})

@@ -26,6 +26,7 @@ from orderline.config import load_config
 from orderline.domain.scorecard.figures import Dimension, Kpi, Scorecard
 from orderline.domain.scorecard.weeks import IsoWeek
 from orderline.persistence.database import make_engine, migrate
+from orderline.persistence.reconcile_tables import drift_incidents
 from orderline.persistence.tables import orders
 from orderline.services.support_tickets import SupportTickets
 from orderline.simulation.bigcommerce import FakeBigCommerce
@@ -38,6 +39,7 @@ NOW = datetime(2026, 12, 14, 12, 0, tzinfo=UTC)
 FIRST_START = datetime(2026, 10, 26, 0, 0, tzinfo=UTC)
 WEEKS = [IsoWeek(2026, week) for week in range(44, 49)]
 ORDERS = 150
+DRIFTS = 40
 STORES = SimulatedStores()
 TOLERANCE = 1e-9
 
@@ -69,6 +71,22 @@ def _tickets_csv(runtime: Runtime, rng: random.Random) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _file_drift_incidents(runtime: Runtime, rng: random.Random) -> None:
+    """Drift incidents on random orders over the five weeks, detected up to three days
+    after the platform's change (a few dated before it, which counts as 0 hours)."""
+    with runtime.engine.begin() as connection:
+        keys = connection.execute(select(orders.c.store_id, orders.c.order_id)).all()
+        rows = []
+        for _ in range(DRIFTS):
+            store_id, order_id = rng.choice(keys)
+            changed = FIRST_START + timedelta(minutes=rng.randrange(5 * 7 * 24 * 60))
+            detected = changed + timedelta(minutes=rng.randrange(-60, 72 * 60))
+            fields = [{"field": "status", "orderline": "shipped", "platform": "cancelled"}]
+            rows.append({"store_id": store_id, "order_id": order_id, "source": "reconciliation",
+                         "fields": fields, "changed_at": changed, "detected_at": detected})  # fmt: skip
+        connection.execute(drift_incidents.insert(), rows)
+
+
 @pytest.fixture
 def runtime(tmp_path: Path, database_url: str) -> Iterator[Runtime]:
     migrate(make_engine(database_url))
@@ -87,6 +105,7 @@ def runtime(tmp_path: Path, database_url: str) -> Iterator[Runtime]:
     tickets = SupportTickets(runtime.engine, [store.id for store in runtime.config.stores])
     report = tickets.import_csv(_tickets_csv(runtime, rng))
     assert report.imported == 120
+    _file_drift_incidents(runtime, rng)
     yield runtime
     runtime.engine.dispose()
 
@@ -117,6 +136,8 @@ def _check_headline(card: Scorecard, duck: DuckKpis) -> None:
         Kpi.EXCEPTION_RATE_PCT: theirs.exception_rate_pct,
         Kpi.PROBLEM_EXCEPTION_RATE_PCT: theirs.problem_rate_pct,
         Kpi.TICKETS_PER_100_ORDERS: theirs.tickets_per_100 if card.store_id is None else None,
+        Kpi.DRIFT_PER_1000_ORDERS: theirs.drift_per_1000,
+        Kpi.DRIFT_DETECT_P50_HOURS: theirs.drift_detect_p50,
     }
     if card.store_id is not None:
         pairs.pop(Kpi.TICKETS_PER_100_ORDERS)
@@ -169,6 +190,7 @@ def test_scorecard_equals_duckdb_over_simulator_data(runtime: Runtime) -> None:
         {store: zone.key for store, zone in inputs.zones.items()},
         inputs.default_zone.key,
         inputs.informational_types,
+        inputs.drifts,
     )
     compared = 0
     for week in WEEKS:
@@ -188,3 +210,5 @@ def test_scorecard_equals_duckdb_over_simulator_data(runtime: Runtime) -> None:
     assert any(card.unshipped.count == 0 and card.orders for card in cards)
     assert any(row.dimension == Dimension.EXCEPTION_TYPE for card in cards for row in card.exception_rates)
     assert sum(card.tickets.total.linked for card in cards) > 0
+    drift_weeks = [_headline(card)[Kpi.DRIFT_DETECT_P50_HOURS] for card in cards]
+    assert len(inputs.drifts) >= DRIFTS - 3 and sum(value is not None for value in drift_weeks) >= 4

@@ -49,6 +49,7 @@ from orderline.domain.scorecard.records import OrderRecord, TicketRecord
 from orderline.domain.scorecard.weeks import IsoWeek
 from orderline.domain.vocabulary import FulfillmentStatus, PaymentStatus
 from orderline.persistence.inbox import InboxRecord, write_records
+from orderline.persistence.reconcile_tables import drift_incidents
 from orderline.persistence.scorecard_tables import scorecard_orders
 from orderline.persistence.tables import orders
 from orderline.services.processing import Processor
@@ -399,3 +400,31 @@ def test_history_imported_but_not_live_yet_has_the_last_complete_week_as_baselin
 
     assert reports(world).baseline_week() == W20
     assert reports(world, datetime(2026, 6, 10, 12, tzinfo=UTC)).baseline_week() == IsoWeek(2026, 23)
+
+
+def test_drift_incidents_are_read_by_their_store_week_of_detection(world: Engine) -> None:
+    def incident(store: str, order_id: str, changed: datetime, detected: datetime) -> dict[str, object]:
+        fields = [{"field": "status", "orderline": "processing", "platform": "cancelled"}]
+        return {"store_id": store, "order_id": order_id, "source": "reconciliation", "fields": fields,
+                "changed_at": changed, "detected_at": detected}  # fmt: skip
+
+    with world.begin() as connection:
+        connection.execute(drift_incidents.insert(), [
+            incident(DE, "1001", utc(11, 12), utc(11, 14)),  # 2 h to detect
+            incident(DE, "1002", utc(12, 9), utc(13, 9)),  # 24 h
+            incident(US, "2001", utc(18, 1), utc(18, 3)),  # Sunday 17 in New York: W20, 2 h
+            incident(DE, "1005", utc(17, 20), utc(17, 22.5)),  # Monday in Berlin: W21
+            incident(DE, "0999", utc(6, 9), utc(6, 10)),  # W19, 1 h
+        ])  # fmt: skip
+
+    card = reports(world).build(W20)
+    headline = {figure.kpi: figure for figure in card.headline}
+    de_only = {figure.kpi: figure.value for figure in reports(world).build(W20, DE).headline}
+
+    drift = headline[Kpi.DRIFT_PER_1000_ORDERS]
+    assert (drift.value, drift.previous) == (pytest.approx(3000 / 7), pytest.approx(1000 / 2))
+    assert (headline[Kpi.DRIFT_DETECT_P50_HOURS].value, headline[Kpi.DRIFT_DETECT_P50_HOURS].previous) == (
+        2.0,
+        1.0,
+    )
+    assert de_only[Kpi.DRIFT_DETECT_P50_HOURS] == 13.0

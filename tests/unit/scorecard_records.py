@@ -14,7 +14,7 @@ from orderline.domain.order_exceptions.business_calendar import BusinessCalendar
 from orderline.domain.scorecard.figures import FailureAnalysis, Kpi, Scorecard, Target
 from orderline.domain.scorecard.inputs import ScorecardInputs
 from orderline.domain.scorecard.kpis import build_scorecard
-from orderline.domain.scorecard.records import OrderRecord, TicketRecord
+from orderline.domain.scorecard.records import DriftRecord, OrderRecord, TicketRecord
 from orderline.domain.scorecard.weeks import IsoWeek
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -89,6 +89,7 @@ def card(
     trend_weeks: int = 8,
     analysis: FailureAnalysis | None = None,
     baseline: bool = False,
+    drifts: Sequence[DriftRecord] = (),
 ) -> Scorecard:
     """The scorecard of `week`; every store is in UTC unless `zones` says otherwise."""
     return build_scorecard(
@@ -106,5 +107,6 @@ def card(
             analysis=analysis or FailureAnalysis(),
             trend_weeks=trend_weeks,
             is_baseline=baseline,
+            drifts=drifts,
         )
     )

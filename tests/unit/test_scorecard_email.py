@@ -27,6 +27,8 @@ def test_the_text_part_lists_each_headline_figure_with_the_week_before_and_its_r
         "Orders with an exception                        12.5 %  (week before 10.0 %, change +2.5 %)  amber\n"
         "Orders with a problem (informational left out)  8.3 %  (week before 9.0 %, change -0.7 %)  amber\n"
         "Support tickets per 100 orders                  3.2  (week before 3.2, change 0.0)  green\n"
+        "Drift incidents per 1,000 orders                16.0  (week before 24.0, change -8.0)\n"
+        "Time to detect drift, p50                       1.5 h  (week before —, change —)\n"
         "\n"
         "The full report, with its charts and the failure analysis, is the HTML part of this mail\n"
         "and is attached as scorecard-2026-W48.html: it opens in any browser, with no network.\n"

@@ -23,10 +23,11 @@ from sqlalchemy import ColumnElement, Connection, and_, delete, exists, or_, sel
 
 from orderline.domain.scorecard.figures import BreachedEscalation, DriftIncident
 from orderline.domain.scorecard.order_record import TEXT_SEPARATOR, DerivedOrder
-from orderline.domain.scorecard.records import OrderRecord, TicketRecord
+from orderline.domain.scorecard.records import DriftRecord, OrderRecord, TicketRecord
 from orderline.persistence.exception_tables import order_exceptions
 from orderline.persistence.messaging_tables import support_tickets
 from orderline.persistence.projections import of_orders, upsert
+from orderline.persistence.reconcile_tables import drift_incidents as drift_table
 from orderline.persistence.scorecard_tables import (
     CARRIER_CHARS,
     COUNTRY_CHARS,
@@ -230,6 +231,17 @@ def read_tickets(
         TicketRecord(f"{helpdesk}:{ticket_id}", created_at, source, store, order_id, reason_of(subject))
         for helpdesk, ticket_id, created_at, source, store, order_id, subject in connection.execute(query)
     ]
+
+
+def read_drifts(connection: Connection, span: Span, store_id: str | None) -> list[DriftRecord]:
+    """Drift incidents detected in `span` (of `store_id` only, when set)."""
+    d = drift_table.c
+    query = select(d.store_id, d.order_id, d.changed_at, d.detected_at, d.source).where(
+        d.detected_at >= span[0], d.detected_at < span[1]
+    )
+    if store_id is not None:
+        query = query.where(d.store_id == store_id)
+    return [DriftRecord(*row) for row in connection.execute(query)]
 
 
 # --- failure analysis ------------------------------------------------------------------

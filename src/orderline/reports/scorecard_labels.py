@@ -33,6 +33,8 @@ KPI_LABELS: dict[Kpi, KpiLabel] = {
     Kpi.EXCEPTION_RATE_PCT: KpiLabel("Orders with an exception", "%"),
     Kpi.PROBLEM_EXCEPTION_RATE_PCT: KpiLabel("Orders with a problem (informational left out)", "%"),
     Kpi.TICKETS_PER_100_ORDERS: KpiLabel("Support tickets per 100 orders", ""),
+    Kpi.DRIFT_PER_1000_ORDERS: KpiLabel("Drift incidents per 1,000 orders", ""),
+    Kpi.DRIFT_DETECT_P50_HOURS: KpiLabel("Time to detect drift, p50", "h"),
 }
 
 DIMENSION_LABELS: dict[Dimension, str] = {

@@ -104,6 +104,7 @@ class ScorecardReports:
         with self._engine.connect() as connection:
             orders = records.read_orders(connection, span, store_id)
             tickets = records.read_tickets(connection, span, store_id, ticket_reasons.classify)
+            drifts = records.read_drifts(connection, span, store_id)
             analysis = failure_parts(connection, self._scope(week, store_id, now), self._audit)
         return ScorecardInputs(
             week=week,
@@ -119,6 +120,7 @@ class ScorecardReports:
             analysis=analysis,
             trend_weeks=TREND_WEEKS,
             is_baseline=baseline,
+            drifts=drifts,
         )
 
     def _scope(self, week: IsoWeek, store_id: str | None, now: datetime) -> AnalysisScope:

@@ -43,6 +43,8 @@ class Kpi(StrEnum):
     EXCEPTION_RATE_PCT = "exception_rate_pct"
     PROBLEM_EXCEPTION_RATE_PCT = "problem_exception_rate_pct"
     TICKETS_PER_100_ORDERS = "tickets_per_100_orders"
+    DRIFT_PER_1000_ORDERS = "drift_per_1000_orders"
+    DRIFT_DETECT_P50_HOURS = "drift_detect_p50_hours"
 
 
 @dataclass(frozen=True, slots=True)

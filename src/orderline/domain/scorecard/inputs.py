@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from orderline.domain.order_exceptions.business_calendar import BusinessCalendar
 from orderline.domain.scorecard.figures import FailureAnalysis, Kpi, Target
-from orderline.domain.scorecard.records import OrderRecord, TicketRecord
+from orderline.domain.scorecard.records import DriftRecord, OrderRecord, TicketRecord
 from orderline.domain.scorecard.weeks import IsoWeek
 
 
@@ -38,3 +38,5 @@ class ScorecardInputs:
     the Pareto, the slowest lanes and the risk ranking are computed here."""
     trend_weeks: int = 8
     is_baseline: bool = False
+    drifts: Sequence[DriftRecord] = ()
+    """At least every drift incident detected in the same span."""

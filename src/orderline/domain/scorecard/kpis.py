@@ -87,6 +87,7 @@ def _tally_weeks(inputs: ScorecardInputs) -> _Weeks:
     window = WeekWindow(inputs.week, max(inputs.trend_weeks, 2), inputs.zones, inputs.default_zone)
     orders = window.orders_by_week(inputs.orders, inputs.store_id)
     tickets = window.tickets_by_week(inputs.tickets, inputs.store_id)
+    drifts = window.drifts_by_week(inputs.drifts, inputs.store_id)
     span = _span(window, inputs.now)
     rules = TallyRules(
         now=inputs.now,
@@ -94,8 +95,10 @@ def _tally_weeks(inputs: ScorecardInputs) -> _Weeks:
         calendars=StoreCalendars(inputs.calendars, inputs.zones, inputs.default_zone, span),
     )
     tallies = [
-        tally_week(week, week_orders, len(week_tickets), rules)
-        for week, week_orders, week_tickets in zip(window.weeks, orders, tickets, strict=True)
+        tally_week(week, week_orders, len(week_tickets), rules, week_drifts)
+        for week, week_orders, week_tickets, week_drifts in zip(
+            window.weeks, orders, tickets, drifts, strict=True
+        )
     ]
     return _Weeks(orders, tickets, tallies, inputs.trend_weeks, rules)
 

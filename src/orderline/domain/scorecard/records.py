@@ -59,3 +59,17 @@ class TicketRecord:
     """The order it is linked to; None for a ticket about no known order."""
     reason: str
     """Its reason, classified from the subject (`ticket_reasons.classify`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DriftRecord:
+    """One drift incident: the platform and Orderline disagreed about an order (found by a
+    reconciliation sweep, the daily count check or a support-tool check)."""
+
+    store_id: str
+    order_id: str
+    changed_at: datetime
+    """When the platform's side last changed: since when they disagreed."""
+    detected_at: datetime
+    """When Orderline saw it; the incident counts in this week."""
+    source: str = "reconciliation"

@@ -6,13 +6,13 @@ itself, so a week's figures do not depend on which scorecard shows them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from orderline.domain.scorecard.business_hours import StoreCalendars
 from orderline.domain.scorecard.figures import Kpi
 from orderline.domain.scorecard.percentiles import quantile
-from orderline.domain.scorecard.records import OrderRecord
+from orderline.domain.scorecard.records import DriftRecord, OrderRecord
 from orderline.domain.scorecard.weeks import IsoWeek
 
 
@@ -38,6 +38,10 @@ class WeekTally:
     first_business_hours: list[float]
     tickets: int
     troubled: list[TroubledOrder]
+    drifts: int = 0
+    """Drift incidents detected in the week."""
+    detect_hours: list[float] = field(default_factory=list)
+    """Sorted hours from each incident's platform change to its detection."""
 
     def values(self) -> dict[Kpi, float | None]:
         return {
@@ -50,6 +54,8 @@ class WeekTally:
             Kpi.EXCEPTION_RATE_PCT: _pct(self.with_exception, self.orders),
             Kpi.PROBLEM_EXCEPTION_RATE_PCT: _pct(self.with_problem, self.orders),
             Kpi.TICKETS_PER_100_ORDERS: _pct(self.tickets, self.orders),
+            Kpi.DRIFT_PER_1000_ORDERS: None if self.orders == 0 else 1000.0 * self.drifts / self.orders,
+            Kpi.DRIFT_DETECT_P50_HOURS: quantile(self.detect_hours, 0.5),
         }
 
 
@@ -60,7 +66,13 @@ class TallyRules:
     calendars: StoreCalendars
 
 
-def tally_week(week: IsoWeek, orders: Sequence[OrderRecord], tickets: int, rules: TallyRules) -> WeekTally:
+def tally_week(
+    week: IsoWeek,
+    orders: Sequence[OrderRecord],
+    tickets: int,
+    rules: TallyRules,
+    drifts: Sequence[DriftRecord] = (),
+) -> WeekTally:
     # The hot loop of the scorecard (a million orders): names are bound locally and each
     # order is looked at once. Hours are `hours_apart`, written out.
     now, informational = rules.now, rules.informational_types
@@ -92,9 +104,11 @@ def tally_week(week: IsoWeek, orders: Sequence[OrderRecord], tickets: int, rules
     first.sort()
     last.sort()
     first_business.sort()
+    detect_hours = sorted(hours_apart(d.changed_at, d.detected_at) for d in drifts)
     return WeekTally(
-        week, len(orders), with_exception, with_problem, first, last, first_business, tickets, troubled
-    )
+        week, len(orders), with_exception, with_problem, first, last, first_business, tickets, troubled,
+        len(drifts), detect_hours,
+    )  # fmt: skip
 
 
 def hours_apart(start: datetime, end: datetime) -> float:

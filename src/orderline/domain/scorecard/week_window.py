@@ -15,7 +15,7 @@ from operator import attrgetter
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from orderline.domain.scorecard.records import OrderRecord, TicketRecord
+from orderline.domain.scorecard.records import DriftRecord, OrderRecord, TicketRecord
 from orderline.domain.scorecard.weeks import IsoWeek
 
 
@@ -57,6 +57,10 @@ class WeekWindow:
         """The tickets of each week, by `created_at` in their store's zone (the default zone
         for a ticket of no store or an unknown one)."""
         return self._split(tickets, store_id, attrgetter("created_at"))
+
+    def drifts_by_week(self, drifts: Iterable[DriftRecord], store_id: str | None) -> list[list[DriftRecord]]:
+        """The drift incidents of each week, by `detected_at` in their store's zone."""
+        return self._split(drifts, store_id, attrgetter("detected_at"))
 
     def _split(
         self, records: Iterable[Placed], store_id: str | None, moment: Callable[[Placed], datetime]
