@@ -31,6 +31,7 @@ from orderline.config import OrderlineConfig, parse_config
 from orderline.domain.facts import Address, Fact, LineItem, LineQuantity, OrderSnapshot, ShipmentRecorded
 from orderline.domain.vocabulary import PaymentStatus
 from orderline.persistence.inbox import InboxRecord, write_records
+from orderline.persistence.reconcile_tables import reconcile_sweeps
 from orderline.services.audit_runs import MessagingAudit
 from orderline.services.messaging_audit import audit_settings
 from orderline.services.processing import Processor
@@ -146,14 +147,29 @@ def checklist(engine: Engine, config: OrderlineConfig) -> list[RolloutItem]:
     return RolloutChecklist(engine, config, reports(engine, config), audit).items(NOW)
 
 
-NOT_AVAILABLE = "not available in this version: it comes with reconciliation (live drift detection)"
-DRIFT = RolloutItem(
+NO_SWEEP = RolloutItem(
     3,
     "Drift sweeps running",
     False,
-    f"{NOT_AVAILABLE}; meanwhile the state_drift check on webhooks is on",
-    "`orderline exceptions list --type state_drift` lists the drift the webhooks show",
+    "last successful sweep: shop1 never",
+    "run `orderline reconcile --store ID` for shop1 and keep the worker running (it sweeps every "
+    "store on the reconcile schedule)",
 )
+
+
+def record_sweep(
+    engine: Engine, finished_at: datetime, outcome: str = "ok", trigger: str = "scheduled"
+) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            reconcile_sweeps.insert().values(
+                store_id="shop1", trigger=trigger, started_at=finished_at - timedelta(minutes=1),
+                finished_at=finished_at, since=finished_at - timedelta(hours=1), until=finished_at,
+                outcome=outcome, orders_seen=4, orders_missing=0, orders_drifted=0,
+            )
+        )  # fmt: skip
+
+
 AUDIT_NEXT = "work through `orderline audit messages`, and run it daily from cron (it exits 1 on a finding)"
 OWNERS = RolloutItem(
     1, "Owners assigned", True, "9 enabled exception types, owned by operations 6, support 3"
@@ -192,13 +208,14 @@ def test_a_fresh_installation_has_all_but_its_default_owners_and_a_clean_audit_o
             "no exceptions in 2026-W46 to rank",
             "import history and let the worker evaluate it, so the scorecard can rank the workflows",
         ),
-        DRIFT,
+        NO_SWEEP,
         RolloutItem(
             3,
             "Webhook audits running",
             False,
-            f"{NOT_AVAILABLE}; webhooks received in the last 7 days: shop1 0",
-            "check the platform's webhook subscriptions of shop1",
+            "webhooks received in the last 7 days: shop1 0",
+            "run `orderline audit webhooks --store ID` for shop1 and repair its subscriptions "
+            "(`orderline webhooks repair --store ID`)",
         ),
         RolloutItem(3, "Messaging audit clean", True, "the audit finds nothing"),
         RolloutItem(
@@ -226,11 +243,15 @@ def test_a_rolled_out_installation_has_each_item_checked_from_its_data(
     # had its weekly scorecard delivered
     config = parse_config(rolled_out(tmp_path), env={})
     build_world(engine, config)
+    record_sweep(engine, NOW - timedelta(days=2))
+    record_sweep(engine, NOW - timedelta(hours=2))
+    record_sweep(engine, NOW - timedelta(minutes=5), outcome="failed")
+    record_sweep(engine, NOW - timedelta(minutes=4), trigger="count_check")
 
     # when its checklist is read
     items = checklist(engine, config)
 
-    # then only what this version cannot do, and the silent order 1003, stay open
+    # then only the silent order 1003 stays open
     assert items == [
         RolloutItem(1, "History imported", True, "imported orders (deliveries) by store: shop1 1"),
         RolloutItem(
@@ -253,14 +274,8 @@ def test_a_rolled_out_installation_has_each_item_checked_from_its_data(
             "riskiest workflows of 2026-W46: 1. stale_order (score 8.0) on, "
             "2. address_invalid (score 5.0) on, 3. fulfillment_delayed (score 2.0) on",
         ),
-        DRIFT,
-        RolloutItem(
-            3,
-            "Webhook audits running",
-            False,
-            f"{NOT_AVAILABLE}; webhooks received in the last 7 days: shop1 1",
-            "watch /metrics (orderline_inbox_backlog, dead letters) until audits are available",
-        ),
+        RolloutItem(3, "Drift sweeps running", True, "last successful sweep: shop1 2026-11-18T10:00:00Z"),
+        RolloutItem(3, "Webhook audits running", True, "webhooks received in the last 7 days: shop1 1"),
         RolloutItem(
             3,
             "Messaging audit clean",
@@ -340,11 +355,11 @@ def test_the_rollout_command_prints_every_item_whole_or_as_json(
     # then both exit 0; the table holds every evidence whole, the JSON every item
     assert table.exit_code == 0, table.output
     assert "escalations reach address_invalid level 2 -> lead@shop1.example" in table.output
-    assert "`orderline exceptions list --type state_drift` lists the drift the webhooks show" in table.output
-    assert table.output.rstrip().endswith("7 of 10 items done, 3 open")
+    assert NO_SWEEP.next_step is not None and NO_SWEEP.next_step in table.output
+    assert table.output.rstrip().endswith("8 of 10 items done, 2 open")
     assert as_json.exit_code == 0, as_json.output
     document = json.loads(as_json.output)
-    assert document["open"] == 3
+    assert document["open"] == 2
     assert [(i["week"], i["title"], i["done"]) for i in document["items"]][:2] == [
         (1, "History imported", True),
         (1, "Baseline computable", True),

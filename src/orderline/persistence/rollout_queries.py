@@ -1,5 +1,5 @@
-"""What `orderline rollout` reads of the inbox: history imported and webhooks arriving,
-by store.
+"""What `orderline rollout` reads of the inbox and the reconciliation sweeps: history
+imported, webhooks arriving and drift sweeps running, by store.
 
 An imported delivery is told from a webhook by its dedupe key's prefix
 (`connectors.history.IMPORT_KEY_PREFIX`, handed in by the service), as the messaging
@@ -12,6 +12,8 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, func, not_, select
 
+from orderline.persistence.reconcile_records import COUNT_CHECK, OK
+from orderline.persistence.reconcile_tables import reconcile_sweeps
 from orderline.persistence.tables import inbox
 
 
@@ -35,3 +37,15 @@ def webhooks_by_store(connection: Connection, prefix: str, since: datetime) -> d
         .group_by(inbox.c.store_id)
     )
     return {str(store_id): int(count) for store_id, count in rows}
+
+
+def last_sweeps_by_store(connection: Connection) -> dict[str, datetime]:
+    """When each store's last successful reconciliation sweep finished (a daily count
+    check compares totals only: it is not a sweep)."""
+    sweeps = reconcile_sweeps.c
+    rows = connection.execute(
+        select(sweeps.store_id, func.max(sweeps.finished_at))
+        .where(sweeps.outcome == OK, sweeps.trigger != COUNT_CHECK, sweeps.finished_at.is_not(None))
+        .group_by(sweeps.store_id)
+    )
+    return {str(store_id): finished for store_id, finished in rows}

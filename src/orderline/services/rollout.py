@@ -3,8 +3,8 @@ from the configuration and the database: what `orderline rollout` shows.
 
 Week 1: history imported, the baseline computable, owners and escalation targets set.
 Week 2: controls on for the workflows the scorecard ranks riskiest. Week 3: automated
-checks running (drift sweeps and webhook audits come with reconciliation, which this
-version has not; the messaging audit is run here). Week 4: the weekly scorecard
+checks running (reconciliation sweeps by the worker, webhooks arriving from every store
+for the webhook audit, the messaging audit run here). Week 4: the weekly scorecard
 delivered, so a KPI review has its report.
 
 An item says what was found (`evidence`) and, while open, what to do next. Nothing here
@@ -17,7 +17,7 @@ from calendar import day_name
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -36,7 +36,8 @@ from orderline.services.scorecard import ScorecardReports
 TOP_RISKS = 3
 """How many of the riskiest workflows must have their controls on in week 2."""
 WEBHOOK_WINDOW = timedelta(days=7)
-NOT_AVAILABLE = "not available in this version: it comes with reconciliation (live drift detection)"
+SWEEP_WINDOW = timedelta(days=1)
+"""A store's drift sweeps count as running when one finished within this."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ class RolloutChecklist:
             webhooks = rollout_queries.webhooks_by_store(connection, IMPORT_KEY_PREFIX, now - WEBHOOK_WINDOW)
             went_live = scorecard_records.first_live_delivery(connection, IMPORT_KEY_PREFIX)
             deliveries = recent_deliveries(connection)
+            sweeps = rollout_queries.last_sweeps_by_store(connection)
         stores = self._reports.store_ids()
         return [
             history_imported(stores, imported),
@@ -76,7 +78,7 @@ class RolloutChecklist:
             owners_assigned(policy, self._config.teams),
             escalation_targets_set(policy, self._config.teams),
             controls_on(baseline, policy),
-            drift_sweeps(policy),
+            drift_sweeps(stores, sweeps, now),
             webhook_audits(stores, webhooks),
             self._messaging_audit(now),
             delivery_configured(self._config, now),
@@ -200,29 +202,36 @@ def controls_on(card: Scorecard, policy: ExceptionPolicy) -> RolloutItem:
     )
 
 
-def drift_sweeps(policy: ExceptionPolicy) -> RolloutItem:
-    drift = next(spec for spec in EXCEPTION_TYPES if spec.type == "state_drift")
-    state = "on" if policy.rule(drift).enabled else "off"
+def drift_sweeps(stores: Sequence[str], sweeps: dict[str, datetime], now: datetime) -> RolloutItem:
+    """Done when every store's reconciliation sweep finished within the last day."""
+    late = [store for store in stores if store not in sweeps or sweeps[store] < now - SWEEP_WINDOW]
+    evidence = ", ".join(f"{store} {_utc(sweeps[store]) if store in sweeps else 'never'}" for store in stores)
     return _item(
         3,
         "Drift sweeps running",
-        False,
-        f"{NOT_AVAILABLE}; meanwhile the state_drift check on webhooks is {state}",
-        "`orderline exceptions list --type state_drift` lists the drift the webhooks show",
+        bool(stores) and not late,
+        f"last successful sweep: {evidence or 'no store configured'}",
+        f"run `orderline reconcile --store ID` for {', '.join(late) or 'a store'} and keep the worker "
+        "running (it sweeps every store on the reconcile schedule)",
     )
 
 
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def webhook_audits(stores: Sequence[str], webhooks: dict[str, int]) -> RolloutItem:
+    """Done when every store's webhooks arrived within the window, so the audit has
+    something to judge; `orderline audit webhooks` says how they arrive."""
     silent = [store for store in stores if not webhooks.get(store)]
     days = WEBHOOK_WINDOW.days
     return _item(
         3,
         "Webhook audits running",
-        False,
-        f"{NOT_AVAILABLE}; webhooks received in the last {days} days: {_counts(webhooks, stores)}",
-        f"check the platform's webhook subscriptions of {', '.join(silent)}"
-        if silent
-        else "watch /metrics (orderline_inbox_backlog, dead letters) until audits are available",
+        bool(stores) and not silent,
+        f"webhooks received in the last {days} days: {_counts(webhooks, stores)}",
+        f"run `orderline audit webhooks --store ID` for {', '.join(silent)} and repair its "
+        "subscriptions (`orderline webhooks repair --store ID`)",
     )
 
 
