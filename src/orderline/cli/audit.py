@@ -3,14 +3,16 @@ says whether they found something."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any, Protocol, TypeVar
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from orderline.bootstrap import SchemaNotReady, open_services
+from orderline.bootstrap import EntryServices, SchemaNotReady, open_services
 from orderline.cli.options import ConfigOption, err, load_or_exit, output_console, print_json
 from orderline.cli.tick import NowOption
 from orderline.clock import system_clock
@@ -21,7 +23,7 @@ from orderline.services.webhook_audit import BadAuditPeriod, UnknownAuditStore, 
 from orderline.web.moments import utc_text
 
 app = typer.Typer(
-    help="Risk controls: audit customer messaging, webhook deliveries and platform statuses.",
+    help="Risk controls: audit customer messaging, webhook deliveries, platform statuses and tickets.",
     no_args_is_help=True,
 )
 out = output_console()
@@ -55,9 +57,47 @@ UntilOption = Annotated[
 ]  # fmt: skip
 
 
+class _Report(Protocol):
+    @property
+    def is_clean(self) -> bool: ...
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+Report = TypeVar("Report", bound=_Report)
+
+
+def _run(
+    config: Path | None,
+    json: bool,
+    read: Callable[[EntryServices], Report],
+    show: Callable[[Report], None],
+) -> None:
+    """Every audit's frame: open the services (exit 2 when the configuration or database
+    is not usable), `read` the report (a bad period or an unknown store exits 2), print it
+    as JSON or with `show`, and exit 0 when it is clean, 1 when it found something."""
+    settings = load_or_exit(config)
+    try:
+        services = open_services(settings)
+    except SchemaNotReady as error:
+        err.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from error
+    with services:
+        try:
+            report = read(services)
+        except (BadAuditPeriod, UnknownAuditStore) as error:
+            err.print(f"[red]{escape(str(error))}[/red]")
+            raise typer.Exit(2) from error
+    if json:
+        print_json(report.as_dict())
+    else:
+        show(report)
+    raise typer.Exit(0 if report.is_clean else 1)
+
+
 @app.callback()
 def audits() -> None:
-    """Risk controls: audit customer messaging, webhook deliveries and platform statuses."""
+    """Risk controls: audit customer messaging, webhook deliveries, platform statuses and tickets."""
 
 
 @app.command(
@@ -74,20 +114,8 @@ def audits() -> None:
 def audit_messages_command(
     now: NowOption = None, config: ConfigOption = None, json: JsonOption = False
 ) -> None:
-    settings = load_or_exit(config)
-    try:
-        services = open_services(settings)
-    except SchemaNotReady as error:
-        err.print(f"[red]{escape(str(error))}[/red]")
-        raise typer.Exit(2) from error
-    moment = system_clock() if now is None else _utc(now)
-    with services:
-        report = services.audit.report(moment)
-    if json:
-        print_json(report.as_dict())
-    else:
-        _print_table(report)
-    raise typer.Exit(0 if report.is_clean else 1)
+    moment = _moment(now)
+    _run(config, json, lambda services: services.audit.report(moment), _print_table)
 
 
 def _print_table(report: AuditReport) -> None:
@@ -107,6 +135,15 @@ def _print_table(report: AuditReport) -> None:
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _optional_utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else _utc(moment)
+
+
+def _moment(now: datetime | None) -> datetime:
+    """`--now` (UTC when it has no offset), else the clock."""
+    return system_clock() if now is None else _utc(now)
 
 
 @app.command(
@@ -131,27 +168,15 @@ def audit_webhooks_command(
     json: JsonOption = False,
     subscriptions: SubscriptionsOption = True,
 ) -> None:
-    settings = load_or_exit(config)
-    try:
-        services = open_services(settings)
-    except SchemaNotReady as error:
-        err.print(f"[red]{escape(str(error))}[/red]")
-        raise typer.Exit(2) from error
-    moment = system_clock() if now is None else _utc(now)
-    with services:
-        try:
-            report = services.webhook_audit.report(
-                moment, since=since and _utc(since), until=until and _utc(until), store_id=store,
-                subscriptions=subscriptions,
-            )  # fmt: skip
-        except (BadAuditPeriod, UnknownAuditStore) as error:
-            err.print(f"[red]{escape(str(error))}[/red]")
-            raise typer.Exit(2) from error
-    if json:
-        print_json(report.as_dict())
-    else:
-        _print_webhooks(report)
-    raise typer.Exit(0 if report.is_clean else 1)
+    moment = _moment(now)
+
+    def read(services: EntryServices) -> WebhookAuditReport:
+        return services.webhook_audit.report(
+            moment, since=_optional_utc(since), until=_optional_utc(until), store_id=store,
+            subscriptions=subscriptions,
+        )  # fmt: skip
+
+    _run(config, json, read, _print_webhooks)
 
 
 def _print_webhooks(report: WebhookAuditReport) -> None:
@@ -211,23 +236,7 @@ def _seconds(value: float | None) -> str:
 def audit_statuses_command(
     store: StoreOption = None, config: ConfigOption = None, json: JsonOption = False
 ) -> None:
-    settings = load_or_exit(config)
-    try:
-        services = open_services(settings)
-    except SchemaNotReady as error:
-        err.print(f"[red]{escape(str(error))}[/red]")
-        raise typer.Exit(2) from error
-    with services:
-        try:
-            report = services.status_audit.report(store)
-        except UnknownAuditStore as error:
-            err.print(f"[red]{escape(str(error))}[/red]")
-            raise typer.Exit(2) from error
-    if json:
-        print_json(report.as_dict())
-    else:
-        _print_statuses(report)
-    raise typer.Exit(0 if report.is_clean else 1)
+    _run(config, json, lambda services: services.status_audit.report(store), _print_statuses)
 
 
 def _print_statuses(report: StatusAuditReport) -> None:
@@ -277,26 +286,14 @@ def audit_tickets_command(
     config: ConfigOption = None,
     json: JsonOption = False,
 ) -> None:
-    settings = load_or_exit(config)
-    try:
-        services = open_services(settings)
-    except SchemaNotReady as error:
-        err.print(f"[red]{escape(str(error))}[/red]")
-        raise typer.Exit(2) from error
-    moment = system_clock() if now is None else _utc(now)
-    with services:
-        try:
-            report = services.support_drift.report(
-                moment, since=since and _utc(since), until=until and _utc(until), store_id=store
-            )
-        except (BadAuditPeriod, UnknownAuditStore) as error:
-            err.print(f"[red]{escape(str(error))}[/red]")
-            raise typer.Exit(2) from error
-    if json:
-        print_json(report.as_dict())
-    else:
-        _print_support_drift(report)
-    raise typer.Exit(0 if report.is_clean else 1)
+    moment = _moment(now)
+
+    def read(services: EntryServices) -> SupportDriftReport:
+        return services.support_drift.report(
+            moment, since=_optional_utc(since), until=_optional_utc(until), store_id=store
+        )
+
+    _run(config, json, read, _print_support_drift)
 
 
 def _print_support_drift(report: SupportDriftReport) -> None:

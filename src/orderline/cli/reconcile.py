@@ -243,13 +243,15 @@ def _print_report(report: SweepReport, as_json: bool) -> None:
     out.print(
         f"swept {report.store_id} from {utc_text(report.since)} to {utc_text(report.until)}: "
         f"{report.seen} orders compared, {len(report.drift)} drifted, {len(report.missing)} missing, "
-        f"{len(report.healed)} healed",
+        f"{len(report.healed)} healed"
+        + (f", {report.deferred} changed too recently (left to the next sweep)" if report.deferred else ""),
         highlight=False,
     )
 
 
 class _SweepBar:
-    """Rich progress on standard error: orders compared (the total is unknown until the last page)."""
+    """Rich progress on standard error: orders read from the platform (the total is unknown
+    until the last page; those changed after the window's end are read, then left)."""
 
     def __init__(self) -> None:
         self._progress = Progress(
@@ -259,7 +261,7 @@ class _SweepBar:
             TimeElapsedColumn(),
             console=err,
         )
-        self._task: TaskID = self._progress.add_task("compared", total=None)
+        self._task: TaskID = self._progress.add_task("read", total=None)
 
     def __enter__(self) -> _SweepBar:
         self._progress.start()
