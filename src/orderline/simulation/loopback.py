@@ -69,9 +69,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class LoopbackServer:
     """Use as a context manager; `url` is the base URL while it runs."""
 
-    def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, handler: Handler, host: str = "127.0.0.1", port: int = 0, name: str = "fake-loopback"
+    ) -> None:
         self._server = _Server((host, port), handler)
-        self._thread = threading.Thread(target=self._serve, name="fake-loopback", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
 
     @property
     def url(self) -> str:
@@ -81,13 +83,19 @@ class LoopbackServer:
     def _serve(self) -> None:
         self._server.serve_forever(poll_interval=0.05)
 
-    def __enter__(self) -> LoopbackServer:
+    def start(self) -> None:
         self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> LoopbackServer:
+        self.start()
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self.stop()
