@@ -120,6 +120,7 @@ def test_the_command_reports_the_same_counts_as_json_and_exits_1_on_findings(wor
         "duplicates": 2,
         "stale_deliveries": 2,
         "slow_delivery": 0,
+        "missed_deliveries": 0,
     }
     assert clean.exit_code == 0, clean.output
     assert "webhook audit at 2026-11-02" in clean.stdout and "clean" in clean.stdout

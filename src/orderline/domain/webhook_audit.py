@@ -50,6 +50,8 @@ class WebhookFindingKind(StrEnum):
     DUPLICATES = "duplicates"
     STALE_DELIVERIES = "stale_deliveries"
     SLOW_DELIVERY = "slow_delivery"
+    MISSED_DELIVERIES = "missed_deliveries"
+    """Orders or changes only a reconciliation sweep found: no webhook brought them."""
     # Read live from the platform's API (domain/subscription_health.py).
     SUBSCRIPTION_MISSING = "subscription_missing"
     SUBSCRIPTION_DISABLED = "subscription_disabled"
@@ -140,6 +142,10 @@ class StoreDeliveries:
     signature_failures: int
     last_received_at: datetime | None
     """The store's latest delivery ever (not only in the period)."""
+    missed_orders: int = 0
+    """Orders reconciliation sweeps of the period found missing from Orderline."""
+    missed_changes: int = 0
+    """Orders those sweeps found changed on the platform with no webhook telling Orderline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +165,8 @@ def judge_store(store: StoreDeliveries, now: datetime, limits: AuditLimits) -> l
         found.append(silent)
     if store.signature_failures:
         found.append(_signature_finding(store))
+    if store.missed_orders or store.missed_changes:
+        found.append(_missed_finding(store))
     for tally in store.topics:
         found.extend(_topic_findings(store, tally, limits))
     return found
@@ -187,6 +195,20 @@ def _signature_finding(store: StoreDeliveries) -> WebhookFinding:
         f"{rules.where_to_look}."
     )
     return WebhookFinding(store.store_id, None, WebhookFindingKind.SIGNATURE_FAILURES, detail, advice)
+
+
+def _missed_finding(store: StoreDeliveries) -> WebhookFinding:
+    rules = store.rules
+    detail = (
+        f"reconciliation found {store.missed_orders} orders no webhook had delivered and "
+        f"{store.missed_changes} orders changed on the platform with no webhook telling Orderline"
+    )
+    advice = (
+        f"The sweeps have caught up on them, but live updates are being lost. {rules.on_failure}: "
+        f"{rules.where_to_look} (`orderline webhooks repair --store {store.store_id} --dry-run` "
+        "shows what is missing)."
+    )
+    return WebhookFinding(store.store_id, None, WebhookFindingKind.MISSED_DELIVERIES, detail, advice)
 
 
 def _topic_findings(store: StoreDeliveries, tally: TopicTally, limits: AuditLimits) -> list[WebhookFinding]:

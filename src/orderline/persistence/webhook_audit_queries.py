@@ -1,5 +1,6 @@
 """What the webhook reliability audit reads: a store's deliveries in a period, its counted
-redeliveries, its signature refusals and its latest delivery (`services/webhook_audit.py`)."""
+redeliveries, its signature refusals, its latest delivery, and what its reconciliation
+sweeps found that no webhook brought (`services/webhook_audit.py`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from datetime import datetime
 from sqlalchemy import Connection, func, select
 
 from orderline.domain.webhook_audit import Arrival
+from orderline.persistence.reconcile_tables import drift_incidents, reconcile_sweeps
 from orderline.persistence.tables import dead_letters, inbox, inbox_redeliveries
+
+RECONCILIATION = "reconciliation"
+"""`drift_incidents.source` of what a sweep found (not a helpdesk's stale view)."""
 
 
 def arrivals(connection: Connection, store_id: str, since: datetime, until: datetime) -> Iterator[Arrival]:
@@ -57,3 +62,26 @@ def last_received_at(connection: Connection, store_id: str) -> datetime | None:
         select(func.max(inbox.c.received_at)).where(inbox.c.store_id == store_id)
     ).scalar_one()
     return value
+
+
+def missed_by_reconciliation(
+    connection: Connection, store_id: str, since: datetime, until: datetime
+) -> tuple[int, int]:
+    """(orders missing, orders drifted) that the store's reconciliation sweeps finished in
+    [since, until) found: what no webhook brought."""
+    sweeps = reconcile_sweeps.c
+    missing = connection.execute(
+        select(func.coalesce(func.sum(sweeps.orders_missing), 0)).where(
+            sweeps.store_id == store_id, sweeps.finished_at >= since, sweeps.finished_at < until
+        )
+    ).scalar_one()
+    incidents = drift_incidents.c
+    drifted = connection.execute(
+        select(func.count(func.distinct(incidents.order_id))).where(
+            incidents.store_id == store_id,
+            incidents.source == RECONCILIATION,
+            incidents.detected_at >= since,
+            incidents.detected_at < until,
+        )
+    ).scalar_one()
+    return int(missing), int(drifted)

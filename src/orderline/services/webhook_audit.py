@@ -100,6 +100,7 @@ def _store_dict(store: StoreDeliveries) -> dict[str, Any]:
         "platform": store.rules.platform,
         "last_delivery_at": None if last is None else last.isoformat(),
         "signature_failures": store.signature_failures,
+        "missed_by_reconciliation": {"orders": store.missed_orders, "changes": store.missed_changes},
         "topics": [_topic_dict(tally) for tally in store.topics],
     }
 
@@ -167,5 +168,6 @@ def _store_deliveries(
         tallies.setdefault(topic, TopicTally(topic)).duplicates = count
     refused = queries.refusals(connection, store.store_id, since, until, BAD_SIGNATURE_REASON)
     last = queries.last_received_at(connection, store.store_id)
+    missed_orders, missed_changes = queries.missed_by_reconciliation(connection, store.store_id, since, until)
     topics = tuple(tallies[topic] for topic in sorted(tallies))
-    return StoreDeliveries(store.store_id, store.rules, topics, refused, last)
+    return StoreDeliveries(store.store_id, store.rules, topics, refused, last, missed_orders, missed_changes)
