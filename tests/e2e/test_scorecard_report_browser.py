@@ -16,7 +16,7 @@ import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from playwright.sync_api import Locator, Page, Route, sync_playwright
 from orderline.bootstrap import scorecard_reports
 from orderline.domain.scorecard.figures import Scorecard
 from orderline.domain.scorecard.weeks import IsoWeek
+from orderline.persistence.reconcile_tables import drift_incidents
 from orderline.reports.scorecard_html import render_html
 from tests.e2e.scorecard_world import ODD_CARRIER, seeded_runtime
 
@@ -86,8 +87,18 @@ def opened(report: Path) -> Iterator[Browser]:
 
 @pytest.fixture
 def card(tmp_path: Path) -> Scorecard:
-    """2026-W48 of a store with orders in weeks 47 and 48, through the real service."""
+    """2026-W48 of a store with orders and a drift incident in weeks 47 and 48, through the
+    real service: every headline figure has two points to draw."""
     runtime = seeded_runtime(tmp_path, f"sqlite:///{tmp_path / 'orderline.db'}", MONDAYS, lambda: NOW)
+    with runtime.engine.begin() as connection:
+        connection.execute(
+            drift_incidents.insert(),
+            [
+                {"store_id": "shop1", "order_id": str(index), "source": "reconciliation", "fields": [],
+                 "changed_at": monday, "detected_at": monday + timedelta(hours=2 + index)}
+                for index, monday in enumerate(MONDAYS)
+            ],
+        )  # fmt: skip
     try:
         return scorecard_reports(runtime).build(WEEK)
     finally:
