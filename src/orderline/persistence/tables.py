@@ -191,6 +191,7 @@ api_tokens = Table(
 )
 
 # Exception handling declares its tables on this same metadata (after Id and UtcDateTime exist).
+import orderline.persistence.console_tables  # noqa: E402
 import orderline.persistence.exception_tables  # noqa: E402
 import orderline.persistence.messaging_tables  # noqa: E402
 import orderline.persistence.platform_write_tables  # noqa: E402
