@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from orderline.cli.tick import tick as tick_command
 from orderline.domain.facts import Address, Fact, HoldPlaced, LineItem, OrderSnapshot
 from orderline.domain.fold import fold
-from orderline.domain.order_exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
-from orderline.domain.vocabulary import HoldReason, PaymentStatus
+from orderline.domain.order_exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY, EscalationDue, Finding
+from orderline.domain.vocabulary import ExceptionType, HoldReason, PaymentStatus
 from orderline.persistence import exception_records as records
 from orderline.persistence.projections import save_projections
 from orderline.services.order_rows import projection_of
@@ -182,3 +182,30 @@ def test_tick_command_evaluates_due_orders_at_the_given_moment(service: Service,
 
     assert result.exit_code == 0, result.output
     assert "orders=1 opened=1 escalated=1 resolved=0" in result.output
+
+
+def test_an_informational_exception_has_no_sla_and_sits_after_the_problems(service: Service) -> None:
+    _queue_service(service)
+    opened = NOW - timedelta(days=2)  # its one level fell due when it opened
+    split = Finding(
+        ExceptionType.SPLIT_SHIPMENT, "split_shipment:order", opened, "operations", "2 parcels", None,
+        (EscalationDue(1, opened, "operations"),),
+    )  # fmt: skip
+    with service.engine.begin() as connection:
+        records.open_exception(connection, "shop1", "7004", split, level_reached=1)
+    viewer = service.token("viewer")
+
+    everything = service.client.get(QUEUE, headers=viewer)
+    notices = service.client.get(QUEUE, params={"kind": "informational"}, headers=viewer)
+    problems = service.client.get(QUEUE, params={"kind": "problem"}, headers=viewer)
+    breached = service.client.get(QUEUE, params={"sla": "breached"}, headers=viewer)
+
+    assert [(i["order_id"], i["kind"], i["sla"]) for i in everything.json()["items"]] == [
+        ("7001", "problem", "breached"),
+        ("7002", "problem", "ok"),
+        ("7003", "problem", "ok"),
+        ("7004", "informational", "none"),
+    ]
+    assert _items(notices) == [("7004", "split_shipment:order", "none")]
+    assert [item[0] for item in _items(problems)] == ["7001", "7002", "7003"]
+    assert _items(breached) == [("7001", "address_invalid:postal_code", "breached")]

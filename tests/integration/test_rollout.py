@@ -6,7 +6,7 @@ live with its first webhook on Monday 16 November 2026 09:00 UTC, so its baselin
 2026-W46. Orders of 2026-W46 (times UTC): 1001 placed Mon 9 10:00 with a bad postal code
 (address_invalid, held), corrected at 14:00 and shipped Tue 10 10:00; 1002 placed Tue 10
 08:00, a mug and a lamp shipped in two parcels at +10 h and +40 h (split_shipment); 1003
-placed Wed 11 09:00 and never shipped (fulfillment_delayed, then stale_order); 1004 placed
+placed Wed 11 09:00 and never shipped (fulfillment_delayed: one wait, so no stale_order); 1004 placed
 Thu 12 09:00, shipped 20 h later. A ticket about 1003 came on Fri 13. `now` is Wednesday
 18 November 12:00 UTC; the weekly scorecard of 2026-W46 was delivered at 08:00 local on
 Monday 16 November, by a worker, to the pickup directory.
@@ -271,8 +271,8 @@ def test_a_rolled_out_installation_has_each_item_checked_from_its_data(
             2,
             "Controls on for the top 3 workflows",
             True,
-            "riskiest workflows of 2026-W46: 1. stale_order (score 8.0) on, "
-            "2. address_invalid (score 5.0) on, 3. fulfillment_delayed (score 2.0) on",
+            "riskiest workflows of 2026-W46: 1. address_invalid (score 5.0) on, "
+            "2. stale_order (score 3.0) on, 3. fulfillment_delayed (score 2.0) on",
         ),
         RolloutItem(3, "Drift sweeps running", True, "last successful sweep: shop1 2026-11-18T10:00:00Z"),
         RolloutItem(3, "Webhook audits running", True, "webhooks received in the last 7 days: shop1 1"),
@@ -302,7 +302,7 @@ def test_a_rolled_out_installation_has_each_item_checked_from_its_data(
 
 
 def test_a_ranked_workflow_switched_off_leaves_its_controls_open(engine: Engine, tmp_path: Path) -> None:
-    # given the rolled-out shop, whose riskiest workflow is then switched off
+    # given the rolled-out shop, one of whose three riskiest workflows is then switched off
     text = rolled_out(tmp_path)
     build_world(engine, parse_config(text, env={}))
     switched_off = parse_config(
@@ -317,7 +317,7 @@ def test_a_ranked_workflow_switched_off_leaves_its_controls_open(engine: Engine,
         2,
         "Controls on for the top 3 workflows",
         False,
-        "riskiest workflows of 2026-W46: 1. stale_order (score 8.0) off, 2. address_invalid (score 5.0) on, "
+        "riskiest workflows of 2026-W46: 1. address_invalid (score 5.0) on, 2. stale_order (score 3.0) off, "
         "3. fulfillment_delayed (score 2.0) on",
         "enable stale_order (exceptions.<type>.enabled: true)",
     )

@@ -4,7 +4,9 @@ BigCommerce store, fed by simulated traffic over real HTTP.
 Everything lives under ./.demo (config, database). In this process: the Orderline
 server, a fake BigCommerce API on another port (BigCommerce webhooks are thin, so
 Orderline fetches orders from it), and a feeder that posts five weeks of history and
-then a new order every few seconds. Once the history is in, it prints where to look:
+then a new order every few seconds; nothing simulated is dated after now. The demo's
+staff work the exception queue as a shop's team would (demo_team.py), so it opens on a
+real shop's morning. Once the history is in, it prints where to look:
 the API, the customer messages, the weekly scorecard and the rollout checklist. Ctrl-C
 stops all of it.
 """
@@ -25,6 +27,7 @@ import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from orderline.bootstrap import build_runtime, build_web_context, processing_thread
+from orderline.cli.demo_team import work_the_queue
 from orderline.cli.feeder import TrafficFeeder
 from orderline.cli.options import load_or_exit, output_console
 from orderline.clock import system_clock
@@ -41,6 +44,8 @@ DEMO_DIR = Path(".demo")
 HISTORY_DAYS = 35
 """Five weeks of history: the scorecard of the last complete week has weeks before it to
 show a trend against."""
+TEAM_PASS_S = 30.0
+"""How often the demo's staff look at the queue."""
 
 
 MAIL_DIR = DEMO_DIR / "mail"
@@ -79,8 +84,14 @@ def run_demo(config_path: Path | None, *, port: int, order_count: int, seed: int
         server = uvicorn.Server(
             uvicorn.Config(web, host="127.0.0.1", port=port, log_config=None, access_log=False)
         )
-        traffic = MultiStoreTraffic(random.Random(seed), stores, bigcommerce)
-        where = _WhereToLook(token, config_path, functools.partial(_import_tickets, context, seed))
+        # Cut at the real clock: nothing simulated is dated in the future.
+        traffic = MultiStoreTraffic(random.Random(seed), stores, bigcommerce, until=system_clock)
+        where = _WhereToLook(
+            token,
+            config_path,
+            functools.partial(_import_tickets, context, seed),
+            lambda: work_the_queue(context.exceptions, runtime.clock()),
+        )
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve_and_feed(server, traffic, port, where, order_count))
     out.print("demo stopped")
@@ -94,6 +105,8 @@ class _WhereToLook:
     config_path: Path
     import_tickets: Callable[[], int]
     """Files the demo's support tickets once the history's orders exist; returns how many."""
+    work_queue: Callable[[], int]
+    """One pass of the demo's staff over the exception queue; returns how many they resolved."""
 
 
 async def _serve_and_feed(
@@ -126,8 +139,17 @@ async def _feed(
         out.print(f"loaded {order_count} orders per store ({feeder.counts.posted} webhooks accepted)")
         tickets = await asyncio.to_thread(where.import_tickets)
         out.print(f"imported {tickets} support tickets (a helpdesk's CSV export, some naming an order)")
+        worked = await asyncio.to_thread(where.work_queue)
+        out.print(f"the demo's team has worked the queue: {worked} exceptions resolved over the weeks")
         _print_where_to_look(base, where)
-        await feeder.live(orders_per_minute=20, now=system_clock)
+        await asyncio.gather(feeder.live(orders_per_minute=20, now=system_clock), _keep_working(where))
+
+
+async def _keep_working(where: _WhereToLook) -> None:
+    """The staff look at the queue again every `TEAM_PASS_S`, until cancelled."""
+    while True:
+        await asyncio.sleep(TEAM_PASS_S)
+        await asyncio.to_thread(where.work_queue)
 
 
 def _import_tickets(context: WebContext, seed: int) -> int:

@@ -12,6 +12,9 @@ import httpx
 from orderline.simulation.traffic import MultiStoreTraffic, Post
 
 CONCURRENCY = 32
+LIVE_LEAD = timedelta(minutes=10)
+"""How long before `now` a live order starts: with the traffic cut at now (its `until`),
+its first steps have happened (a BigCommerce order is placed 1 to 10 minutes in)."""
 
 
 @dataclass
@@ -53,13 +56,14 @@ class TrafficFeeder:
         )
 
     async def live(self, orders_per_minute: float, now: Callable[[], datetime]) -> None:
-        """New orders on every platform, round robin, until cancelled."""
+        """New orders on every platform, round robin, until cancelled, each started
+        `LIVE_LEAD` before `now()`."""
         pause_s = 60.0 / max(orders_per_minute, 0.01)
         while True:
             for make in (self._traffic.shopify_order, self._traffic.woo_order):
-                await self._post_all(make(now()))
+                await self._post_all(make(now() - LIVE_LEAD))
                 await asyncio.sleep(pause_s)
-            await self._bigcommerce(now())
+            await self._bigcommerce(now() - LIVE_LEAD)
             await asyncio.sleep(pause_s)
 
     async def _bigcommerce(self, start: datetime) -> None:

@@ -52,6 +52,15 @@ class Sla(StrEnum):
     OK = "ok"
     DUE_SOON = "due_soon"
     BREACHED = "breached"
+    NONE = "none"
+    """An informational type's: it has no SLA."""
+
+
+class Kind(StrEnum):
+    """Problems, or informational exceptions (nothing to fix), as the API's `kind` filter."""
+
+    PROBLEM = "problem"
+    INFORMATIONAL = "informational"
 
 
 @app.command("list")
@@ -62,15 +71,25 @@ def list_queue(
     ] = None,
     store: Annotated[str | None, typer.Option(help="Only this store's.")] = None,
     sla: Annotated[Sla | None, typer.Option(help="Only exceptions in this SLA state.")] = None,
+    kind: Annotated[
+        Kind | None, typer.Option(help="Only problems, or only informational exceptions (nothing to fix).")
+    ] = None,
     limit: LimitOption = 500,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Open exceptions, oldest first, with their SLA state."""
+    """Open exceptions with their SLA state: problems first, oldest first, then informational
+    ones (SLA `none`: they never breach)."""
     settings = load_or_exit(config)
     _refuse_unknown("--owner", owner, settings.teams)
     _refuse_unknown("--type", type_, EXCEPTION_TYPES.names())
-    where = QueueFilter(store_id=store, owner=owner, type=type_, sla=sla.value if sla else None)
+    where = QueueFilter(
+        store_id=store,
+        owner=owner,
+        type=type_,
+        sla=sla.value if sla else None,
+        kind=kind.value if kind else None,
+    )
     now = system_clock()
     with open_services(settings) as services:
         entries = services.exceptions.entries(where, now, limit=limit)
@@ -78,7 +97,7 @@ def list_queue(
     total = counts.get(owner, 0) if owner is not None else sum(counts.values())
     total = max(total, len(entries))
     if as_json:
-        items = [{**asdict(entry.exception), "sla": entry.sla} for entry in entries]
+        items = [{**asdict(entry.exception), "sla": entry.sla, "kind": entry.kind} for entry in entries]
         print_json({"items": items, "shown": len(entries), "total": total, "counts_by_owner": counts})
         return
     table = Table("store", "order", "key", "owner", "opened", "level", "sla", "reason")

@@ -50,7 +50,8 @@ def simulate(
             )
             out.print(f"wrote {write_config}; start Orderline with: orderline serve --config {write_config}")
         out.print(f"fake BigCommerce API at {server.base_url}; waiting for {url}/readyz ...")
-        traffic = MultiStoreTraffic(random.Random(seed), stores, api)
+        # Cut at the real clock: nothing simulated is dated in the future.
+        traffic = MultiStoreTraffic(random.Random(seed), stores, api, until=system_clock)
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_run(url, traffic, rate, history, duration))
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Row, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from orderline.domain.order_exceptions import EscalationDue, Finding
+from orderline.domain.order_exceptions import EXCEPTION_TYPES, EscalationDue, Finding
 from orderline.persistence.exception_tables import exception_events, order_exceptions, timers
 
 OPEN = "open"
@@ -301,7 +301,12 @@ def due_timers(connection: Connection, now: datetime, limit: int) -> list[OrderK
 
 # --- the exception queue -------------------------------------------------------------
 
-SLA_STATES = ("ok", "due_soon", "breached")
+SLA_STATES = ("ok", "due_soon", "breached", "none")
+NO_SLA = "none"
+"""The SLA state of an informational exception: nothing to fix, so no deadline to breach."""
+PROBLEM = "problem"
+INFORMATIONAL = "informational"
+KINDS = (PROBLEM, INFORMATIONAL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,16 +316,30 @@ class QueueFilter:
     type: str | None = None
     sla: str | None = None
     state: str = OPEN
+    kind: str | None = None
+    """`problem` or `informational` (a type whose spec says so); None for both."""
+
+
+def informational_types() -> list[str]:
+    """The registered types with nothing to fix (`ExceptionSpec.informational`), read when
+    asked: a type may be registered at start-up."""
+    return [str(spec.type) for spec in EXCEPTION_TYPES if spec.informational]
+
+
+def _is_informational() -> ColumnElement[bool]:
+    return order_exceptions.c.type.in_(informational_types())
 
 
 def sla_state(now: datetime, due_soon: timedelta) -> ColumnElement[str]:
     """The first escalation level is the SLA: breached once it is due, due soon within
-    `due_soon` of it, ok before that or when the exception has no ladder.
+    `due_soon` of it, ok before that or when the exception has no ladder. An informational
+    type has no SLA (`none`): its ladder only tells its owner, it never breaches.
 
     The one definition of an exception's SLA state: the queue filters and reports with it,
     and `sla_of` reads it for a single exception (after an action)."""
     first = order_exceptions.c.first_due_at
     return case(
+        (_is_informational(), NO_SLA),
         (first <= now, "breached"),
         (first <= now + due_soon, "due_soon"),
         else_="ok",
@@ -336,6 +355,8 @@ def _conditions(where: QueueFilter, sla: ColumnElement[str], by_owner: bool) -> 
         conditions.append(c.type == where.type)
     if where.sla is not None:
         conditions.append(sla == where.sla)
+    if where.kind is not None:
+        conditions.append(_is_informational() if where.kind == INFORMATIONAL else ~_is_informational())
     if by_owner and where.owner is not None:
         conditions.append(c.owner == where.owner)
     return conditions
@@ -344,12 +365,14 @@ def _conditions(where: QueueFilter, sla: ColumnElement[str], by_owner: bool) -> 
 def list_queue(
     connection: Connection, where: QueueFilter, now: datetime, due_soon: timedelta, limit: int
 ) -> list[tuple[StoredException, str]]:
-    """Matching exceptions, oldest first, each with its SLA state at `now`."""
+    """Matching exceptions, problems first and informational ones after them, each part
+    oldest first, with its SLA state at `now`."""
     sla = sla_state(now, due_soon).label("sla")
+    informational_last = case((_is_informational(), 1), else_=0)
     rows = connection.execute(
         select(order_exceptions, sla)
         .where(*_conditions(where, sla, by_owner=True))
-        .order_by(order_exceptions.c.opened_at, order_exceptions.c.id)
+        .order_by(informational_last, order_exceptions.c.opened_at, order_exceptions.c.id)
         .limit(limit)
     ).all()
     return [(_stored(row, skip="sla"), str(row.sla)) for row in rows]

@@ -2,8 +2,12 @@
 state, counts per owner, and the actions people take (through `exception_actions`).
 
 An exception's SLA state has one definition, in the queue's query
-(`exception_records._sla_state`): the listing filters and reports with it, and an action's
+(`exception_records.sla_state`): the listing filters and reports with it, and an action's
 answer reads the acted-on exception's state from the same expression.
+
+Informational exception types (`ExceptionSpec.informational`, e.g. split_shipment) have
+nothing to fix: their SLA state is `none`, they never breach, and the queue lists them
+apart from the problems (after them, and with their own `kind`, which the filter takes).
 """
 
 from __future__ import annotations
@@ -15,7 +19,14 @@ from enum import StrEnum
 from sqlalchemy import Engine
 
 from orderline.persistence import exception_records as records
-from orderline.persistence.exception_records import QueueFilter, StoredException
+from orderline.persistence.exception_records import (
+    INFORMATIONAL,
+    KINDS,
+    NO_SLA,
+    PROBLEM,
+    QueueFilter,
+    StoredException,
+)
 from orderline.services.exception_actions import (
     EVERY_TEAM,
     Action,
@@ -30,6 +41,10 @@ from orderline.services.exception_actions import (
 __all__ = [
     "DUE_SOON",
     "EVERY_TEAM",
+    "INFORMATIONAL",
+    "KINDS",
+    "NO_SLA",
+    "PROBLEM",
     "Action",
     "ExceptionClosed",
     "ExceptionNotFound",
@@ -60,7 +75,12 @@ DUE_SOON = timedelta(hours=1)
 class QueueEntry:
     exception: StoredException
     sla: str
-    """`ok`, `due_soon` or `breached` at the moment asked."""
+    """`ok`, `due_soon` or `breached` at the moment asked; `none` for an informational type."""
+
+    @property
+    def kind(self) -> str:
+        """`informational` (nothing to fix, no SLA) or `problem`."""
+        return INFORMATIONAL if self.sla == NO_SLA else PROBLEM
 
 
 class ExceptionQueue:
@@ -70,7 +90,8 @@ class ExceptionQueue:
     def entries(
         self, where: QueueFilter, now: datetime, *, due_soon: timedelta = DUE_SOON, limit: int = 100
     ) -> list[QueueEntry]:
-        """Matching exceptions, oldest first, each with its SLA state at `now`."""
+        """Matching exceptions, problems first, then informational ones, each part oldest
+        first, with its SLA state at `now`."""
         with self._engine.connect() as connection:
             rows = records.list_queue(connection, where, now, due_soon, limit)
         return [QueueEntry(row, sla) for row, sla in rows]

@@ -4,14 +4,19 @@ delivering the way its platform does, as signed HTTP posts for an Orderline serv
 Shopify: every webhook, with duplicates, stale retries and reordering. WooCommerce:
 coalesced states, no retries. BigCommerce: thin webhooks (with duplicates) while the
 fake BigCommerce API holds the order the connector will fetch. Deterministic per seed.
+
+With `until` (the run's clock), nothing is dated after the moment an order is made: a
+history that would run past it is cut there, and the order stays where it had got to
+(paid and waiting, shipped and in transit), as a real store's recent orders are.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from orderline.simulation.bigcommerce import BigCommerceSimulator, FakeBigCommerce
 from orderline.simulation.shopify import delivery_faults
@@ -62,6 +67,19 @@ class SimulatedStores:
         )
 
 
+class _Triggered(Protocol):
+    @property
+    def triggered_at(self) -> datetime: ...
+
+
+W = TypeVar("W", bound=_Triggered)
+
+
+def up_to(history: Sequence[W], until: datetime | None) -> list[W]:
+    """The webhooks of `history` triggered at or before `until` (all of them for None)."""
+    return [w for w in history if until is None or w.triggered_at <= until]
+
+
 @dataclass
 class MultiStoreTraffic:
     """Orders for all three stores, each starting at a given time."""
@@ -70,10 +88,16 @@ class MultiStoreTraffic:
     stores: SimulatedStores
     bigcommerce_api: FakeBigCommerce
     next_id: int = 5_000_000
+    until: Callable[[], datetime] | None = None
+    """The run's clock: when given, each order's history is cut at its reading, so no
+    webhook, body or fake API record is dated in the future."""
+
+    def _cutoff(self) -> datetime | None:
+        return self.until() if self.until is not None else None
 
     def shopify_order(self, start: datetime) -> list[Post]:
         self.next_id += 1
-        history = shopify_history(self.rng, order_id=self.next_id, start=start)
+        history = up_to(shopify_history(self.rng, order_id=self.next_id, start=start), self._cutoff())
         return [
             Post(
                 "shopify", "/webhooks/shopify", w.headers(self.stores.secret, self.stores.shop_domain), w.body
@@ -84,7 +108,10 @@ class MultiStoreTraffic:
     def woo_order(self, start: datetime) -> list[Post]:
         self.next_id += 1
         stores = self.stores
-        history = woo_history(self.rng, order_id=self.next_id, start=start, site_url=stores.site_url)
+        history = up_to(
+            woo_history(self.rng, order_id=self.next_id, start=start, site_url=stores.site_url),
+            self._cutoff(),
+        )
         path = f"/webhooks/woocommerce/{stores.woo_id}"
         return [
             Post("woocommerce", path, w.headers(stores.secret, stores.site_url, webhook_id=1), w.body)
@@ -113,4 +140,5 @@ class MultiStoreTraffic:
             api=self.bigcommerce_api,
             start=start,
             duplicate_chance=0.1,
+            until=self._cutoff(),
         )

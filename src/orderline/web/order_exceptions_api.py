@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 router = APIRouter(prefix="/api/v1", tags=["exceptions"], responses=problem_responses(401, 422))
 
 Actor = Annotated[Principal, Depends(require(Role.OPERATIONS, Role.SUPPORT))]
-SlaState = Literal["ok", "due_soon", "breached"]
+SlaState = Literal["ok", "due_soon", "breached", "none"]
+Kind = Literal["problem", "informational"]
 
 # Not an enum: a type registered at start-up (domain/order_exceptions/registry.py) names itself.
 ExceptionTypeName = Annotated[
@@ -73,7 +74,8 @@ class ExceptionOut(BaseModel):
     age_hours: float
     reason: str
     hold: HoldReason | None
-    sla: SlaState
+    kind: Kind = Field(description="`informational`: a type with nothing to fix (a split shipment).")
+    sla: SlaState = Field(description="`none` for an informational type: it has no SLA and never breaches.")
     escalation: list[EscalationLevelOut]
     level_reached: int
     state: ExceptionState
@@ -109,6 +111,7 @@ def _out(entry: QueueEntry, now: datetime) -> dict[str, Any]:
         **{name: getattr(row, name) for name in ExceptionOut.model_fields if hasattr(row, name)},
         "age_hours": round((now - row.opened_at) / timedelta(hours=1), 2),
         "sla": entry.sla,
+        "kind": entry.kind,
         "escalation": [lv._asdict() for lv in row.due_levels],
     }
 
@@ -121,15 +124,18 @@ def list_exceptions(
     type: Annotated[str | None, Query(description="An exception type's name.")] = None,
     store: str | None = None,
     sla: SlaState | None = None,
+    kind: Annotated[Kind | None, Query(description="Only problems, or only informational ones.")] = None,
     state: ExceptionState = ExceptionState.OPEN,
     due_soon_minutes: Annotated[int, Query(ge=1, le=7 * 24 * 60)] = int(DUE_SOON / timedelta(minutes=1)),
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    """The exception queue, oldest first. `sla` is measured on the first escalation level:
-    breached once it is due, due_soon within `due_soon_minutes` of it, else ok."""
+    """The exception queue: problems first, oldest first, then the informational ones (a
+    split shipment: nothing to fix). `sla` is measured on the first escalation level:
+    breached once it is due, due_soon within `due_soon_minutes` of it, else ok; an
+    informational exception has no SLA (`none`) and never breaches."""
     context: WebContext = request.app.state.context
     now = context.clock()
-    where = QueueFilter(store_id=store, owner=owner, type=type, sla=sla, state=state)
+    where = QueueFilter(store_id=store, owner=owner, type=type, sla=sla, state=state, kind=kind)
     window = timedelta(minutes=due_soon_minutes)
     entries = context.exceptions.entries(where, now, due_soon=window, limit=limit)
     counts = context.exceptions.counts_by_owner(where, now, due_soon=window)

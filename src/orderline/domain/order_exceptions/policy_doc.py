@@ -33,7 +33,7 @@ def _holds_cell(spec: AnySpec) -> str:
 
 def _escalation_cell(spec: AnySpec) -> str:
     levels = ", ".join(f"{hours_text(level.after)} → {level.target}" for level in spec.defaults.escalation)
-    return f"{levels} (notified once)" if spec.informational else levels
+    return f"{levels} (notified once; no SLA, never breached)" if spec.informational else levels
 
 
 def default_policy_table(types: ExceptionTypes = EXCEPTION_TYPES) -> list[str]:

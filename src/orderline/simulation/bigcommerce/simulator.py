@@ -28,6 +28,10 @@ Data = dict[str, Any]
 _BASE62 = string.ascii_letters + string.digits
 
 
+class _PastUntil(Exception):
+    """The simulated order's next action would happen after the simulator's `until`."""
+
+
 class BigCommerceSimulator:
     def __init__(
         self,
@@ -38,6 +42,7 @@ class BigCommerceSimulator:
         start: datetime,
         store_id: str = "1025646",
         duplicate_chance: float = 0.1,
+        until: datetime | None = None,
     ) -> None:
         self.rng = rng
         self.api = api or FakeBigCommerce(store_hash, rng=random.Random(rng.getrandbits(32)))
@@ -45,14 +50,21 @@ class BigCommerceSimulator:
         aware = start if start.tzinfo is not None else start.replace(tzinfo=UTC)
         self.now = aware.astimezone(UTC).replace(microsecond=0)
         self.duplicate_chance = duplicate_chance
+        self.until = until
+        """No action happens after this moment: `order_history` ends before the first one
+        that would (and before it changes the fake API)."""
 
     def order(self, order_id: int) -> FakeOrder:
         order: FakeOrder = self.api.state.orders[order_id]
         return order
 
     def order_history(self) -> Iterator[list[BigCommerceWebhook]]:
-        """A new order's life, one action at a time (the state changes as you iterate)."""
-        return order_history(self)
+        """A new order's life, one action at a time (the state changes as you iterate),
+        cut before the first action after `until`."""
+        try:
+            yield from order_history(self)
+        except _PastUntil:
+            return
 
     # --- actions ---------------------------------------------------------------------
 
@@ -137,7 +149,12 @@ class BigCommerceSimulator:
     # --- plumbing --------------------------------------------------------------------
 
     def _tick(self, low_s: int, high_s: int) -> datetime:
-        self.now += timedelta(seconds=self.rng.randint(low_s, high_s))
+        """The next action's moment; every action takes it before it changes anything, so
+        one past `until` stops the history with the fake API as it was."""
+        at = self.now + timedelta(seconds=self.rng.randint(low_s, high_s))
+        if self.until is not None and at > self.until:
+            raise _PastUntil
+        self.now = at
         return self.now
 
     def _status_hooks(self, order_id: int, previous: int, current: int) -> list[tuple[str, Data]]:

@@ -37,6 +37,13 @@ class FulfillmentDelayPolicy(DetectorPolicy):
         return calendar.add_business_hours(last_fact_at, self.sla_business_hours)
 
 
+def waits_for_fulfilment(order: Order) -> bool:
+    """Whether the order is in the wait this type measures: not fully shipped and not on
+    hold, with a clock that has started. `stale_order` leaves such a wait to this type, so
+    one wait raises one exception."""
+    return order.status in _AWAITING_SHIPMENT and ready_since(order) is not None
+
+
 def detect_fulfillment_delayed(
     order: Order, policy: ExceptionPolicy, now: datetime, calendar: BusinessCalendar = DEFAULT_CALENDAR
 ) -> list[Finding]:

@@ -3,6 +3,12 @@
 "Something happened" is any fact at all (`Order.updated_at`): a snapshot, a shipment, a
 carrier scan, a refund, a hold. The finding's key carries the status it got stuck in, so
 an order that moves on and gets stuck again opens a new exception.
+
+One wait raises one exception: while the order waits to be shipped (`waits_for_fulfilment`)
+and fulfillment_delayed is enabled, that wait is fulfillment_delayed's, measured against
+its SLA, and this detector stays quiet. An order with no fulfilment wait (pending payment,
+on hold, shipped without carrier news) still goes stale; so does a waiting order when
+fulfillment_delayed is disabled.
 """
 
 from __future__ import annotations
@@ -12,6 +18,10 @@ from datetime import datetime, timedelta
 
 from orderline.domain.order import Order
 from orderline.domain.order_exceptions.business_calendar import DEFAULT_CALENDAR, BusinessCalendar
+from orderline.domain.order_exceptions.detectors.fulfillment_delayed import (
+    FULFILLMENT_DELAYED,
+    waits_for_fulfilment,
+)
 from orderline.domain.order_exceptions.findings import Finding, finding_data, hours_text
 from orderline.domain.order_exceptions.order_state import SETTLED
 from orderline.domain.order_exceptions.policy import (
@@ -36,7 +46,7 @@ def detect_stale_order(
     order: Order, policy: ExceptionPolicy, now: datetime, calendar: BusinessCalendar = DEFAULT_CALENDAR
 ) -> list[Finding]:
     rule = policy.rule(STALE_ORDER)
-    if not rule.enabled or order.status in SETTLED:
+    if not rule.enabled or order.status in SETTLED or is_fulfilment_wait(order, policy):
         return []
     opened_at = order.updated_at + rule.no_progress_for
     if opened_at > now:
@@ -46,9 +56,18 @@ def detect_stale_order(
     return [STALE_ORDER.finding(rule, str(order.status), opened_at, reason, data)]
 
 
+def is_fulfilment_wait(order: Order, policy: ExceptionPolicy) -> bool:
+    """The precedence of the two waiting types: True when the order's wait belongs to
+    fulfillment_delayed (enabled, and the order waits to be shipped), so it is not stale."""
+    return policy.rule(FULFILLMENT_DELAYED).enabled and waits_for_fulfilment(order)
+
+
 STALE_ORDER = ExceptionSpec(
     type=ExceptionType.STALE_ORDER,
     settings=StaleOrderPolicy,
     detect=detect_stale_order,
-    thresholds="72 h without any new fact in a status that is not terminal",
+    thresholds=(
+        "72 h without any new fact in a status that is not terminal, "
+        "except a wait to ship (fulfillment_delayed's)"
+    ),
 )
