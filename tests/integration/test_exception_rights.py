@@ -44,7 +44,13 @@ def _held(engine: Engine) -> None:
 
 
 def test_a_role_acts_for_the_team_of_its_name_and_admin_for_every_team() -> None:
-    assert [team_of(role) for role in Role] == [EVERY_TEAM, "operations", "support", "viewer"]
+    assert [team_of(role) for role in Role] == [
+        EVERY_TEAM,
+        "operations",
+        "support",
+        "viewer",
+        "support_lookup",
+    ]
 
 
 @pytest.mark.parametrize("action", list(Action))

@@ -71,7 +71,9 @@ def test_context_offers_only_canonical_variables_for_a_split_shipment() -> None:
         "remaining_lines",
         "exception",
         "refunds",
+        "status_url",
     }
+    assert context["status_url"] is None  # no link unless the configuration makes links
     assert context["order"]["customer_name"] == "Ada Lovelace"
     assert context["order"]["total_price"] == "84.00"
     assert context["order"]["lines"][1] == {

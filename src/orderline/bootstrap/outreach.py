@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from orderline.bootstrap.status_pages import status_links
 from orderline.bootstrap.write_back import build_write_back
 from orderline.channels.channel import Channel
 from orderline.channels.email import SmtpChannel, SmtpSettings
@@ -177,7 +178,7 @@ def build_outreach(
     if messaging is not None:
         settings = {s.id: m for s in config.stores if (m := store_messaging(messaging, s)) is not None}
         channels = message_channels(messaging) if channels is None else channels
-    planner = MessagePlanner(settings.get) if settings else None
+    planner = MessagePlanner(settings.get, status_links(config)) if settings else None
     if helpdesk is None and config.helpdesk is not None:
         helpdesk = helpdesk_client(config.helpdesk)
     targets = frozenset(config.helpdesk.handoff_targets) if config.helpdesk else frozenset({"support"})

@@ -32,6 +32,7 @@ from orderline.config.platforms import StoreConfig, StoreEntry
 from orderline.config.reconcile import ReconcileConfig
 from orderline.config.references import reference_problems
 from orderline.config.scorecard import ScorecardConfig
+from orderline.config.status_page import StatusPageConfig
 from orderline.domain.order_exceptions import ExceptionPolicy
 from orderline.domain.vocabulary import Team
 
@@ -96,6 +97,8 @@ class OrderlineConfig(_Section):
     scorecard: ScorecardConfig = Field(default_factory=ScorecardConfig)
     # Scheduled reconciliation sweeps of each store against its platform's API.
     reconcile: ReconcileConfig = Field(default_factory=ReconcileConfig)
+    # The buyer status page: the secret its links derive from (links need public_url too).
+    status_page: StatusPageConfig = Field(default_factory=StatusPageConfig)
 
     @model_validator(mode="before")
     @classmethod

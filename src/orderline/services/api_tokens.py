@@ -22,6 +22,9 @@ class Role(StrEnum):
     OPERATIONS = "operations"
     SUPPORT = "support"
     VIEWER = "viewer"
+    SUPPORT_LOOKUP = "support_lookup"
+    """A helpdesk's widget (Gorgias, Zendesk): `GET /api/v1/support/lookup` and nothing else.
+    Its token lives in a third party's settings, so it may read only the compact summary."""
 
 
 @dataclass(frozen=True, slots=True)

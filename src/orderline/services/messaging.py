@@ -66,6 +66,7 @@ from orderline.persistence.outbox import OutboxState
 from orderline.persistence.tables import UtcDateTime, facts, inbox
 from orderline.services.exception_evaluation import Evaluation
 from orderline.services.importer import IMPORT_KEY_PREFIX
+from orderline.services.status_pages import StatusLinks
 
 MAX_DECISIONS_PER_EVALUATION = 20
 """Each decision covers new news or starts a silence period; the bound guards a bug."""
@@ -97,8 +98,10 @@ SettingsFor = Callable[[str], "StoreMessaging | None"]
 
 
 class MessagePlanner:
-    def __init__(self, settings_for: SettingsFor) -> None:
+    def __init__(self, settings_for: SettingsFor, links: StatusLinks | None = None) -> None:
         self._settings_for = settings_for
+        self._links = links
+        """Every message links the buyer's status page when the configuration makes links."""
 
     def evaluated(
         self, connection: Connection, order: Order, evaluation: Evaluation, now: datetime
@@ -126,9 +129,16 @@ class MessagePlanner:
             step = plan_step(situation, now)
             if step.decision is None:
                 return step.next_due_at
-            message = _record(connection, order, step.decision, settings)
+            decision = step.decision
+            link = None if decision.is_suppressed else self._link(connection, order, now)
+            message = _record(connection, order, decision, settings, link)
             past.append(_past(message))
         return now + GUARD_DELAY
+
+    def _link(self, connection: Connection, order: Order, now: datetime) -> str | None:
+        if self._links is None:
+            return None
+        return self._links.live_url(connection, order.store_id, order.order_id, now)
 
 
 def _may_have_news(order: Order, views: list[ExceptionView], policy: CadencePolicy, now: datetime) -> bool:
@@ -256,7 +266,11 @@ def _topic_json(topic: MessageTopic) -> dict[str, object]:
 
 
 def _record(
-    connection: Connection, order: Order, decision: Decision, settings: StoreMessaging
+    connection: Connection,
+    order: Order,
+    decision: Decision,
+    settings: StoreMessaging,
+    status_url: str | None = None,
 ) -> message_records.NewMessage:
     topic = topic_of(decision)
     draft = message_records.NewMessage(
@@ -271,18 +285,22 @@ def _record(
         decided_at=decision.at,
         state=OutboxState.SUPPRESSED,
     )
-    message = draft if decision.is_suppressed else _rendered(order, topic, settings, draft)
+    message = draft if decision.is_suppressed else _rendered(order, topic, settings, draft, status_url)
     message_records.insert_message(connection, message)
     return message
 
 
 def _rendered(
-    order: Order, topic: MessageTopic, settings: StoreMessaging, draft: message_records.NewMessage
+    order: Order,
+    topic: MessageTopic,
+    settings: StoreMessaging,
+    draft: message_records.NewMessage,
+    status_url: str | None = None,
 ) -> message_records.NewMessage:
     if settings.channel == "email" and not order.email:
         return replace(draft, state=OutboxState.FAILED, last_error="the order has no buyer e-mail address")
     try:
-        context = message_context(order, topic, settings.branding)
+        context = message_context(order, topic, settings.branding, status_url)
         zone = buyer_zone(order.shipping_address, settings.zone)  # dates read as the buyer's day
         rendered = settings.templates.render(topic, context, settings.locale, zone)
     except TemplateRenderError as error:

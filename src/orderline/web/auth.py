@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from orderline.services.api_tokens import Principal, Role
 
-__all__ = ["Authenticated", "Principal", "Role", "current_principal", "require"]
+__all__ = ["Authenticated", "Principal", "Role", "current_principal", "lookup_principal", "require"]
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `orderline token create`")
 
@@ -24,7 +24,19 @@ def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """Who the bearer token belongs to; 401 without a live token."""
+    """Who the bearer token belongs to; 401 without a live token. A `support_lookup` token
+    is refused (403) here: it may call only the helpdesk lookup (`lookup_principal`)."""
+    principal = lookup_principal(request, credentials)
+    if principal.role is Role.SUPPORT_LOOKUP:
+        raise HTTPException(403, f"role {principal.role.value} may only call the support lookup")
+    return principal
+
+
+def lookup_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """Who the bearer token belongs to, whatever its role; 401 without a live token."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     principal: Principal | None = request.app.state.context.tokens.principal(credentials.credentials)

@@ -40,6 +40,7 @@ TOP_LEVEL_NAMES = frozenset(
         "remaining_lines",
         "exception",
         "refunds",
+        "status_url",
     }
 )
 
@@ -99,9 +100,12 @@ def record_label(value: object) -> str | None:
     return value._label if isinstance(value, Record) else None
 
 
-def message_context(order: Order, topic: MessageTopic, branding: Branding) -> dict[str, Any]:
+def message_context(
+    order: Order, topic: MessageTopic, branding: Branding, status_url: str | None = None
+) -> dict[str, Any]:
     """The variables a template sees. Raises ValueError when the topic names a shipment or
-    a refund the order does not have: a message about a parcel nobody knows is a bug."""
+    a refund the order does not have: a message about a parcel nobody knows is a bug.
+    `status_url` is the buyer's status page (None when the configuration has no links)."""
     titles = {line.line_id: line.title for line in order.lines}
     remaining = [
         Record("remaining line", {"title": line.title, "quantity": _remaining(line)})
@@ -121,6 +125,7 @@ def message_context(order: Order, topic: MessageTopic, branding: Branding) -> di
         "remaining_lines": remaining,
         "exception": _exception(topic),
         "refunds": [_refund(refunds[i]) for i in _known(topic.refund_ids, refunds, "refund", order)],
+        "status_url": status_url,
     }
 
 

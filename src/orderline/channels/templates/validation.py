@@ -179,6 +179,8 @@ def _static_sample() -> dict[str, Any]:
 
 # --- rendering every message template -----------------------------------------------------
 
+SAMPLE_STATUS_URL = "https://orderline.example.com/status/sample-token"
+"""The buyer status page link, as messages carry it when the configuration makes links."""
 _BRANDINGS = (
     Branding(
         "Sample Store",
@@ -225,13 +227,13 @@ def _sample_contexts(parsed: TemplateName) -> Iterator[dict[str, Any]]:
     """The sample order as it is, with nothing left to ship, and with every optional field
     empty, each with the topics this template can be rendered for."""
     full = sample_order()
-    for order, branding in (
-        (full, _BRANDINGS[0]),
-        (_complete(full), _BRANDINGS[1]),
-        (_sparse(full), _BRANDINGS[1]),
+    for order, branding, status_url in (
+        (full, _BRANDINGS[0], SAMPLE_STATUS_URL),
+        (_complete(full), _BRANDINGS[1], None),
+        (_sparse(full), _BRANDINGS[1], None),
     ):
         for topic in _sample_topics(parsed, order):
-            yield message_context(order, topic, branding)
+            yield message_context(order, topic, branding, status_url)
 
 
 def _sample_topics(parsed: TemplateName, order: Order) -> list[MessageTopic]:
