@@ -30,7 +30,8 @@ class Rule:
 
 
 PUBLIC = Rule(None)
-ANY_ROLE = Rule(frozenset(Role))
+ANY_ROLE = Rule(frozenset(Role) - {Role.SUPPORT_LOOKUP})
+"""Every role but the helpdesk widget's, which may call only the support lookup."""
 
 
 def _roles(*roles: Role, body: dict[str, Any] | None = None) -> Rule:
@@ -55,6 +56,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/audit/messages"): ANY_ROLE,
     ("GET", "/api/v1/audit/webhooks"): ANY_ROLE,
     ("GET", "/api/v1/scorecard"): ANY_ROLE,
+    ("GET", "/api/v1/support/lookup"): _roles(Role.SUPPORT, Role.SUPPORT_LOOKUP),
+    # The buyer status page: its token is in the path, never a bearer token.
+    ("GET", "/status/{token}"): PUBLIC,
+    ("GET", "/status/assets/status.css"): PUBLIC,
     ("GET", "/api/v1/dead-letters"): _roles(Role.OPERATIONS),
     ("GET", "/api/v1/inbox/quarantine"): _roles(Role.OPERATIONS),
     ("POST", "/api/v1/inbox/{inbox_id}/retry"): _roles(Role.OPERATIONS),
@@ -64,6 +69,19 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", f"{EXCEPTION}/assign"): _roles(Role.OPERATIONS, Role.SUPPORT, body={"assignee": "ada"}),
     ("POST", f"{EXCEPTION}/note"): _roles(Role.OPERATIONS, Role.SUPPORT, body={"text": "matrix"}),
     ("POST", f"{EXCEPTION}/resolve"): _roles(Role.OPERATIONS, Role.SUPPORT, body={"resolution": "done"}),
+    # The web console: its own login and session cookie (a bearer token is ignored; without a
+    # session every page leads to the login page), tested in tests/e2e/test_console.py.
+    ("GET", "/"): PUBLIC,
+    ("GET", "/console"): PUBLIC,
+    ("GET", "/console/"): PUBLIC,
+    ("GET", "/console/login"): PUBLIC,
+    ("POST", "/console/login"): PUBLIC,
+    ("POST", "/console/logout"): PUBLIC,
+    ("GET", "/console/exceptions"): PUBLIC,
+    ("POST", "/console/exceptions/bulk"): PUBLIC,
+    ("POST", "/console/stores/{store_id}/orders/{order_id}/exceptions/{key}/{action}"): PUBLIC,
+    ("GET", "/console/orders"): PUBLIC,
+    ("GET", "/console/stores/{store_id}/orders/{order_id}"): PUBLIC,
 }
 """(method, path as the app declares it) -> who may call it."""
 
@@ -74,6 +92,8 @@ PATH_VALUES = {
     "key": "address_invalid:postal_code",
     "inbox_id": "1",
     "kind": "gorgias",
+    "token": "no-such-token",
+    "action": "acknowledge",
 }
 PRINCIPALS: list[Role | None] = [None, *Role]
 

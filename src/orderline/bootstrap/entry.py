@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from orderline.bootstrap.database import open_engine
 from orderline.bootstrap.runtime import Runtime
 from orderline.bootstrap.scorecard import scorecard_reports
+from orderline.bootstrap.status_pages import status_pages
 from orderline.config import OrderlineConfig
 from orderline.config.platforms import StoreConfig
 from orderline.connectors.registry import platform_named
@@ -22,6 +23,7 @@ from orderline.persistence.dead_letter_expiry import DeadLetterExpiry
 from orderline.persistence.inbox import GroupCommitWriter
 from orderline.services.api_tokens import ApiTokens
 from orderline.services.audit_runs import MessagingAudit
+from orderline.services.console_auth import ConsoleAuth
 from orderline.services.exception_queue import ExceptionQueue
 from orderline.services.handoff_requests import HandoffDesk
 from orderline.services.inbox_operations import InboxOperations
@@ -29,8 +31,11 @@ from orderline.services.intake import WebhookIntake
 from orderline.services.messaging_audit import audit_settings
 from orderline.services.operations_gauges import OperationsGauges
 from orderline.services.order_reads import OrderReads
+from orderline.services.order_search import OrderSearch
 from orderline.services.status_audit import AuditedVocabulary, StatusAudit
+from orderline.services.status_pages import StatusPages
 from orderline.services.support_drift import SupportDriftAudit
+from orderline.services.support_lookup import SupportLookup
 from orderline.services.support_tickets import SupportTickets
 from orderline.services.ticket_intake import TicketIntake
 from orderline.services.webhook_audit import AuditedStore, WebhookAudit
@@ -80,6 +85,10 @@ def build_web_context(
         audit=services.audit,
         webhook_audit=services.webhook_audit,
         scorecard=scorecard_reports(runtime),
+        console=services.console,
+        order_search=OrderSearch(runtime.engine),
+        status_pages=services.status_pages,
+        support_lookup=SupportLookup(runtime.engine, services.status_pages),
         on_startup=processing.start if processing else lambda: None,
         on_shutdown=processing.stop if processing else lambda: None,
         processing_running=(lambda: processing.is_running) if processing else None,
@@ -107,6 +116,8 @@ class EntryServices:
     webhook_audit: WebhookAudit
     status_audit: StatusAudit
     support_drift: SupportDriftAudit
+    console: ConsoleAuth
+    status_pages: StatusPages
     close: Callable[[], None]
     """Let the database go (at the end of a command; leaving a `with` block does it)."""
 
@@ -130,6 +141,8 @@ def entry_services(config: OrderlineConfig, engine: Engine) -> EntryServices:
         webhook_audit=webhook_audit(config, engine),
         status_audit=status_audit(config, engine),
         support_drift=SupportDriftAudit(engine, [store.id for store in config.stores]),
+        console=ConsoleAuth(engine),
+        status_pages=status_pages(config, engine),
         close=engine.dispose,
     )
 

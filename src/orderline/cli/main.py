@@ -19,7 +19,7 @@ from orderline.bootstrap import (
     exception_types_at,
     upgrade_database,
 )
-from orderline.cli import audit, inbox, order_exceptions, tickets, tokens, webhooks
+from orderline.cli import audit, console_users, inbox, order_exceptions, tickets, tokens, webhooks
 from orderline.cli.backtest import backtest
 from orderline.cli.deliver import deliver
 from orderline.cli.demo import run_demo
@@ -39,6 +39,7 @@ from orderline.cli.rollout import rollout
 from orderline.cli.scorecard import scorecard
 from orderline.cli.simulate import simulate
 from orderline.cli.starter import init
+from orderline.cli.status_links import app as status_link_app
 from orderline.cli.tick import tick
 from orderline.cli.worker import WorkerProcess, run_worker
 from orderline.clock import ClockOffsetError
@@ -55,6 +56,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(tokens.app, name="token")
+app.add_typer(status_link_app, name="status-link")
+app.add_typer(console_users.app, name="user")
 app.add_typer(order_exceptions.app, name="exceptions")
 app.add_typer(tickets.app, name="tickets")
 app.add_typer(audit.app, name="audit")

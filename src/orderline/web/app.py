@@ -16,6 +16,7 @@ from starlette.routing import Route
 from orderline import __version__
 from orderline.services.api_tokens import ApiTokens
 from orderline.services.audit_runs import MessagingAudit
+from orderline.services.console_auth import ConsoleAuth
 from orderline.services.exception_queue import ExceptionQueue
 from orderline.services.handoff_requests import HandoffDesk
 from orderline.services.inbox_operations import InboxOperations
@@ -23,7 +24,10 @@ from orderline.services.intake import WebhookIntake
 from orderline.services.intake_log import IntakeWriter
 from orderline.services.operations_gauges import Reading
 from orderline.services.order_reads import OrderReads
+from orderline.services.order_search import OrderSearch
 from orderline.services.scorecard import ScorecardReports
+from orderline.services.status_pages import StatusPages
+from orderline.services.support_lookup import SupportLookup
 from orderline.services.support_tickets import SupportTickets
 from orderline.services.ticket_intake import TicketIntake
 from orderline.services.webhook_audit import WebhookAudit
@@ -34,13 +38,16 @@ from orderline.web import (
     messaging_api,
     order_exceptions_api,
     scorecard_api,
+    support_lookup_api,
     tickets_api,
     webhook_audit_api,
 )
 from orderline.web.api_docs import install_api_docs
+from orderline.web.console import install_console
 from orderline.web.metrics import Metrics, ScrapeCollector, ScrapeSources
 from orderline.web.problems import NulGuard, install_problem_handlers
 from orderline.web.request_observer import RequestObserver
+from orderline.web.status_page import install_status_page
 from orderline.web.webhooks import WebhookEndpoint, WebhookRouter
 
 
@@ -63,6 +70,13 @@ class WebContext:
     audit: MessagingAudit
     webhook_audit: WebhookAudit
     scorecard: ScorecardReports
+    console: ConsoleAuth
+    """Web console users and sessions (web/console*.py)."""
+    order_search: OrderSearch
+    status_pages: StatusPages
+    """The buyer status page (web/status_page.py)."""
+    support_lookup: SupportLookup
+    """The helpdesk lookup (web/support_lookup_api.py)."""
     on_startup: Callable[[], None] = lambda: None
     on_shutdown: Callable[[], None] = lambda: None
     processing_running: Callable[[], bool] | None = None
@@ -128,6 +142,9 @@ def create_api_app(context: WebContext) -> FastAPI:
     app.include_router(webhook_audit_api.router)
     app.include_router(inbox_api.router)
     app.include_router(scorecard_api.router)
+    app.include_router(support_lookup_api.router)
+    install_status_page(app)
+    install_console(app)
     return app
 
 
