@@ -13,6 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e.server_process import descendants, free_port, orderline_command, wait_gone
@@ -29,6 +30,20 @@ def _orders_per_store(base: str, token: str) -> dict[str, int]:
         with urllib.request.urlopen(request, timeout=5) as response:
             counts[store] = len(json.loads(response.read())["items"])
     return counts
+
+
+def _console_queue_after_login(base: str, user: str, password: str) -> bool:
+    """Log into the web console with the printed user, as a browser would; True when the
+    exception queue answers inside the session."""
+    with httpx.Client(base_url=base, timeout=10) as client:
+        form = client.get("/console/login")
+        token = re.search(r'name="login_token" value="([^"]+)"', form.text)
+        assert form.status_code == 200 and token is not None, form.text
+        fields = {"login_token": token.group(1), "next": "/console/", "username": user, "password": password}
+        answer = client.post("/console/login", data=fields)
+        assert answer.status_code in (302, 303), answer.text
+        queue = client.get("/console/exceptions")
+        return queue.status_code == 200 and user in queue.text
 
 
 def _weeks_with_orders(base: str, token: str, deadline: float) -> int:
@@ -86,6 +101,10 @@ def test_demo_shows_all_three_platforms_within_a_minute_and_ctrl_c_stops_it(tmp_
             "--output scorecard.html  (then open scorecard.html in a browser)"
         ) in printed
         assert "Rollout checklist: orderline rollout --config .demo/orderline.yaml" in printed
+        login = re.search(r"Console:  (\S+)  user (\S+), password (\S+) \(operations\)", printed)
+        assert login is not None, printed
+        assert login.group(1) == f"http://127.0.0.1:{port}/console/"
+        assert _console_queue_after_login(f"http://127.0.0.1:{port}", login.group(2), login.group(3))
         imported = re.search(r"imported (\d+) support tickets", printed)
         assert imported is not None and int(imported.group(1)) > 0, printed
         weeks = _weeks_with_orders(f"http://127.0.0.1:{port}", token, time.monotonic() + 60)

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import functools
 import random
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +33,7 @@ from orderline.cli.feeder import TrafficFeeder
 from orderline.cli.options import load_or_exit, output_console
 from orderline.clock import system_clock
 from orderline.services.api_tokens import Role
+from orderline.services.console_auth import ConsoleAuth, ConsoleRole, UserExists
 from orderline.services.order_reads import OrderFilter
 from orderline.simulation.bigcommerce import FakeBigCommerce, FakeBigCommerceServer
 from orderline.simulation.tickets import tickets_csv
@@ -80,6 +82,7 @@ def run_demo(config_path: Path | None, *, port: int, order_count: int, seed: int
         runtime = build_runtime(load_or_exit(config_path))
         context = build_web_context(runtime, processing=processing_thread(runtime))
         token = context.tokens.create(name="demo", role=Role.ADMIN, now=runtime.clock())
+        console_login = _console_user(context.console, runtime.clock())
         web = create_app(context)
         server = uvicorn.Server(
             uvicorn.Config(web, host="127.0.0.1", port=port, log_config=None, access_log=False)
@@ -88,6 +91,7 @@ def run_demo(config_path: Path | None, *, port: int, order_count: int, seed: int
         traffic = MultiStoreTraffic(random.Random(seed), stores, bigcommerce, until=system_clock)
         where = _WhereToLook(
             token,
+            console_login,
             config_path,
             functools.partial(_import_tickets, context, seed),
             lambda: work_the_queue(context.exceptions, runtime.clock()),
@@ -102,6 +106,8 @@ class _WhereToLook:
     """What the demo prints once its history is in: the admin token and the config file."""
 
     token: str
+    console_login: tuple[str, str]
+    """(user name, password) of the demo's operations user in the web console."""
     config_path: Path
     import_tickets: Callable[[], int]
     """Files the demo's support tickets once the history's orders exist; returns how many."""
@@ -167,12 +173,26 @@ def _import_tickets(context: WebContext, seed: int) -> int:
     return report.imported
 
 
+def _console_user(console: ConsoleAuth, now: datetime) -> tuple[str, str]:
+    """An operations user for the web console, with a fresh random password; a demo run
+    over a kept database (--config) adds a numbered one."""
+    password = secrets.token_urlsafe(12)
+    for number in range(1, 100):
+        user = "ops" if number == 1 else f"ops{number}"
+        with contextlib.suppress(UserExists):
+            console.create_user(user, ConsoleRole.OPERATIONS, password, now)
+            return user, password
+    raise RuntimeError("no free console user name for the demo")
+
+
 def _print_where_to_look(base: str, where: _WhereToLook) -> None:
     token, config_path = where.token, where.config_path
     auth = f"-H 'Authorization: Bearer {token}'"
     out.print(f"\n[bold]Orderline demo is running at {base}[/bold]  (Ctrl-C stops it)")
     out.print("  Stores:   demo-shopify (Shopify), demo-woo (WooCommerce), demo-bigcommerce (BigCommerce)")
     out.print(f"  API token (admin): {token}")
+    user, password = where.console_login
+    out.print(f"  Console:  {base}/console/  user {user}, password {password} (operations)")
     out.print(f"  Orders:   curl {auth} '{base}/api/v1/orders?store=demo-woo'")
     out.print(f"  One:      curl {auth} {base}/api/v1/stores/demo-shopify/orders/<order_id>")
     out.print(f"  API docs: {base}/docs    OpenAPI: {base}/openapi.json")
