@@ -46,6 +46,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/metrics"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
     # Authenticated by the helpdesk's own secret, never by a token.
     ("POST", "/webhooks/helpdesk/{kind}"): PUBLIC,
     ("GET", "/api/v1/orders"): ANY_ROLE,
@@ -82,6 +83,18 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/console/stores/{store_id}/orders/{order_id}/exceptions/{key}/{action}"): PUBLIC,
     ("GET", "/console/orders"): PUBLIC,
     ("GET", "/console/stores/{store_id}/orders/{order_id}"): PUBLIC,
+    # A platform delivery's raw body: operations and admin sessions only
+    # (tests/e2e/test_console_deliveries.py).
+    ("GET", "/console/stores/{store_id}/orders/{order_id}/deliveries/{inbox_id}"): PUBLIC,
+    # The console's read-only pages (tests/e2e/test_console_pages.py): dead letters for
+    # operations and admin sessions, the rest for every console role.
+    ("GET", "/console/ownership"): PUBLIC,
+    ("GET", "/console/dead-letters"): PUBLIC,
+    ("GET", "/console/audit/messages"): PUBLIC,
+    ("GET", "/console/audit/webhooks"): PUBLIC,
+    ("GET", "/console/audit/tickets"): PUBLIC,
+    ("GET", "/console/reconcile"): PUBLIC,
+    ("GET", "/console/scorecard"): PUBLIC,
 }
 """(method, path as the app declares it) -> who may call it."""
 

@@ -16,6 +16,7 @@ from orderline.bootstrap.runtime import Runtime
 from orderline.bootstrap.scorecard import scorecard_reports
 from orderline.bootstrap.status_pages import status_pages
 from orderline.config import OrderlineConfig
+from orderline.config.ownership_table import ownership_rows
 from orderline.config.platforms import StoreConfig
 from orderline.connectors.registry import platform_named
 from orderline.domain.subscription_health import webhook_address
@@ -24,6 +25,7 @@ from orderline.persistence.inbox import GroupCommitWriter
 from orderline.services.api_tokens import ApiTokens
 from orderline.services.audit_runs import MessagingAudit
 from orderline.services.console_auth import ConsoleAuth
+from orderline.services.console_boards import ConsoleBoards
 from orderline.services.exception_queue import ExceptionQueue
 from orderline.services.handoff_requests import HandoffDesk
 from orderline.services.inbox_operations import InboxOperations
@@ -89,6 +91,8 @@ def build_web_context(
         order_search=OrderSearch(runtime.engine),
         status_pages=services.status_pages,
         support_lookup=SupportLookup(runtime.engine, services.status_pages),
+        support_drift=services.support_drift,
+        boards=ConsoleBoards(runtime.engine, ownership_rows(config)),
         on_startup=processing.start if processing else lambda: None,
         on_shutdown=processing.stop if processing else lambda: None,
         processing_running=(lambda: processing.is_running) if processing else None,

@@ -13,10 +13,20 @@ from typing import Any
 from sqlalchemy import Engine
 
 from orderline.persistence import inbox_queue, order_queries
-from orderline.services import quarantine
+from orderline.services import order_deliveries, quarantine
+from orderline.services.order_deliveries import RECEIVED, Delivery, DeliveryBody
 from orderline.services.quarantine import RETRY, SKIP, ProcessingHealth
 
-__all__ = ["RETRY", "SKIP", "InboxOperations", "InboxState", "ProcessingHealth"]
+__all__ = [
+    "RECEIVED",
+    "RETRY",
+    "SKIP",
+    "Delivery",
+    "DeliveryBody",
+    "InboxOperations",
+    "InboxState",
+    "ProcessingHealth",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +68,14 @@ class InboxOperations:
             return inbox_queue.release(
                 connection, ids, action=SKIP if action == SKIP else RETRY, now=now, actor=actor, reason=reason
             )
+
+    def deliveries_of_order(self, store_id: str, order_id: str) -> list[Delivery]:
+        """The platform deliveries behind an order, oldest first, without bodies or headers."""
+        with self._engine.connect() as connection:
+            return order_deliveries.deliveries_of_order(connection, store_id, order_id)
+
+    def delivery_of_order(self, store_id: str, order_id: str, inbox_id: int) -> DeliveryBody | None:
+        """One delivery of the order with its body pretty-printed and bounded; None when
+        it is no delivery of that order."""
+        with self._engine.connect() as connection:
+            return order_deliveries.delivery_of_order(connection, store_id, order_id, inbox_id)

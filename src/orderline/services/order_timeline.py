@@ -1,7 +1,9 @@
 """An order's timeline as the API shows it: the order's own history, its exceptions'
 (opened, escalated, acknowledged... with who did it), every customer-message decision and
-delivery attempt, what people did to its quarantined deliveries, and every hold written
-back to the platform with each attempt (`services.platform_writeback`), in one list by time.
+delivery attempt, what people did to its quarantined deliveries, every hold written
+back to the platform with each attempt (`services.platform_writeback`), and each platform
+delivery behind the order when it was received (`services.order_deliveries`: topic and ids,
+no body), in one list by time.
 
 So a support agent sees what happened, what the buyer was told and when, and what did
 not arrive.
@@ -19,7 +21,7 @@ from orderline.persistence import exception_records, message_records, order_quer
 from orderline.persistence.exception_records import ExceptionEvent
 from orderline.persistence.message_records import StoredMessage
 from orderline.persistence.outbox import INTERRUPTED, OutboxState
-from orderline.services import platform_writeback, quarantine
+from orderline.services import order_deliveries, platform_writeback, quarantine
 
 ATTEMPT_WORDING = {"temporary": "temporary failure", "permanent": "permanent failure"}
 
@@ -35,6 +37,7 @@ def order_timeline(connection: Connection, store_id: str, order_id: str) -> list
             *message_entries(connection, store_id, order_id),
             *quarantine.inbox_action_entries(connection, store_id, order_id),
             *platform_writeback.write_entries(connection, store_id, order_id),
+            *order_deliveries.received_entries(connection, store_id, order_id),
         ],
     )
 

@@ -17,6 +17,7 @@ from orderline import __version__
 from orderline.services.api_tokens import ApiTokens
 from orderline.services.audit_runs import MessagingAudit
 from orderline.services.console_auth import ConsoleAuth
+from orderline.services.console_boards import ConsoleBoards
 from orderline.services.exception_queue import ExceptionQueue
 from orderline.services.handoff_requests import HandoffDesk
 from orderline.services.inbox_operations import InboxOperations
@@ -27,6 +28,7 @@ from orderline.services.order_reads import OrderReads
 from orderline.services.order_search import OrderSearch
 from orderline.services.scorecard import ScorecardReports
 from orderline.services.status_pages import StatusPages
+from orderline.services.support_drift import SupportDriftAudit
 from orderline.services.support_lookup import SupportLookup
 from orderline.services.support_tickets import SupportTickets
 from orderline.services.ticket_intake import TicketIntake
@@ -44,6 +46,7 @@ from orderline.web import (
 )
 from orderline.web.api_docs import install_api_docs
 from orderline.web.console import install_console
+from orderline.web.console_pages import install_console_pages
 from orderline.web.metrics import Metrics, ScrapeCollector, ScrapeSources
 from orderline.web.problems import NulGuard, install_problem_handlers
 from orderline.web.request_observer import RequestObserver
@@ -77,6 +80,9 @@ class WebContext:
     """The buyer status page (web/status_page.py)."""
     support_lookup: SupportLookup
     """The helpdesk lookup (web/support_lookup_api.py)."""
+    support_drift: SupportDriftAudit
+    boards: ConsoleBoards
+    """The console's read-only boards (web/console_pages.py)."""
     on_startup: Callable[[], None] = lambda: None
     on_shutdown: Callable[[], None] = lambda: None
     processing_running: Callable[[], bool] | None = None
@@ -145,6 +151,7 @@ def create_api_app(context: WebContext) -> FastAPI:
     app.include_router(support_lookup_api.router)
     install_status_page(app)
     install_console(app)
+    install_console_pages(app)
     return app
 
 

@@ -35,7 +35,7 @@ from orderline.services.exception_queue import (
     QueueFilter,
     team_of,
 )
-from orderline.web import console_auth
+from orderline.web import console_auth, console_deliveries
 from orderline.web.console_auth import (
     PREFIX,
     Form,
@@ -86,6 +86,7 @@ def install_console(app: FastAPI) -> None:
                 methods=["GET"],
                 include_in_schema=False,
             ),
+            *console_deliveries.ROUTES,
             Mount(f"{PREFIX}/static", StaticFiles(directory=str(STATIC)), name="console-static"),
         ]
     )
@@ -262,6 +263,7 @@ async def _order(request: Request, session: ConsoleSession) -> Response:
     order, tickets = await run_in_threadpool(read)
     if order is None:
         return refused(session, 404, f"There is no order {order_id} in store {store_id}.")
+    await console_deliveries.add_to_order(request, session, order)
     for exception in order["exceptions"]:
         exception["can_act"] = exception["state"] == "open" and may_act(session.principal, exception["owner"])
     return page(

@@ -98,7 +98,8 @@ class TimelineEntry(BaseModel):
     kind: str = Field(
         description="What happened: the order's own history (`status_changed`, `shipment_created`...), "
         "an exception's (`exception_<action>`), a message's (`message_<state>`, `message_attempt`) "
-        "or a person's act on a delivery of the order."
+        "a person's act on a delivery of the order, or a platform delivery behind it received "
+        "(`delivery_received`: its inbox id, topic and ids; the body is in the web console)."
     )
     summary: str
     data: JsonObject = Field(description="The entry's details by name; which names depends on `kind`.")
