@@ -84,7 +84,7 @@ def serve(
         bool, typer.Option("--access-log", help="Log a line per HTTP request (method, route, status, time).")
     ] = False,
 ) -> None:
-    """Run the HTTP service: webhooks, API, health and metrics."""
+    """Run the HTTP service: webhooks, API, web console, buyer status pages, health and metrics."""
     logs.configure(log_level, log_format)
     settings = load_or_exit(config)
     try:
