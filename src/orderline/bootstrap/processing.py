@@ -3,6 +3,7 @@ reconciliation sweeps, then the outbox), and a tick at any `now`."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from orderline.bootstrap.reconcile import reconcile_schedule
@@ -59,9 +60,15 @@ def worker_tick(
 
 
 def run_tick(
-    runtime: Runtime, now: datetime | None = None, *, batch_size: int = 200, max_batches: int | None = None
+    runtime: Runtime,
+    now: datetime | None = None,
+    *,
+    batch_size: int = 200,
+    max_batches: int | None = None,
+    stores: Collection[str] | None = None,
 ) -> scheduler.TickResult:
-    """Evaluate the orders due at `now` with the configured policy and store calendars."""
+    """Evaluate the orders due at `now` (of `stores` only, when given) with the configured
+    policy and store calendars."""
     policy = exception_policy(runtime.config)  # one policy for every store, from `exceptions:`
     calendars = {store.id: store.business_calendar() for store in runtime.config.stores}
     return scheduler.tick(
@@ -73,4 +80,5 @@ def run_tick(
         batch_size=batch_size,
         max_batches=max_batches,
         listeners=runtime.outreach.listeners,
+        stores=stores,
     )

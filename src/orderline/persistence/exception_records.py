@@ -6,7 +6,7 @@ Plain reads and writes: deciding what opens, escalates or resolves is the servic
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -286,13 +286,17 @@ def get_timer(connection: Connection, store_id: str, order_id: str) -> tuple[dat
     return None if row is None else (row.due_at, row.kind)
 
 
-def due_timers(connection: Connection, now: datetime, limit: int) -> list[OrderKey]:
-    """Orders due at `now`, earliest first. On PostgreSQL the rows stay locked until the
-    transaction ends and rows another scheduler holds are skipped."""
+def due_timers(
+    connection: Connection, now: datetime, limit: int, stores: Collection[str] | None = None
+) -> list[OrderKey]:
+    """Orders due at `now` (of `stores` only, when given), earliest first. On PostgreSQL
+    the rows stay locked until the transaction ends and rows another scheduler holds are
+    skipped."""
+    query = select(timers.c.store_id, timers.c.order_id).where(timers.c.due_at <= now)
+    if stores is not None:
+        query = query.where(timers.c.store_id.in_(sorted(stores)))
     rows = connection.execute(
-        select(timers.c.store_id, timers.c.order_id)
-        .where(timers.c.due_at <= now)
-        .order_by(timers.c.due_at, timers.c.store_id, timers.c.order_id)
+        query.order_by(timers.c.due_at, timers.c.store_id, timers.c.order_id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()

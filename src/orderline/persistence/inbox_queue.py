@@ -65,9 +65,11 @@ def fetch_pending(
     now: datetime | None = None,
     *,
     platforms: Collection[str] | None = None,
+    stores: Collection[str] | None = None,
 ) -> list[PendingDelivery]:
     """Pending deliveries, and (given `now`) waiting ones whose retry time has come,
-    oldest first; only `platforms`' when given (a processing lane).
+    oldest first; only `platforms`' when given (a processing lane), only `stores`' when
+    given (a job of the scale-out worker).
 
     One query per status, each walking the (status, id) index in order: an OR of the two
     made SQLite collect every pending row and sort them, for each batch of a backlog."""
@@ -79,6 +81,8 @@ def fetch_pending(
         query = select(*_PENDING_COLUMNS).where(condition)
         if platforms is not None:
             query = query.where(inbox.c.platform.in_(sorted(platforms)))
+        if stores is not None:
+            query = query.where(inbox.c.store_id.in_(sorted(stores)))
         found += (
             PendingDelivery(*row) for row in connection.execute(query.order_by(inbox.c.id).limit(limit))
         )

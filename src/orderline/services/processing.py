@@ -95,6 +95,7 @@ class Processor:
         ownership: Ownership | None = None,
         batch_size: int = 500,
         platforms: Collection[str] | None = None,
+        stores: Collection[str] | None = None,
         fetch_retry: RetryPolicy = FETCH_RETRY,
     ) -> None:
         self._engine = engine
@@ -104,6 +105,7 @@ class Processor:
         self._ownership = ownership
         self.batch_size = batch_size
         self._platforms = None if platforms is None else frozenset(platforms)
+        self._stores = None if stores is None else frozenset(stores)
         self._fetch_retry = fetch_retry
         self._store_waits: dict[str, tuple[datetime, str]] = {}
         """Store id -> until when its API is left alone, and why."""
@@ -120,8 +122,11 @@ class Processor:
         """The connector that maps `platform`'s deliveries (an import's bulk path maps with it too)."""
         return self._connectors.get(platform)
 
-    def lane(self, platforms: Collection[str]) -> Processor:
-        """A processor like this one for `platforms`' deliveries only."""
+    def lane(
+        self, platforms: Collection[str] | None = None, *, stores: Collection[str] | None = None
+    ) -> Processor:
+        """A processor like this one for `platforms`' deliveries only, or `stores'` (a
+        job of the scale-out worker works on one store)."""
         return Processor(
             self._engine,
             self._connectors,
@@ -129,7 +134,8 @@ class Processor:
             resolver=self._resolver,
             ownership=self._ownership,
             batch_size=self.batch_size,
-            platforms=platforms,
+            platforms=platforms if platforms is not None else self._platforms,
+            stores=stores,
             fetch_retry=self._fetch_retry,
         )
 
@@ -137,7 +143,9 @@ class Processor:
         """Process one batch of pending deliveries; returns what it did."""
         now = self._clock()
         with self._engine.connect() as connection:
-            pending = inbox_queue.fetch_pending(connection, self.batch_size, now, platforms=self._platforms)
+            pending = inbox_queue.fetch_pending(
+                connection, self.batch_size, now, platforms=self._platforms, stores=self._stores
+            )
         if not pending:
             return BatchResult()
         mapped = [self.map(delivery, now) for delivery in pending]

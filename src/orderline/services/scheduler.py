@@ -12,7 +12,7 @@ Exceptions that hold fulfilment place their holds as facts through `record_facts
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -72,9 +72,11 @@ def tick(
     record_facts: RecordFacts | None = None,
     max_batches: int | None = None,
     listeners: Sequence[EvaluationListener] = (),
+    stores: Collection[str] | None = None,
 ) -> TickResult:
-    """Evaluate every order due at `now`, earliest first, one transaction per batch
-    (at most `max_batches` of them; the rest stay due for the next tick).
+    """Evaluate every order due at `now` (of `stores` only, when given), earliest first,
+    one transaction per batch (at most `max_batches` of them; the rest stay due for the
+    next tick).
     Holds are placed and released only when `record_facts` is given."""
     now = utc(now)
     result = TickResult()
@@ -82,7 +84,7 @@ def tick(
     while max_batches is None or batches < max_batches:
         batches += 1
         with engine.begin() as connection:
-            due = records.due_timers(connection, now, batch_size)
+            due = records.due_timers(connection, now, batch_size, stores)
             for store_id, order_id in due:
                 policy, calendar = policy_for(store_id), calendar_for(store_id)
                 evaluation = evaluate_order(
