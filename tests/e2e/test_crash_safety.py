@@ -33,7 +33,7 @@ from sqlalchemy import Engine, select
 from orderline.bootstrap import build_runtime
 from orderline.clock import system_clock
 from orderline.config import load_config
-from orderline.persistence.tables import facts, inbox, orders, timeline
+from orderline.persistence.tables import facts, inbox, orders
 from orderline.services.replay import replay_inbox
 from orderline.simulation.shopify import ShopifyWebhook, generate_order_history
 from tests.e2e.conftest import SECRET, SHOP, write_config
@@ -193,9 +193,6 @@ def _snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Everything derived from the inbox, minus surrogate ids and processing timestamps."""
     return {
         "orders": _rows(engine, orders.columns, [orders.c.store_id, orders.c.order_id]),
-        "timeline": _rows(
-            engine, timeline.columns, [timeline.c.store_id, timeline.c.order_id, timeline.c.seq]
-        ),
         "facts": _rows(
             engine,
             [facts.c.store_id, facts.c.order_id, facts.c.fact_key, facts.c.fact_type, facts.c.body],

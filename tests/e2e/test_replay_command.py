@@ -27,7 +27,7 @@ from orderline.config import load_config
 from orderline.persistence.database import make_engine, migrate
 from orderline.persistence.inbox import InboxRecord, write_records
 from orderline.persistence.processing_tables import inbox_actions, replay_facts
-from orderline.persistence.tables import dead_letters, facts, inbox, orders, timeline
+from orderline.persistence.tables import dead_letters, facts, inbox, orders
 from orderline.services.processing_loop import ProcessingLoop
 from orderline.services.replay import replay_inbox, running_workers
 from orderline.simulation.shopify import ShopifyWebhook
@@ -190,7 +190,6 @@ def _snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     return {
         "orders": _rows(engine, orders, orders.c.store_id, orders.c.order_id),
         "facts": _rows(engine, facts, facts.c.id),
-        "timeline": _rows(engine, timeline, timeline.c.store_id, timeline.c.order_id, timeline.c.seq),
         "inbox": _rows(engine, inbox, inbox.c.id),
         "dead_letters": _rows(engine, dead_letters, dead_letters.c.id),
         "replay_facts": _rows(engine, replay_facts, replay_facts.c.id),
@@ -198,17 +197,15 @@ def _snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _derived(engine: Engine, store: str | None = None) -> dict[str, list[tuple[Any, ...]]]:
-    """Orders, facts and timeline (of `store` only, when given), without the facts' surrogate
-    ids: a swap writes an order's facts anew even when they are the same facts."""
+    """Orders (their timelines in their state) and facts, of `store` only when given,
+    without the facts' surrogate ids: a swap writes an order's facts anew even when they
+    are the same facts."""
     fact_columns = [c for c in facts.columns if c.name != "id"]
     with engine.connect() as connection:
         found = {
             "orders": connection.execute(select(orders).order_by(orders.c.store_id, orders.c.order_id)),
             "facts": connection.execute(
                 select(*fact_columns).order_by(facts.c.store_id, facts.c.order_id, facts.c.fact_key)
-            ),
-            "timeline": connection.execute(
-                select(timeline).order_by(timeline.c.store_id, timeline.c.order_id, timeline.c.seq)
             ),
         }
         return {

@@ -25,7 +25,7 @@ from orderline.connectors.shopify import (
 from orderline.connectors.shopify.history import ShopifyHistory
 from orderline.persistence import order_queries
 from orderline.persistence.database import make_engine, migrate
-from orderline.persistence.tables import facts, inbox, orders, timeline
+from orderline.persistence.tables import facts, inbox, orders
 from orderline.services.importer import import_history
 from orderline.services.processing import Processor
 from orderline.services.replay import replay_inbox
@@ -73,7 +73,7 @@ def table_rows(engine: Engine) -> dict[str, list[Any]]:
                 tuple(str(v) for v in row)
                 for row in connection.execute(select(*(c for c in table.columns if c.name != "id")))
             )
-            for table in (orders, facts, timeline)
+            for table in (orders, facts)
         }
 
 

@@ -33,7 +33,7 @@ from orderline.connectors.woocommerce.history import WooCommerceHistory
 from orderline.persistence import order_queries
 from orderline.persistence.database import make_engine
 from orderline.persistence.inbox import InboxRecord, write_records
-from orderline.persistence.tables import facts, inbox, orders, timeline
+from orderline.persistence.tables import facts, inbox, orders
 from orderline.services.importer import import_history
 from orderline.services.processing import Processor
 from orderline.simulation.bigcommerce import BigCommerceSimulator, FakeBigCommerce, FakeBigCommerceServer
@@ -65,7 +65,7 @@ def table_rows(engine: Engine) -> dict[str, list[Any]]:
                     select(*(c for c in table.columns if c.name not in ("id", "inbox_id")))
                 )
             )
-            for table in (orders, facts, timeline)
+            for table in (orders, facts)
         }
 
 
@@ -217,7 +217,7 @@ def test_imported_woocommerce_orders_have_the_facts_their_webhooks_give(engine: 
     from_webhooks = table_rows(engine)
     assert len(from_webhooks["orders"]) >= 10 and len(from_webhooks["facts"]) > 30
     with engine.begin() as connection:
-        for table in (timeline, orders, facts, inbox):
+        for table in (orders, facts, inbox):
             connection.execute(table.delete())
 
     with woo_client(FakeWooRest(latest_bodies(histories))) as client:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 
 from orderline.connectors.shopify import ShopifyConnector
 from orderline.persistence.inbox import GroupCommitWriter, InboxRecord
-from orderline.persistence.tables import orders, timeline
+from orderline.persistence.tables import orders
 from orderline.services.processing import Processor
 from orderline.services.replay import replay_inbox
 from orderline.simulation.shopify import ShopifyWebhook, generate_order_history
@@ -55,12 +55,13 @@ def _projections(engine: Engine) -> tuple[list[Any], list[Any]]:
                 orders.c.order_id
             )
         ).all()
-        timeline_rows = connection.execute(
-            select(timeline.c.order_id, timeline.c.seq, timeline.c.kind, timeline.c.summary).order_by(
-                timeline.c.order_id, timeline.c.seq
-            )
-        ).all()
-    return [tuple(r) for r in order_rows], [tuple(r) for r in timeline_rows]
+    # The timeline is kept in the order's state (migration 0013), listed here on its own.
+    timeline_rows = [
+        (row.order_id, seq, entry["kind"], entry["summary"])
+        for row in order_rows
+        for seq, entry in enumerate(row.state["timeline"])
+    ]
+    return [tuple(r) for r in order_rows], timeline_rows
 
 
 class InterleavingProcessor(Processor):
@@ -70,11 +71,11 @@ class InterleavingProcessor(Processor):
         super().__init__(engine, {"shopify": ShopifyConnector()}, _clock, batch_size=1)
         self._other: Processor | None = other
 
-    def _project(self, stored: Any, fresh: Any) -> Any:
+    def _project(self, stored: Any) -> Any:
         if self._other is not None:
             other, self._other = self._other, None
             other.run_once()
-        return super()._project(stored, fresh)
+        return super()._project(stored)
 
 
 def test_a_second_worker_committing_between_read_and_write_does_not_leave_a_stale_projection(

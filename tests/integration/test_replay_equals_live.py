@@ -7,7 +7,7 @@ Hypothesis draws the simulator seed, how many orders each platform has (3 to 12 
 which Shopify orders are created with a broken address (and which field), whether
 Shopify's hold releases come without `order_id`, the payment policy's `pending_after`,
 the live moments (hours apart, relative to the traffic's start), the moments BigCommerce's
-API is down, and when the replay runs. Compared: orders, timeline, facts (Orderline's
+API is down, and when the replay runs. Compared: orders (with their timelines), facts (Orderline's
 own holds included), fulfillment orders, exceptions and their history, timers, messages
 and their attempts, notifications, hand-offs, inbox outcomes and dead letters.
 """
@@ -24,7 +24,7 @@ from sqlalchemy import Engine, Select, select
 
 from orderline.persistence.exception_tables import exception_events, order_exceptions, timers
 from orderline.persistence.messaging_tables import handoffs, message_attempts, messages, notifications
-from orderline.persistence.tables import dead_letters, facts, fulfillment_order_index, inbox, orders, timeline
+from orderline.persistence.tables import dead_letters, facts, fulfillment_order_index, inbox, orders
 from orderline.services.exception_evaluation import HOLD_GROUP_PREFIX
 from tests.integration.replay_world import History, live, replay
 
@@ -43,7 +43,6 @@ def snapshot(engine: Engine) -> Snapshot:
     a, m = message_attempts.c, messages.c
     queries: dict[str, Select[Any]] = {
         "orders": select(orders).order_by(orders.c.store_id, orders.c.order_id),
-        "timeline": select(timeline).order_by(timeline.c.store_id, timeline.c.order_id, timeline.c.seq),
         "facts": _without_id(facts, facts.c.store_id, facts.c.order_id, facts.c.fact_key),
         "fulfillment_order_index": select(fulfillment_order_index).order_by(*fulfillment_order_index.c),
         "order_exceptions": _without_id(order_exceptions, order_exceptions.c.id),
@@ -189,7 +188,7 @@ def test_the_comparison_catches_a_replay_that_loses_orderline_holds(engine: Engi
         replay(world, FIXED)
         after = snapshot(engine)
 
-    assert set(differences(before, after)) == {"orders", "timeline", "facts", "timers"}
+    assert set(differences(before, after)) == {"orders", "facts", "timers"}
     assert changed_orders(before, after) == orders_with_orderline_facts(before) != set()
     assert richness(after).orderline_holds == frozenset()
 

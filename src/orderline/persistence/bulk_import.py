@@ -1,7 +1,7 @@
 """Bulk writes for an import: a page of new orders in a handful of statements.
 
 Owns the SQL of the import's fast path (`services.bulk_import`): which deliveries and
-orders a page already finds stored, and the inbox, facts, orders and timeline rows of
+orders a page already finds stored, and the inbox, facts and orders rows of
 orders seen for the first time. Rows go to the driver as plain tuples through
 `exec_driver_sql`: SQLAlchemy Core's per-row parameter handling (compiling, type
 processors) cost more than the inserts themselves. The values are therefore encoded
@@ -15,18 +15,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-import orjson
-from sqlalchemy import JSON, Connection, Engine, Table
+from sqlalchemy import Connection, Engine
 
 from orderline.persistence.inbox import InboxRecord
 from orderline.persistence.projections import FactRow, OrderProjection
-from orderline.persistence.tables import UtcDateTime, facts, inbox, orders, timeline
+from orderline.persistence.row_encoding import ORDER_COLUMNS, Encoder, insert_rows, placeholder
+from orderline.persistence.tables import facts, inbox, orders
 
-VARIABLES_PER_STATEMENT = 999
-"""SQLite's limit before 3.32 (it is 32,766 since); PostgreSQL allows 65,535."""
 CHUNK = 400
 """Values per IN list."""
 WRITER_CACHE_KIB = 65_536
@@ -47,55 +45,11 @@ class NewOrderRows:
     deliveries and becomes that delivery's inbox id when written."""
     order: tuple[Any, ...] | None
     """The `orders` row after (store_id, order_id); None when the fold gave no order."""
-    timeline: Sequence[tuple[Any, ...]]
-    """(seq, at, kind, summary, data) per entry."""
-
-
-_SQLITE_TEXT: dict[datetime, str] = {}
-"""Aware datetime -> its SQLite text: equal instants share an entry whatever their zone,
-which is right, since both are stored as the same UTC text."""
-_SQLITE_TEXT_SIZE = 4_096
-
-
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value!r} given to the store; pass an aware one")
-    # Parsed timestamps are mostly UTC already, and astimezone is the costly part.
-    return value if value.tzinfo is UTC else value.astimezone(UTC)
-
-
-def _sqlite_text(utc: datetime) -> str:
-    return utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 @dataclass(frozen=True, slots=True)
-class RowEncoder:
-    """Python values -> what the driver is handed for `dialect` ("sqlite" or "postgresql").
-
-    Picklable, so worker processes encode rows before they reach the writer.
-    """
-
-    dialect: str
-
-    def timestamp(self, value: datetime | None) -> datetime | str | None:
-        # UtcDateTime stores UTC; on SQLite as the naive text SQLAlchemy's DATETIME writes.
-        if value is None:
-            return None
-        if self.dialect == "sqlite":
-            # An order's rows name the same few instants again and again.
-            text = _SQLITE_TEXT.get(value)
-            if text is None:
-                text = _sqlite_text(_utc(value))
-                if len(_SQLITE_TEXT) >= _SQLITE_TEXT_SIZE:
-                    _SQLITE_TEXT.clear()
-                _SQLITE_TEXT[value] = text
-            return text
-        return _utc(value)
-
-    @staticmethod
-    def json_text(value: Any) -> str:
-        """As `database.make_engine`'s json_serializer writes a JSON column."""
-        return orjson.dumps(value).decode()
+class RowEncoder(Encoder):
+    """An import's rows for `dialect` ("sqlite" or "postgresql"); see `Encoder`."""
 
     def inbox_row(self, record: InboxRecord) -> tuple[Any, ...]:
         """`record` in `INBOX_COLUMNS` order, up to its outcome (`outcome`)."""
@@ -127,23 +81,8 @@ class RowEncoder:
             for r in fact_rows
         ]
         if projection is None:
-            return NewOrderRows(order_id, encoded_facts, None, ())
-        entries = [
-            (seq, self.timestamp(e["at"]), e["kind"], e["summary"], self.json_text(e["data"]))
-            for seq, e in enumerate(projection.timeline)
-        ]
-        return NewOrderRows(order_id, encoded_facts, self._order_values(projection), entries)
-
-    def _order_values(self, projection: OrderProjection) -> tuple[Any, ...]:
-        values: list[Any] = []
-        for name, kind in _ORDER_VALUE_KINDS:
-            value = getattr(projection, name)
-            if kind is UtcDateTime:
-                value = self.timestamp(value)
-            elif kind is JSON:
-                value = self.json_text(value)
-            values.append(value)
-        return tuple(values)
+            return NewOrderRows(order_id, encoded_facts, None)
+        return NewOrderRows(order_id, encoded_facts, self.order_values(projection))
 
 
 @contextmanager
@@ -188,7 +127,7 @@ def stored_orders(connection: Connection, store_id: str, order_ids: Iterable[str
 
 def insert_inbox(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """Inbox rows in `INBOX_COLUMNS` order; a stored (store, dedupe key) is skipped."""
-    _insert(connection, inbox, INBOX_COLUMNS, rows, "ON CONFLICT (store_id, dedupe_key) DO NOTHING")
+    insert_rows(connection, inbox, INBOX_COLUMNS, rows, "ON CONFLICT (store_id, dedupe_key) DO NOTHING")
 
 
 INBOX_COLUMNS = (
@@ -209,21 +148,13 @@ INBOX_COLUMNS = (
     "processed_at",
 )
 _FACT_COLUMNS = ("store_id", "order_id", "fact_key", "fact_type", "occurred_at", "body", "inbox_id")
-_TIMELINE_COLUMNS = ("store_id", "order_id", "seq", "at", "kind", "summary", "data")
-_ORDER_VALUE_KINDS = tuple(
-    (column.name, type(column.type))
-    for column in orders.columns
-    if column.name not in ("store_id", "order_id")
-)
-"""The `orders` columns after its key, with their types (which say how a value is encoded)."""
-_ORDER_COLUMNS = ("store_id", "order_id", *(name for name, _ in _ORDER_VALUE_KINDS))
 
 
 def insert_new_orders(
     connection: Connection, store_id: str, new: Sequence[NewOrderRows], inbox_id: Sequence[int]
 ) -> None:
-    """Facts, projections and timelines of orders nothing is stored for yet (`stored_orders`):
-    plain inserts, no upsert and no timeline DELETE. `inbox_id[i]` is delivery i's id."""
+    """Facts and projections of orders nothing is stored for yet (`stored_orders`): plain
+    inserts, no upsert. `inbox_id[i]` is delivery i's id."""
     fact_rows = [
         (store_id, order.order_id, key, kind, at, body, inbox_id[delivery])
         for order in new
@@ -231,40 +162,16 @@ def insert_new_orders(
     ]
     # Facts are a set: a fact two deliveries of the page carry is stored once, first one's id.
     conflict = "ON CONFLICT (store_id, order_id, fact_key) DO NOTHING"
-    _insert(connection, facts, _FACT_COLUMNS, fact_rows, conflict)
+    insert_rows(connection, facts, _FACT_COLUMNS, fact_rows, conflict)
     order_rows = [(store_id, order.order_id, *order.order) for order in new if order.order is not None]
-    _insert(connection, orders, _ORDER_COLUMNS, order_rows)
-    entries = [(store_id, order.order_id, *entry) for order in new for entry in order.timeline]
-    _insert(connection, timeline, _TIMELINE_COLUMNS, entries)
-
-
-def _insert(
-    connection: Connection,
-    table: Table,
-    columns: Sequence[str],
-    rows: Sequence[tuple[Any, ...]],
-    conflict: str = "",
-) -> None:
-    """Many rows per statement: sqlite3 gives up and retakes the GIL for every statement
-    step, so one step per row (executemany) stalls behind the import's other threads."""
-    per_statement = max(1, VARIABLES_PER_STATEMENT // len(columns))
-    row_marks = "(" + ", ".join([_placeholder(connection)] * len(columns)) + ")"
-    head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        sql = head + ", ".join([row_marks] * len(chunk)) + f" {conflict}"
-        connection.exec_driver_sql(sql, tuple(value for row in chunk for value in row))
+    insert_rows(connection, orders, ORDER_COLUMNS, order_rows)
 
 
 def _select_in(connection: Connection, sql: str, store_id: str, values: Iterable[str]) -> Iterator[Any]:
     """Run `sql` ({p}: one parameter, {ps}: the IN list) over `values` in chunks."""
-    mark = _placeholder(connection)
+    mark = placeholder(connection)
     unique = sorted(set(values))
     for start in range(0, len(unique), CHUNK):
         chunk = unique[start : start + CHUNK]
         statement = sql.format(p=mark, ps=", ".join([mark] * len(chunk)))
         yield from connection.exec_driver_sql(statement, (store_id, *chunk))
-
-
-def _placeholder(connection: Connection) -> str:
-    return "?" if connection.dialect.paramstyle == "qmark" else "%s"

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from orderline.domain.order_exceptions import EXCEPTION_TYPES, EscalationDue, Finding
 from orderline.persistence.exception_tables import exception_events, order_exceptions, timers
+from orderline.persistence.projections import of_orders
 
 OPEN = "open"
 RESOLVED = "resolved"
@@ -93,6 +94,18 @@ def load_exceptions(connection: Connection, store_id: str, order_id: str) -> dic
     return {row.key: _stored(row) for row in rows}
 
 
+def load_exceptions_of(
+    connection: Connection, keys: Sequence[OrderKey]
+) -> dict[OrderKey, dict[str, StoredException]]:
+    """`load_exceptions` of many orders in a few queries (an order with none is absent)."""
+    found: dict[OrderKey, dict[str, StoredException]] = {}
+    for start in range(0, len(keys), 400):
+        chunk = keys[start : start + 400]
+        for row in connection.execute(select(order_exceptions).where(of_orders(order_exceptions, chunk))):
+            found.setdefault((row.store_id, row.order_id), {})[row.key] = _stored(row)
+    return found
+
+
 def get_exception(connection: Connection, store_id: str, order_id: str, key: str) -> StoredException | None:
     row = connection.execute(
         select(order_exceptions).where(
@@ -108,11 +121,14 @@ def open_exception(
     connection: Connection, store_id: str, order_id: str, finding: Finding, level_reached: int
 ) -> None:
     values = _finding_values(finding, level_reached)
-    connection.execute(
-        insert(order_exceptions).values(
-            store_id=store_id, order_id=order_id, key=finding.key, state=OPEN, notes=[], **values
-        )
-    )
+    row = {"store_id": store_id, "order_id": order_id, "key": finding.key, "state": OPEN, "notes": []}
+    row.update(values)
+    connection.execute(_OPEN_EXCEPTION, row)
+
+
+_OPEN_EXCEPTION = insert(order_exceptions)
+"""Built once, like `_ORDER_EXCEPTIONS`: compiling an INSERT per opened exception was most
+of its cost."""
 
 
 def is_current(row: StoredException, finding: Finding, level_reached: int) -> bool:
@@ -271,6 +287,41 @@ def bring_timers_forward(
         ),
         rows,
     )
+
+
+class TimerWrites:
+    """Timers set and cleared by a batch of evaluations, written in two statements."""
+
+    def __init__(self) -> None:
+        self._set: dict[OrderKey, tuple[datetime, str]] = {}
+        self._cleared: set[OrderKey] = set()
+
+    def set(self, store_id: str, order_id: str, due_at: datetime, kind: str) -> None:
+        self._cleared.discard((store_id, order_id))
+        self._set[(store_id, order_id)] = (due_at, kind)
+
+    def clear(self, store_id: str, order_id: str) -> None:
+        self._set.pop((store_id, order_id), None)
+        self._cleared.add((store_id, order_id))
+
+    def write(self, connection: Connection) -> None:
+        cleared = sorted(self._cleared)
+        for start in range(0, len(cleared), 400):
+            connection.execute(delete(timers).where(of_orders(timers, cleared[start : start + 400])))
+        if self._set:
+            statement = _upsert(connection)
+            connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["store_id", "order_id"],
+                    set_={"due_at": statement.excluded.due_at, "kind": statement.excluded.kind},
+                ),
+                [
+                    {"store_id": s, "order_id": o, "due_at": due_at, "kind": kind}
+                    for (s, o), (due_at, kind) in sorted(self._set.items())
+                ],
+            )
+        self._set.clear()
+        self._cleared.clear()
 
 
 def clear_timer(connection: Connection, store_id: str, order_id: str) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
-from orderline.persistence.tables import dead_letters, inbox, orders, timeline
+from orderline.persistence.projections import of_orders
+from orderline.persistence.tables import dead_letters, inbox, orders
 
 
 class BadCursor(ValueError):
@@ -47,16 +49,24 @@ def get_order(connection: Connection, store_id: str, order_id: str) -> dict[str,
     return result
 
 
+def get_orders(
+    connection: Connection, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """`get_order` of many orders in a few queries (an unknown order is absent)."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for start in range(0, len(keys), 400):
+        chunk = keys[start : start + 400]
+        query = select(orders.c.store_id, orders.c.order_id, orders.c.state).where(of_orders(orders, chunk))
+        for store_id, order_id, state in connection.execute(query):
+            found[(store_id, order_id)] = dict(state)
+    return found
+
+
 def get_timeline(connection: Connection, store_id: str, order_id: str) -> list[dict[str, Any]]:
-    rows = connection.execute(
-        select(timeline.c.at, timeline.c.kind, timeline.c.summary, timeline.c.data)
-        .where(timeline.c.store_id == store_id, timeline.c.order_id == order_id)
-        .order_by(timeline.c.seq)
-    ).all()
-    return [
-        {"at": at.isoformat(), "kind": kind, "summary": summary, "data": data}
-        for at, kind, summary, data in rows
-    ]
+    """The order's own history, oldest first: kept once, in the projection's state
+    (a separate timeline table, rewritten on every change, went in migration 0013)."""
+    state = get_order(connection, store_id, order_id)
+    return [] if state is None else list(state.get("timeline", []))
 
 
 def _encode_cursor(placed_at: datetime, store_id: str, order_id: str) -> str:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, insert, or_, select, text
+from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from orderline.persistence.tables import dead_letters, facts, fulfillment_order_index, orders, timeline
+from orderline.persistence.row_encoding import ORDER_COLUMNS, Encoder, insert_rows
+from orderline.persistence.tables import dead_letters, facts, fulfillment_order_index, orders
 
 OrderKey = tuple[str, str]  # (store_id, order_id)
 
@@ -49,7 +50,6 @@ class OrderProjection:
     email: str | None
     state: dict[str, Any]
     fact_count: int
-    timeline: Sequence[dict[str, Any]]
 
 
 def of_orders(table: Table, keys: Sequence[OrderKey]) -> ColumnElement[bool]:
@@ -74,29 +74,29 @@ def upsert(dialect_name: str, table: Any) -> Any:
     return postgresql.insert(table) if dialect_name == "postgresql" else sqlite.insert(table)
 
 
+FACT_COLUMNS = ("store_id", "order_id", "fact_key", "fact_type", "occurred_at", "body", "inbox_id")
+
+
 def insert_facts(connection: Connection, rows: Sequence[FactRow], table: Table = facts) -> None:
     """Store facts; one already known (same store, order and fact key) is skipped.
     `table`: `facts`, or a replay's staging table of the same shape."""
     if not rows:
         return
-    statement = upsert(connection.dialect.name, table).on_conflict_do_nothing(
-        index_elements=["store_id", "order_id", "fact_key"]
-    )
-    connection.execute(
-        statement,
-        [
-            {
-                "store_id": r.store_id,
-                "order_id": r.order_id,
-                "fact_key": r.fact_key,
-                "fact_type": r.fact_type,
-                "occurred_at": r.occurred_at,
-                "body": r.body,
-                "inbox_id": r.inbox_id,
-            }
-            for r in rows
-        ],
-    )
+    encoder = Encoder(connection.dialect.name)
+    encoded = [
+        (
+            r.store_id,
+            r.order_id,
+            r.fact_key,
+            r.fact_type,
+            encoder.timestamp(r.occurred_at),
+            encoder.json_text(r.body),
+            r.inbox_id,
+        )
+        for r in rows
+    ]
+    conflict = "ON CONFLICT (store_id, order_id, fact_key) DO NOTHING"
+    insert_rows(connection, table, FACT_COLUMNS, encoded, conflict)
 
 
 def load_facts(connection: Connection, keys: Iterable[OrderKey]) -> dict[OrderKey, dict[str, dict[str, Any]]]:
@@ -124,10 +124,15 @@ def lock_orders(connection: Connection, keys: Iterable[OrderKey]) -> None:
     """
     if connection.dialect.name != "postgresql":
         return
-    for store_id, order_id in sorted(set(keys)):
-        connection.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"{store_id}/{order_id}"}
-        )
+    names = [f"{store_id}/{order_id}" for store_id, order_id in sorted(set(keys))]
+    if names:  # one round trip for the batch, the locks taken in the sorted order
+        connection.execute(_LOCK_SORTED, {"keys": names})
+
+
+_LOCK_SORTED = text(
+    "SELECT pg_advisory_xact_lock(hashtextextended(k, 0))"
+    " FROM (SELECT k FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS u(k, n) ORDER BY n) AS sorted"
+)
 
 
 def fact_counts(connection: Connection, keys: Iterable[OrderKey]) -> dict[OrderKey, int]:
@@ -144,28 +149,18 @@ def fact_counts(connection: Connection, keys: Iterable[OrderKey]) -> dict[OrderK
     return counts
 
 
+_UPSERT_ORDERS = "ON CONFLICT (store_id, order_id) DO UPDATE SET " + ", ".join(
+    f"{name} = excluded.{name}" for name in ORDER_COLUMNS[2:]
+)
+
+
 def save_projections(connection: Connection, projections: Sequence[OrderProjection]) -> None:
+    """Insert or replace each order's read model (its timeline lives in its `state`)."""
     if not projections:
         return
-    columns = [c.name for c in orders.columns]
-    rows = [{name: getattr(p, name) for name in columns} for p in projections]
-    statement = upsert(connection.dialect.name, orders)
-    statement = statement.on_conflict_do_update(
-        index_elements=["store_id", "order_id"],
-        set_={name: statement.excluded[name] for name in columns if name not in ("store_id", "order_id")},
-    )
-    connection.execute(statement, rows)
-    keys = [(p.store_id, p.order_id) for p in projections]
-    for start in range(0, len(keys), 400):
-        chunk = keys[start : start + 400]
-        connection.execute(delete(timeline).where(of_orders(timeline, chunk)))
-    entries = [
-        {"store_id": p.store_id, "order_id": p.order_id, "seq": seq, **entry}
-        for p in projections
-        for seq, entry in enumerate(p.timeline)
-    ]
-    if entries:
-        connection.execute(insert(timeline), entries)
+    encoder = Encoder(connection.dialect.name)
+    rows = [(p.store_id, p.order_id, *encoder.order_values(p)) for p in projections]
+    insert_rows(connection, orders, ORDER_COLUMNS, rows, _UPSERT_ORDERS)
 
 
 def remember_fulfillment_orders(connection: Connection, rows: Sequence[tuple[str, str, str]]) -> None:
@@ -193,7 +188,7 @@ def order_for_fulfillment_order(
 
 def clear_projections(connection: Connection) -> None:
     """For replay: facts and projections go; the raw inbox stays."""
-    for table in (timeline, orders, facts, fulfillment_order_index):
+    for table in (orders, facts, fulfillment_order_index):
         connection.execute(delete(table))
     # Processing failures are dead-lettered again if they still fail.
     connection.execute(delete(dead_letters).where(dead_letters.c.inbox_id.is_not(None)))

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, and_, delete, or_, select, union
 
 from orderline.persistence.processing_tables import replay_facts
 from orderline.persistence.projections import OrderKey, of_orders, upsert
-from orderline.persistence.tables import facts, orders, timeline
+from orderline.persistence.tables import facts, orders
 
 CHUNK = 400
 
@@ -109,5 +109,4 @@ def drop_orders(connection: Connection, keys: Sequence[OrderKey]) -> None:
     """Projections of orders no fact speaks of any more."""
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
-        connection.execute(delete(timeline).where(of_orders(timeline, chunk)))
         connection.execute(delete(orders).where(of_orders(orders, chunk)))

@@ -159,18 +159,6 @@ Index("ix_orders_owner", orders.c.owner)
 Index("ix_orders_number", orders.c.order_number)
 Index("ix_orders_email", orders.c.email)
 
-timeline = Table(
-    "timeline",
-    metadata,
-    Column("store_id", String(64), primary_key=True),
-    Column("order_id", String(64), primary_key=True),
-    Column("seq", Integer, primary_key=True),
-    Column("at", UtcDateTime(), nullable=False),
-    Column("kind", String(32), nullable=False),
-    Column("summary", Text, nullable=False),
-    Column("data", JSON, nullable=False),
-)
-
 fulfillment_order_index = Table(
     "fulfillment_order_index",
     metadata,

@@ -39,9 +39,6 @@ def projection_of(order: Order, fact_count: int) -> OrderProjection:
         email=order.email,
         state=state,
         fact_count=fact_count,
-        timeline=[
-            {"at": e.at, "kind": e.kind, "summary": e.summary, "data": dict(e.data)} for e in order.timeline
-        ],
     )
 
 

@@ -11,7 +11,9 @@ its own and the rest of the batch commits (see `Processor`, and docs/processing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -93,10 +95,11 @@ class Processor:
         *,
         resolver: OrderResolver | None = None,
         ownership: Ownership | None = None,
-        batch_size: int = 500,
+        batch_size: int = 2000,
         platforms: Collection[str] | None = None,
         stores: Collection[str] | None = None,
         fetch_retry: RetryPolicy = FETCH_RETRY,
+        fact_cache: FactCache | None = None,
     ) -> None:
         self._engine = engine
         self._connectors = connectors
@@ -108,6 +111,8 @@ class Processor:
         self._stores = None if stores is None else frozenset(stores)
         self._fetch_retry = fetch_retry
         self._store_waits: dict[str, tuple[datetime, str]] = {}
+        self._facts = fact_cache or FactCache()
+        """Shared with this processor's lanes: a store's orders are cached once."""
         """Store id -> until when its API is left alone, and why."""
 
     @property
@@ -137,6 +142,7 @@ class Processor:
             platforms=platforms if platforms is not None else self._platforms,
             stores=stores,
             fetch_retry=self._fetch_retry,
+            fact_cache=self._facts,
         )
 
     def run_once(self) -> BatchResult:
@@ -216,35 +222,80 @@ class Processor:
             return self._commit_isolating(mapped[:middle], now) + self._commit_isolating(mapped[middle:], now)
 
     def _commit(self, mapped: Sequence[MappedRows], now: datetime) -> int:
+        """Store the facts of `mapped` and the projections of the orders they change.
+
+        Everything is read and folded before any write, each order once however many of
+        its deliveries the batch holds, and an order whose facts the batch only repeats
+        (a platform re-sending what it said before) is not folded again at all. The writes
+        go in transactions of at most `WRITE_CHUNK` deliveries' orders: SQLite has one
+        write lock, and intake waits for it while a transaction holds it.
+        """
         fact_rows = [row for item in mapped for row in item.rows]
         keys = {(row.store_id, row.order_id) for row in fact_rows}
-        # Read and fold outside the write transaction: SQLite has one write lock, and
-        # intake waits for it while a transaction holds it.
-        with self._engine.connect() as connection:
-            stored = projections.load_facts(connection, keys)
+        stored = self._known_facts(keys)
+        changed: set[OrderKey] = set()
         for row in fact_rows:
-            stored[(row.store_id, row.order_id)][row.fact_key] = row.body
-        # Facts learned in this batch are folded as they are, not decoded back from JSON.
-        fresh = {row.fact_key: row.fact for row in fact_rows if row.fact is not None}
-        folded = {(p.store_id, p.order_id): p for p in self._project(stored, fresh)}
-        with self._engine.begin() as connection:
-            projections.lock_orders(connection, keys)
-            projections.insert_facts(connection, fact_rows)
-            # Another worker (a second process, or an orphan of a crashed server) may
-            # have added facts since we read: refold those orders inside the transaction.
-            counts = projections.fact_counts(connection, keys)
-            changed = [key for key in keys if counts.get(key, 0) != len(stored[key])]
-            if changed:
-                folded.update(
-                    ((p.store_id, p.order_id), p)
-                    for p in self._project(projections.load_facts(connection, changed), fresh)
-                )
-            projections.remember_fulfillment_orders(connection, fulfillment_orders(fact_rows))
-            projections.save_projections(connection, list(folded.values()))
-            # Exceptions are evaluated by the scheduler; a changed order is due now.
-            scheduler.enqueue_now(connection, keys, now)
-            record_outcomes(connection, mapped, now)
+            key = (row.store_id, row.order_id)
+            if row.fact_key not in stored[key]:
+                stored[key][row.fact_key] = row.fact or fact_from_dict(row.body)
+                changed.add(key)
+        folded = {(p.store_id, p.order_id): p for p in self._project({key: stored[key] for key in changed})}
+        for chunk in _write_chunks(mapped):
+            self._write(chunk, stored, changed, folded, now)
         return len(keys)
+
+    def _write(
+        self,
+        mapped: Sequence[MappedRows],
+        stored: dict[OrderKey, dict[str, Fact]],
+        changed: set[OrderKey],
+        folded: dict[OrderKey, OrderProjection],
+        now: datetime,
+    ) -> None:
+        """One transaction: the facts, projections, timers and outcomes of `mapped`."""
+        fact_rows = [row for item in mapped for row in item.rows]
+        keys = {(row.store_id, row.order_id) for row in fact_rows}
+        try:
+            with self._engine.begin() as connection:
+                projections.lock_orders(connection, keys)
+                projections.insert_facts(connection, fact_rows)
+                # Another worker (a second process, or an orphan of a crashed server) may
+                # have added facts since we read: refold those orders inside the transaction.
+                counts = projections.fact_counts(connection, keys)
+                stale = [key for key in keys if counts.get(key, 0) != len(stored[key])]
+                if stale:
+                    stored.update(self._decoded(projections.load_facts(connection, stale)))
+                    refolded = self._project({key: stored[key] for key in stale})
+                    folded.update(((p.store_id, p.order_id), p) for p in refolded)
+                    changed.update(stale)
+                mine = keys & changed
+                projections.remember_fulfillment_orders(connection, fulfillment_orders(fact_rows))
+                projections.save_projections(
+                    connection, [folded[key] for key in sorted(mine) if key in folded]
+                )
+                # Exceptions are evaluated by the scheduler; a changed order is due now.
+                scheduler.enqueue_now(connection, mine, now)
+                record_outcomes(connection, mapped, now)
+        except BaseException:
+            self._facts.forget(keys)
+            raise
+        self._facts.keep({key: stored[key] for key in keys})
+
+    def _known_facts(self, keys: Collection[OrderKey]) -> dict[OrderKey, dict[str, Fact]]:
+        """Each order's stored facts by key: from this processor's cache, the rest read
+        (and decoded) from the database. Copies: the cache changes only after a commit."""
+        found = {key: dict(facts) for key in keys if (facts := self._facts.get(key)) is not None}
+        missing = [key for key in keys if key not in found]
+        if missing:
+            with self._engine.connect() as connection:
+                found.update(self._decoded(projections.load_facts(connection, missing)))
+            for key in missing:
+                found.setdefault(key, {})
+        return found
+
+    @staticmethod
+    def _decoded(bodies: Mapping[OrderKey, dict[str, dict[str, Any]]]) -> dict[OrderKey, dict[str, Fact]]:
+        return {key: {k: fact_from_dict(body) for k, body in found.items()} for key, found in bodies.items()}
 
     def record_facts(
         self, connection: Connection, store_id: str, order_id: str, facts: Sequence[Fact]
@@ -254,19 +305,77 @@ class Processor:
         rows = fact_rows_for(store_id, order_id, facts, inbox_id=None)
         projections.lock_orders(connection, [(store_id, order_id)])
         projections.insert_facts(connection, rows)
-        stored = projections.load_facts(connection, [(store_id, order_id)])
-        projections.save_projections(connection, self._project(stored, {}))
+        self._facts.forget([(store_id, order_id)])  # the caller's transaction may yet roll back
+        stored = self._decoded(projections.load_facts(connection, [(store_id, order_id)]))
+        projections.save_projections(connection, self._project(stored))
 
-    def _project(
-        self, stored: Mapping[OrderKey, dict[str, dict[str, Any]]], fresh: Mapping[str, Fact]
-    ) -> list[OrderProjection]:
+    def _project(self, stored: Mapping[OrderKey, Mapping[str, Fact]]) -> list[OrderProjection]:
         result = []
-        for (store_id, order_id), bodies in stored.items():
-            facts = [fresh.get(key) or fact_from_dict(body) for key, body in bodies.items()]
-            projection = project_facts(store_id, order_id, facts, self._ownership)
+        for (store_id, order_id), facts in stored.items():
+            projection = project_facts(store_id, order_id, list(facts.values()), self._ownership)
             if projection is not None:
                 result.append(projection)
         return result
+
+
+class FactCache:
+    """The facts of the orders a processor touched lately, decoded, by fact key.
+
+    Folding an order needs all its facts; reading and decoding them again for every
+    batch that touches the order was a third of processing. Facts are only ever added
+    and keyed by their content, so a cached set is right as long as the database holds
+    as many facts for the order: `Processor._commit` checks the counts inside its
+    transaction and reads again where another writer added some. Bounded: the orders
+    used least recently go first. A processor's lanes (threads) share one.
+    """
+
+    def __init__(self, max_orders: int = 50_000) -> None:
+        self._max_orders = max_orders
+        self._orders: OrderedDict[OrderKey, dict[str, Fact]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: OrderKey) -> dict[str, Fact] | None:
+        with self._lock:
+            found = self._orders.get(key)
+            if found is not None:
+                self._orders.move_to_end(key)
+            return found
+
+    def keep(self, stored: Mapping[OrderKey, dict[str, Fact]]) -> None:
+        with self._lock:
+            for key, facts in stored.items():
+                self._orders[key] = facts
+                self._orders.move_to_end(key)
+            while len(self._orders) > self._max_orders:
+                self._orders.popitem(last=False)
+
+    def forget(self, keys: Iterable[OrderKey]) -> None:
+        with self._lock:
+            for key in keys:
+                self._orders.pop(key, None)
+
+
+WRITE_CHUNK = 500
+"""Deliveries per write transaction (whole orders: an order's deliveries are written together)."""
+
+
+def _write_chunks(mapped: Sequence[MappedRows]) -> list[list[MappedRows]]:
+    """`mapped` in groups of about `WRITE_CHUNK` deliveries, each order's in one group;
+    deliveries that name no order go with the last group."""
+    by_order: dict[OrderKey, list[MappedRows]] = {}
+    loose: list[MappedRows] = []
+    for item in mapped:
+        if item.rows:
+            by_order.setdefault((item.rows[0].store_id, item.rows[0].order_id), []).append(item)
+        else:
+            loose.append(item)
+    chunks: list[list[MappedRows]] = [[]]
+    for items in by_order.values():
+        if len(chunks[-1]) >= WRITE_CHUNK:
+            chunks.append([])
+        chunks[-1].extend(items)
+    chunks[-1].extend(loose)
+    return chunks
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from orderline.services.exception_evaluation import (
     EvaluationListener,
     ExceptionChange,
     RecordFacts,
-    evaluate_order,
+    evaluate_orders,
 )
 
 PolicyFor = Callable[[str], ExceptionPolicy]
@@ -85,11 +85,10 @@ def tick(
         batches += 1
         with engine.begin() as connection:
             due = records.due_timers(connection, now, batch_size, stores)
-            for store_id, order_id in due:
-                policy, calendar = policy_for(store_id), calendar_for(store_id)
-                evaluation = evaluate_order(
-                    connection, store_id, order_id, policy, calendar, now, record_facts, listeners
-                )
+            evaluations = evaluate_orders(
+                connection, due, policy_for, calendar_for, now, record_facts, listeners
+            )
+            for evaluation in evaluations:
                 result.add(evaluation)
         if len(due) < batch_size:
             return result
