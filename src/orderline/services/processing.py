@@ -87,6 +87,9 @@ class Processor:
     that do not).
     """
 
+    DEFAULT_BATCH = 2000
+    """Deliveries per batch: many orders folded once each; written in `WRITE_CHUNK`s."""
+
     def __init__(
         self,
         engine: Engine,
@@ -95,7 +98,7 @@ class Processor:
         *,
         resolver: OrderResolver | None = None,
         ownership: Ownership | None = None,
-        batch_size: int = 2000,
+        batch_size: int = DEFAULT_BATCH,
         platforms: Collection[str] | None = None,
         stores: Collection[str] | None = None,
         fetch_retry: RetryPolicy = FETCH_RETRY,
