@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from orderline.persistence import tokens
 from orderline.persistence.inbox import DeadLetterRecord, GroupCommitWriter, InboxRecord, Record
+from orderline.persistence.intake_commits import CommitSizing
 from orderline.persistence.tables import dead_letters, inbox, metadata
 
 T0 = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
@@ -53,7 +54,8 @@ def _write_all(
 
 def test_group_commit_stores_every_concurrent_record_once(engine: Engine) -> None:
     commits: list[int] = []
-    writer = GroupCommitWriter(engine, on_commit=lambda: commits.append(1))
+    one_batch = CommitSizing(min_batch=400, max_batch=400)
+    writer = GroupCommitWriter(engine, sizing=one_batch, on_commit=lambda: commits.append(1))
 
     _write_all(engine, [_record(n) for n in range(400)], writer)
 

@@ -7,6 +7,8 @@ the services they call.
 - `outreach`: channels, helpdesk client, message settings, and the evaluation listeners.
 - `entry`: the service objects the HTTP API and the commands hold.
 - `processing`: the processing worker's loop and tick.
+- `jobs`: the job engine for the database (in-process on SQLite, procrastinate on
+  PostgreSQL) and intake's hook that defers a store's job with its deliveries.
 - `scorecard`: the weekly KPI scorecard's service.
 - `reconcile`: reconciliation sweeps, by hand and on the worker's schedule.
 """
@@ -20,6 +22,7 @@ from orderline.bootstrap.entry import (
     open_services,
     webhook_subscriptions,
 )
+from orderline.bootstrap.jobs import job_engine
 from orderline.bootstrap.outreach import Outreach, build_outreach
 from orderline.bootstrap.processing import (
     WORKER_TICK_BATCH,
@@ -58,6 +61,7 @@ __all__ = [
     "entry_services",
     "exception_policy",
     "exception_types_at",
+    "job_engine",
     "open_engine",
     "open_services",
     "processing_loop",

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 from orderline.config import OrderlineConfig
 from orderline.persistence.database import current_revision, head_revision, is_sqlite, make_engine, migrate
+from orderline.persistence.job_queue import install_job_queue
 
 
 class SchemaNotReady(RuntimeError):
@@ -23,6 +24,8 @@ def open_engine(config: OrderlineConfig) -> Engine:
             f"the database schema is at revision {current!r}, this Orderline needs {head!r}: "
             "run `orderline db upgrade` first"
         )
+    else:
+        install_job_queue(engine)  # a database upgraded before the job queue existed
     return engine
 
 
@@ -31,5 +34,6 @@ def upgrade_database(config: OrderlineConfig) -> None:
     engine = make_engine(config.database_url)
     try:
         migrate(engine)
+        install_job_queue(engine)  # PostgreSQL: procrastinate's own schema, when missing
     finally:
         engine.dispose()

@@ -12,6 +12,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from orderline.bootstrap.database import open_engine
+from orderline.bootstrap.jobs import intake_hook
 from orderline.bootstrap.runtime import Runtime
 from orderline.bootstrap.scorecard import scorecard_reports
 from orderline.bootstrap.status_pages import status_pages
@@ -30,6 +31,7 @@ from orderline.services.exception_queue import ExceptionQueue
 from orderline.services.handoff_requests import HandoffDesk
 from orderline.services.inbox_operations import InboxOperations
 from orderline.services.intake import WebhookIntake
+from orderline.services.jobs import JobBoard
 from orderline.services.messaging_audit import audit_settings
 from orderline.services.operations_gauges import OperationsGauges
 from orderline.services.order_reads import OrderReads
@@ -62,7 +64,9 @@ def build_web_context(
     expiry = DeadLetterExpiry(
         timedelta(days=config.server.dead_letter_max_age_days), config.server.dead_letter_max_count
     )
-    writer = GroupCommitWriter(runtime.engine, dead_letter_expiry=expiry)
+    # On PostgreSQL each commit defers its stores' jobs in its own transaction: nothing
+    # acknowledged is left without the job that processes it.
+    writer = GroupCommitWriter(runtime.engine, dead_letter_expiry=expiry, in_transaction=intake_hook(runtime))
     services = entry_services(config, runtime.engine)
     store_ids = tuple(store.id for store in config.stores)
     return WebContext(
@@ -122,6 +126,7 @@ class EntryServices:
     support_drift: SupportDriftAudit
     console: ConsoleAuth
     status_pages: StatusPages
+    jobs: JobBoard
     close: Callable[[], None]
     """Let the database go (at the end of a command; leaving a `with` block does it)."""
 
@@ -147,6 +152,7 @@ def entry_services(config: OrderlineConfig, engine: Engine) -> EntryServices:
         support_drift=SupportDriftAudit(engine, [store.id for store in config.stores]),
         console=ConsoleAuth(engine),
         status_pages=status_pages(config, engine),
+        jobs=JobBoard(engine),
         close=engine.dispose,
     )
 

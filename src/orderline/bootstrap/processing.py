@@ -7,9 +7,8 @@ from collections.abc import Collection
 from datetime import datetime
 
 from orderline.bootstrap.reconcile import reconcile_schedule
-from orderline.bootstrap.runtime import Runtime, exception_policy
+from orderline.bootstrap.runtime import Runtime
 from orderline.bootstrap.scorecard_delivery import weekly_scorecard
-from orderline.domain.order_exceptions import DEFAULT_CALENDAR
 from orderline.services import scheduler
 from orderline.services.processing_loop import ProcessingLoop
 from orderline.services.reconciliation import ReconcileSchedule
@@ -69,12 +68,11 @@ def run_tick(
 ) -> scheduler.TickResult:
     """Evaluate the orders due at `now` (of `stores` only, when given) with the configured
     policy and store calendars."""
-    policy = exception_policy(runtime.config)  # one policy for every store, from `exceptions:`
-    calendars = {store.id: store.business_calendar() for store in runtime.config.stores}
+    policy = runtime.exception_policy()  # one policy for every store, from `exceptions:`
     return scheduler.tick(
         runtime.engine,
         lambda _store: policy,
-        lambda store_id: calendars.get(store_id, DEFAULT_CALENDAR),
+        runtime.business_calendar,
         now or runtime.clock(),
         record_facts=runtime.processor.record_facts,
         batch_size=batch_size,

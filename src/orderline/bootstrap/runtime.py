@@ -4,7 +4,7 @@ and the outreach, chosen from the configuration."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -19,6 +19,7 @@ from orderline.domain.lifecycle import Ownership
 from orderline.domain.order import Order
 from orderline.domain.order_exceptions import (
     DEFAULT_CALENDAR,
+    BusinessCalendar,
     ExceptionPolicy,
     detect_all,
     with_address_rules,
@@ -37,6 +38,27 @@ class Runtime:
     processor: Processor
     clock: Callable[[], datetime]
     outreach: Outreach
+    _policy: ExceptionPolicy | None = field(default=None, repr=False)
+    _calendars: dict[str, BusinessCalendar] = field(default_factory=dict, repr=False)
+
+    def exception_policy(self) -> ExceptionPolicy:
+        """The configured policy, built once (a scale-out worker ticks per store job)."""
+        if self._policy is None:
+            self._policy = exception_policy(self.config)
+        return self._policy
+
+    def business_calendar(self, store_id: str) -> BusinessCalendar:
+        """A configured store's business calendar (the default for an unknown store), built
+        once per store: building every store's calendar per tick cost a third of a job."""
+        calendar = self._calendars.get(store_id)
+        if calendar is None:
+            store = self.stores_by_id().get(store_id)
+            calendar = DEFAULT_CALENDAR if store is None else store.business_calendar()
+            self._calendars[store_id] = calendar
+        return calendar
+
+    def stores_by_id(self) -> dict[str, StoreConfig]:
+        return {store.id: store for store in self.config.stores}
 
     def close(self) -> None:
         """Let the database go (at the end of a command)."""

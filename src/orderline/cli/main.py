@@ -19,7 +19,7 @@ from orderline.bootstrap import (
     exception_types_at,
     upgrade_database,
 )
-from orderline.cli import audit, console_users, inbox, order_exceptions, tickets, tokens, webhooks
+from orderline.cli import audit, console_users, inbox, jobs, order_exceptions, tickets, tokens, webhooks
 from orderline.cli.backtest import backtest
 from orderline.cli.deliver import deliver
 from orderline.cli.demo import run_demo
@@ -62,6 +62,7 @@ app.add_typer(order_exceptions.app, name="exceptions")
 app.add_typer(tickets.app, name="tickets")
 app.add_typer(audit.app, name="audit")
 app.add_typer(inbox.app, name="inbox")
+app.add_typer(jobs.app, name="jobs")
 app.add_typer(webhooks.app, name="webhooks")
 app.command()(deliver)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -76,7 +77,11 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind. Default: server.host.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind. Default: server.port.")] = None,
     processing: Annotated[
-        bool, typer.Option(help="Also run the processing worker, in a process of its own (embedded mode).")
+        bool,
+        typer.Option(
+            help="Also run the processing worker, in a process of its own (the in-process engine on "
+            "SQLite, a procrastinate worker on PostgreSQL)."
+        ),
     ] = True,
     log_level: LogLevelOption = LogLevel.INFO,
     log_format: LogFormatOption = LogFormat.KV,
@@ -116,7 +121,10 @@ def worker(
     log_level: LogLevelOption = LogLevel.INFO,
     log_format: LogFormatOption = LogFormat.KV,
 ) -> None:
-    """Process the inbox (facts, projections) without serving HTTP; Ctrl-C stops it."""
+    """Process the inbox (facts, projections), exception timers, outbox and sweeps without
+    serving HTTP; Ctrl-C stops it. On SQLite it runs the in-process engine (one worker per
+    database); on PostgreSQL a procrastinate worker (a job per store, deferred by intake
+    with its deliveries): start as many as needed."""
     logs.configure(log_level, log_format)
     run_worker(config)
 

@@ -3,7 +3,9 @@
 `orderline serve` starts one beside the HTTP server in the embedded mode, at a lower
 CPU priority: acknowledging webhooks comes first, and the inbox absorbs any backlog.
 In its own process it also never competes with the server for the GIL.
-`orderline worker` runs the same loop on its own (for `serve --no-processing`).
+`orderline worker` runs the same engine on its own (for `serve --no-processing`, and as
+many as wanted on PostgreSQL). The engine follows the database: the in-process loop on
+SQLite, procrastinate's worker on PostgreSQL (`bootstrap.jobs`).
 """
 
 from __future__ import annotations
@@ -16,23 +18,23 @@ import threading
 from pathlib import Path
 
 from orderline import logs
-from orderline.bootstrap import build_runtime, database_label, processing_loop
+from orderline.bootstrap import build_runtime, database_label, job_engine
 from orderline.cli.options import load_or_exit
 from orderline.logs import LogFormat, LogLevel, fields
 
 log = logging.getLogger(__name__)
 
 NICE_INCREMENT = 10
-WORKER_BATCH = 100
 
 
 def run_worker(config_path: Path | None, *, parent_pid: int | None = None) -> None:
     """Process the inbox until SIGTERM/SIGINT, or until the parent process is gone."""
     runtime = build_runtime(load_or_exit(config_path))
-    # Short transactions: intake waits for SQLite's single write lock while one runs.
-    runtime.processor.batch_size = WORKER_BATCH
-    loop = processing_loop(runtime)
-    log.info("processing worker started", extra=fields(pid=os.getpid(), database=database_label(runtime)))
+    loop = job_engine(runtime)
+    log.info(
+        "processing worker started",
+        extra=fields(pid=os.getpid(), database=database_label(runtime), engine=loop.name),
+    )
     stopped = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopped.set())

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from orderline.persistence import job_queue
 from orderline.persistence.exception_records import OPEN, sla_state
 from orderline.persistence.exception_tables import order_exceptions
 from orderline.persistence.messaging_tables import handoffs, messages, notifications, scorecard_deliveries
@@ -46,6 +47,35 @@ def read_gauges(connection: Connection, now: datetime, due_soon: timedelta) -> l
         *_messages(connection),
         *_outboxes(connection, now),
         _handoffs(connection),
+        *_jobs(connection),
+    ]
+
+
+JOB_STATES = ("todo", "doing", "stalled", "failed")
+
+
+def _jobs(connection: Connection) -> list[Reading]:
+    """The scale-out job queue (PostgreSQL only; SQLite's in-process engine has none)."""
+    if connection.dialect.name != "postgresql" or not job_queue.is_installed(connection):
+        return []
+    counts = job_queue.job_counts(connection, job_queue.STALLED_AFTER_S)
+    by_state = {"todo": counts.count("todo"), "doing": counts.count("doing")}
+    by_state |= {"stalled": counts.stalled, "failed": counts.count("failed")}
+    return [
+        Reading(
+            "orderline_jobs",
+            "Jobs of the scale-out queue: waiting (todo), running (doing), stalled (worker died), failed",
+            "gauge",
+            ("state",),
+            {(state,): float(by_state[state]) for state in JOB_STATES},
+        ),
+        Reading(
+            "orderline_jobs_oldest_due_age_seconds",
+            "How long the oldest job that is due has waited for a worker (0 when none)",
+            "gauge",
+            (),
+            {(): counts.oldest_due_age_s},
+        ),
     ]
 
 

@@ -86,6 +86,8 @@ inbox = Table(
     UniqueConstraint("store_id", "dedupe_key", name="uq_inbox_dedupe"),
 )
 Index("ix_inbox_status_id", inbox.c.status, inbox.c.id)
+# A scale-out job reads one store's pending deliveries (migration 0014).
+Index("ix_inbox_status_store_id", inbox.c.status, inbox.c.store_id, inbox.c.id)
 
 # Redeliveries of a stored (store, dedupe key), counted for the webhook audit (migration 0008):
 # one row per key however often it comes again, written only by a batch that skipped a row.
