@@ -59,13 +59,18 @@ class StoreWork:
             if time.monotonic() >= deadline:
                 remains = True
                 break
-        tick = run_tick(
-            self._runtime,
-            stores=[store_id],
-            batch_size=WORKER_TICK_BATCH,
-            max_batches=WORKER_TICK_BATCHES,
-        )
-        remains = remains or tick.orders >= WORKER_TICK_BATCH * WORKER_TICK_BATCHES
+        # The store's due timers, a batch at a time until none is left, at most
+        # WORKER_TICK_BATCHES of them, and no longer than the job's budget: a store with
+        # thousands of due orders takes several turns instead of holding a thread.
+        for _ in range(WORKER_TICK_BATCHES):
+            tick = run_tick(self._runtime, stores=[store_id], batch_size=WORKER_TICK_BATCH, max_batches=1)
+            if tick.orders < WORKER_TICK_BATCH:
+                break
+            if time.monotonic() >= deadline + self._budget_s:
+                remains = True
+                break
+        else:
+            remains = True
         if remains:
             with self._runtime.engine.begin() as connection:
                 job_queue.defer_stores(connection, [store_id])
