@@ -66,10 +66,7 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     surrogate ids replaced by the delivery they stand for."""
     with engine.connect() as connection:
         key_of = dict(_raw(connection, inbox, ["id", "dedupe_key"]))
-        rows = {
-            table.name: _raw(connection, table)
-            for table in (orders, fulfillment_order_index, timers)
-        }
+        rows = {table.name: _raw(connection, table) for table in (orders, fulfillment_order_index, timers)}
         rows["inbox"] = _raw(connection, inbox, _names(inbox, "id"))
         rows["facts"] = [
             (*row[:-1], key_of.get(row[-1]))

@@ -331,7 +331,8 @@ def _reject(
     verified: bool = False,
 ) -> Rejected:
     code, status_code = answer
-    # The record replaces signature and secret headers by a marker (persistence.inbox.redact_headers).
+    # The record replaces signature and secret headers by a marker
+    # (persistence.header_redaction.redact_headers).
     letter = DeadLetterRecord(
         received_at=request.received_at,
         platform=storable_text(request.platform),
