@@ -259,13 +259,9 @@ def _upsert(connection: Connection) -> Any:
 
 def set_timer(connection: Connection, store_id: str, order_id: str, due_at: datetime, kind: str) -> None:
     """The order's next due time, replacing whatever it was."""
-    statement = _upsert(connection).values(store_id=store_id, order_id=order_id, due_at=due_at, kind=kind)
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["store_id", "order_id"],
-            set_={"due_at": statement.excluded.due_at, "kind": statement.excluded.kind},
-        )
-    )
+    writes = TimerWrites()
+    writes.set(store_id, order_id, due_at, kind)
+    writes.write(connection)
 
 
 def bring_timers_forward(
@@ -322,10 +318,6 @@ class TimerWrites:
             )
         self._set.clear()
         self._cleared.clear()
-
-
-def clear_timer(connection: Connection, store_id: str, order_id: str) -> None:
-    connection.execute(delete(timers).where(timers.c.store_id == store_id, timers.c.order_id == order_id))
 
 
 def get_timer(connection: Connection, store_id: str, order_id: str) -> tuple[datetime, str] | None:
