@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 
 from orderline.connectors.shopify import ShopifyConnector
 from orderline.persistence.inbox import GroupCommitWriter, InboxRecord
-from orderline.persistence.tables import orders
+from orderline.persistence.tables import facts, orders
 from orderline.services.processing import Processor
 from orderline.services.replay import replay_inbox
 from orderline.simulation.shopify import ShopifyWebhook, generate_order_history
@@ -111,3 +112,25 @@ def test_processing_everything_equals_a_replay(engine: Engine) -> None:
     assert handled == len(webhooks)
     assert len(live[0]) == 30
     assert live == _projections(engine)
+
+
+def test_a_fact_the_cache_knows_but_the_database_lost_is_stored_again(engine: Engine) -> None:
+    # The processor skips inserting facts it already knows for an order; if the database
+    # no longer holds them (a replay rebuilt the table meanwhile), the count check inside
+    # the transaction notices and every row of that order is written after all.
+    first = generate_order_history(random.Random(7), order_id=901, start=START)[0]
+    _store(engine, [first])
+    processor = Processor(engine, {"shopify": ShopifyConnector()}, _clock)
+    processor.run_until_idle()
+    with engine.begin() as connection:
+        stored = connection.execute(select(facts.c.fact_key).where(facts.c.order_id == "901")).scalars().all()
+        connection.execute(delete(facts).where(facts.c.order_id == "901"))
+    again = dataclasses.replace(first, webhook_id=f"{first.webhook_id}-again")
+    _store(engine, [again])
+
+    processor.run_until_idle()
+
+    with engine.connect() as connection:
+        restored = connection.execute(select(facts.c.fact_key).where(facts.c.order_id == "901")).scalars()
+        restored = list(restored)
+    assert stored and sorted(restored) == sorted(stored)

@@ -120,15 +120,9 @@ def get_exception(connection: Connection, store_id: str, order_id: str, key: str
 def open_exception(
     connection: Connection, store_id: str, order_id: str, finding: Finding, level_reached: int
 ) -> None:
-    values = _finding_values(finding, level_reached)
-    row = {"store_id": store_id, "order_id": order_id, "key": finding.key, "state": OPEN, "notes": []}
-    row.update(values)
-    connection.execute(_OPEN_EXCEPTION, row)
-
-
-_OPEN_EXCEPTION = insert(order_exceptions)
-"""Built once, like `_ORDER_EXCEPTIONS`: compiling an INSERT per opened exception was most
-of its cost."""
+    writes = ExceptionWrites()
+    writes.open(store_id, order_id, finding, level_reached)
+    writes.write(connection)
 
 
 def is_current(row: StoredException, finding: Finding, level_reached: int) -> bool:
@@ -146,39 +140,132 @@ def is_current(row: StoredException, finding: Finding, level_reached: int) -> bo
 
 def refresh_exception(connection: Connection, row_id: int, finding: Finding, level_reached: int) -> None:
     """Keep an open exception in step with its finding (reason, owner, ladder, level)."""
-    connection.execute(
-        update(order_exceptions)
-        .where(order_exceptions.c.id == row_id)
-        .values(**_finding_values(finding, level_reached))
-    )
+    writes = ExceptionWrites()
+    writes.refresh(row_id, finding, level_reached)
+    writes.write(connection)
 
 
 def reopen_exception(connection: Connection, row_id: int, finding: Finding, level_reached: int) -> None:
     """A resolved exception whose cause is back: open again, acknowledgement cleared;
     assignee and notes are kept, they are still about the same problem."""
-    connection.execute(
-        update(order_exceptions)
-        .where(order_exceptions.c.id == row_id)
-        .values(
-            state=OPEN,
-            resolved_at=None,
-            resolution=None,
-            resolved_by=None,
-            acknowledged_at=None,
-            acknowledged_by=None,
-            **_finding_values(finding, level_reached),
-        )
-    )
+    writes = ExceptionWrites()
+    writes.reopen(row_id, finding, level_reached)
+    writes.write(connection)
 
 
 def resolve_exception(
     connection: Connection, row_id: int, now: datetime, resolution: str, actor: str | None
 ) -> None:
-    connection.execute(
+    writes = ExceptionWrites()
+    writes.resolve(row_id, now, resolution, actor)
+    writes.write(connection)
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionEvent:
+    """One line of an exception's history; `actor` None is Orderline itself."""
+
+    store_id: str
+    order_id: str
+    key: str
+    at: datetime
+    action: str
+    actor: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def _update_by_id(*columns: str) -> Any:
+    """UPDATE order_exceptions SET each of `columns` WHERE id = :row_id, built once and run
+    with many parameter sets (bind names differ from the column names, as an UPDATE's
+    executemany needs)."""
+    return (
         update(order_exceptions)
-        .where(order_exceptions.c.id == row_id)
-        .values(state=RESOLVED, resolved_at=now, resolution=resolution, resolved_by=actor)
+        .where(order_exceptions.c.id == bindparam("row_id"))
+        .values({name: bindparam(f"new_{name}") for name in columns})
     )
+
+
+_FINDING_COLUMNS = (
+    "type",
+    "owner",
+    "opened_at",
+    "reason",
+    "hold",
+    "due_levels",
+    "first_due_at",
+    "level_reached",
+)
+_CLEARED_ON_REOPEN = ("resolved_at", "resolution", "resolved_by", "acknowledged_at", "acknowledged_by")
+_OPEN_EXCEPTION = insert(order_exceptions)
+_REFRESH = _update_by_id(*_FINDING_COLUMNS)
+_REOPEN = _update_by_id("state", *_CLEARED_ON_REOPEN, *_FINDING_COLUMNS)
+_RESOLVE = _update_by_id("state", "resolved_at", "resolution", "resolved_by")
+_RECORD_EVENTS = insert(exception_events)
+"""Statements built once: the scheduler writes exceptions for every evaluated order, and
+compiling a statement each time was most of what a write cost."""
+
+
+class ExceptionWrites:
+    """What a batch of evaluations decided about exceptions (opened, refreshed, reopened,
+    resolved) and their history lines, written with one statement of each kind.
+
+    Each exception row is written at most once per batch; the evaluator decides one thing
+    per exception and order."""
+
+    def __init__(self) -> None:
+        self._opened: list[dict[str, Any]] = []
+        self._refreshed: list[dict[str, Any]] = []
+        self._reopened: list[dict[str, Any]] = []
+        self._resolved: list[dict[str, Any]] = []
+        self._events: list[dict[str, Any]] = []
+
+    def open(self, store_id: str, order_id: str, finding: Finding, level_reached: int) -> None:
+        row = {"store_id": store_id, "order_id": order_id, "key": finding.key, "state": OPEN, "notes": []}
+        row.update(_finding_values(finding, level_reached))
+        self._opened.append(row)
+
+    def refresh(self, row_id: int, finding: Finding, level_reached: int) -> None:
+        self._refreshed.append(_new_values(row_id, _finding_values(finding, level_reached)))
+
+    def reopen(self, row_id: int, finding: Finding, level_reached: int) -> None:
+        values: dict[str, Any] = dict.fromkeys(_CLEARED_ON_REOPEN)
+        values["state"] = OPEN
+        values.update(_finding_values(finding, level_reached))
+        self._reopened.append(_new_values(row_id, values))
+
+    def resolve(self, row_id: int, now: datetime, resolution: str, actor: str | None) -> None:
+        values = {"state": RESOLVED, "resolved_at": now, "resolution": resolution, "resolved_by": actor}
+        self._resolved.append(_new_values(row_id, values))
+
+    def record(self, events: Iterable[ExceptionEvent]) -> None:
+        self._events.extend(
+            {
+                "store_id": e.store_id,
+                "order_id": e.order_id,
+                "key": e.key,
+                "at": e.at,
+                "action": e.action,
+                "actor": e.actor,
+                "detail": e.detail,
+            }
+            for e in events
+        )
+
+    def write(self, connection: Connection) -> None:
+        for statement, rows in (
+            (_OPEN_EXCEPTION, self._opened),
+            (_REFRESH, self._refreshed),
+            (_REOPEN, self._reopened),
+            (_RESOLVE, self._resolved),
+            (_RECORD_EVENTS, self._events),
+        ):
+            if rows:
+                connection.execute(statement, rows)
+                rows.clear()
+
+
+def _new_values(row_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    return {"row_id": row_id, **{f"new_{name}": value for name, value in values.items()}}
 
 
 def acknowledge_exception(connection: Connection, row_id: int, now: datetime, actor: str) -> None:
@@ -205,36 +292,10 @@ def add_note(connection: Connection, row_id: int, now: datetime, actor: str, tex
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ExceptionEvent:
-    """One line of an exception's history; `actor` None is Orderline itself."""
-
-    store_id: str
-    order_id: str
-    key: str
-    at: datetime
-    action: str
-    actor: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
 def record_events(connection: Connection, events: Sequence[ExceptionEvent]) -> None:
-    if events:
-        connection.execute(
-            insert(exception_events),
-            [
-                {
-                    "store_id": e.store_id,
-                    "order_id": e.order_id,
-                    "key": e.key,
-                    "at": e.at,
-                    "action": e.action,
-                    "actor": e.actor,
-                    "detail": e.detail,
-                }
-                for e in events
-            ],
-        )
+    writes = ExceptionWrites()
+    writes.record(events)
+    writes.write(connection)
 
 
 def list_events(connection: Connection, store_id: str, order_id: str) -> list[ExceptionEvent]:

@@ -146,38 +146,50 @@ def evaluate_orders(
 ) -> list[Evaluation]:
     """`evaluate_order` for many orders in one transaction: their projections, stored
     exceptions and timers are read and written a few statements per batch, not per order
-    (per-order statements were most of a tick's time)."""
+    (per-order statements were most of a tick's time). Every order's exceptions are settled
+    and written before the first listener runs, so listeners read them as settled."""
     now = utc(now)
     lock_orders(connection, keys)
     states = order_queries.get_orders(connection, keys)
     exceptions = records.load_exceptions_of(connection, keys)
-    timers = records.TimerWrites()
-    results = []
+    writes = records.ExceptionWrites()
+    settled: list[tuple[Evaluation, Order | None, tuple[datetime, str] | None]] = []
     for store_id, order_id in keys:
         state = states.get((store_id, order_id))
         evaluation = Evaluation(store_id, order_id)
         if state is None:
-            timers.clear(store_id, order_id)
-        else:
-            stored = exceptions.get((store_id, order_id), {})
-            policy, calendar = policy_for(store_id), calendar_for(store_id)
-            order, due = _evaluate(
-                connection, order_from_dict(state), stored, policy, calendar, now, record_facts, evaluation
-            )
+            settled.append((evaluation, None, None))
+            continue
+        settled_order, due = _evaluate(
+            connection,
+            writes,
+            order_from_dict(state),
+            exceptions.get((store_id, order_id), {}),
+            policy_for(store_id),
+            calendar_for(store_id),
+            now,
+            record_facts,
+            evaluation,
+        )
+        settled.append((evaluation, settled_order, due))
+    writes.write(connection)  # before the listeners: they read the exceptions as settled
+    timers = records.TimerWrites()
+    for evaluation, evaluated, due in settled:
+        if evaluated is not None:
             for listener in listeners:
-                due = _earliest(due, listener.evaluated(connection, order, evaluation, now), now)
-            if due is None:
-                timers.clear(store_id, order_id)
-            else:
-                timers.set(store_id, order_id, *due)
-                evaluation.next_due_at = due[0]
-        results.append(evaluation)
+                due = _earliest(due, listener.evaluated(connection, evaluated, evaluation, now), now)
+        if due is None:
+            timers.clear(evaluation.store_id, evaluation.order_id)
+        else:
+            timers.set(evaluation.store_id, evaluation.order_id, *due)
+            evaluation.next_due_at = due[0]
     timers.write(connection)
-    return results
+    return [evaluation for evaluation, _order, _due in settled]
 
 
 def _evaluate(
     connection: Connection,
+    writes: records.ExceptionWrites,
     order: Order,
     stored: dict[str, StoredException],
     policy: ExceptionPolicy,
@@ -186,17 +198,18 @@ def _evaluate(
     record_facts: RecordFacts | None,
     evaluation: Evaluation,
 ) -> tuple[Order, tuple[datetime, str] | None]:
-    """One order's findings applied to its stored exceptions: the order (refolded when
-    holds changed) and its next due time by the policy (the listeners' come after)."""
+    """One order's findings applied to its stored exceptions (kept in `writes`): the order
+    (refolded when holds changed) and its next due time by the policy (the listeners' come
+    after)."""
     order, findings = _detect_with_holds(
         connection, order, stored, policy, calendar, now, record_facts, evaluation
     )
-    live = [f for f in findings.values() if _apply_finding(connection, f, stored.get(f.key), now, evaluation)]
+    live = [f for f in findings.values() if _apply_finding(writes, f, stored.get(f.key), now, evaluation)]
     for row in stored.values():
         if row.is_open and row.key not in findings:
-            records.resolve_exception(connection, row.id, now, CAUSE_CLEARED, None)
+            writes.resolve(row.id, now, CAUSE_CLEARED, None)
             _resolved(evaluation, row, now)
-    records.record_events(connection, evaluation.events)
+    writes.record(evaluation.events)
     return order, next_due(order, live, policy, calendar, now)
 
 
@@ -209,7 +222,7 @@ def _earliest(
 
 
 def _apply_finding(
-    connection: Connection,
+    writes: records.ExceptionWrites,
     finding: Finding,
     row: StoredException | None,
     now: datetime,
@@ -218,21 +231,21 @@ def _apply_finding(
     """Open, reopen or refresh the exception of `finding`; True when it is open afterwards."""
     reached = len(finding.levels_due(now))
     if row is None:
-        records.open_exception(connection, evaluation.store_id, evaluation.order_id, finding, reached)
+        writes.open(evaluation.store_id, evaluation.order_id, finding, reached)
         _opened(evaluation, finding, now, "opened")
         _escalations(evaluation, finding, 0, reached, now)
         return True
     if not row.is_open:
         if _overruled(finding, row):
             return False
-        records.reopen_exception(connection, row.id, finding, reached)
+        writes.reopen(row.id, finding, reached)
         _opened(evaluation, finding, now, "reopened")
         _escalations(evaluation, finding, 0, reached, now)
         return True
     level = max(reached, row.level_reached)
     # Most evaluations change nothing about an open exception: skip the UPDATE then.
     if not records.is_current(row, finding, level):
-        records.refresh_exception(connection, row.id, finding, level)
+        writes.refresh(row.id, finding, level)
     _escalations(evaluation, finding, row.level_reached, reached, now)
     return True
 

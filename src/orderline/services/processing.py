@@ -237,14 +237,16 @@ class Processor:
         keys = {(row.store_id, row.order_id) for row in fact_rows}
         stored = self._known_facts(keys)
         changed: set[OrderKey] = set()
+        new_rows: set[int] = set()
         for row in fact_rows:
             key = (row.store_id, row.order_id)
             if row.fact_key not in stored[key]:
                 stored[key][row.fact_key] = row.fact or fact_from_dict(row.body)
                 changed.add(key)
+                new_rows.add(id(row))
         folded = {(p.store_id, p.order_id): p for p in self._project({key: stored[key] for key in changed})}
         for chunk in _write_chunks(mapped):
-            self._write(chunk, stored, changed, folded, now)
+            self._write(chunk, stored, changed, folded, new_rows, now)
         return len(keys)
 
     def _write(
@@ -253,20 +255,28 @@ class Processor:
         stored: dict[OrderKey, dict[str, Fact]],
         changed: set[OrderKey],
         folded: dict[OrderKey, OrderProjection],
+        new_rows: Collection[int],
         now: datetime,
     ) -> None:
-        """One transaction: the facts, projections, timers and outcomes of `mapped`."""
+        """One transaction: the facts, projections, timers and outcomes of `mapped`. Only
+        the fact rows in `new_rows` (by `id()`) are inserted: the others repeat a fact
+        already stored, which the database already holds (the cache never holds more)."""
         fact_rows = [row for item in mapped for row in item.rows]
         keys = {(row.store_id, row.order_id) for row in fact_rows}
         try:
             with self._engine.begin() as connection:
                 projections.lock_orders(connection, keys)
-                projections.insert_facts(connection, fact_rows)
+                projections.insert_facts(connection, [row for row in fact_rows if id(row) in new_rows])
                 # Another worker (a second process, or an orphan of a crashed server) may
-                # have added facts since we read: refold those orders inside the transaction.
+                # have added facts since we read, or a replay rebuilt them: store every row
+                # of those orders (what we took as known may not be there) and refold them
+                # inside the transaction.
                 counts = projections.fact_counts(connection, keys)
-                stale = [key for key in keys if counts.get(key, 0) != len(stored[key])]
+                stale = {key for key in keys if counts.get(key, 0) != len(stored[key])}
                 if stale:
+                    projections.insert_facts(
+                        connection, [row for row in fact_rows if (row.store_id, row.order_id) in stale]
+                    )
                     stored.update(self._decoded(projections.load_facts(connection, stale)))
                     refolded = self._project({key: stored[key] for key in stale})
                     folded.update(((p.store_id, p.order_id), p) for p in refolded)
