@@ -7,7 +7,7 @@ copy of the same file:
 - detectors off: `Processor.run_until_idle` (inbox -> facts -> projections);
 - detectors on: the same batches, each followed by `orderline tick`'s work at the
   processing clock's `now` (`services.scheduler.tick`): processing makes every order it
-  touched due, so each is evaluated by `services.exceptions.evaluate_order` with the
+  touched due, so each is evaluated by `services.exception_evaluation` with the
   default policy (detect_all, open, escalate, resolve, next timer) once per batch that
   touched it, as a scheduler ticking alongside the worker would. `--tick at-end` ticks
   once after the whole backlog instead (each order evaluated once: a catch-up import).
@@ -91,12 +91,13 @@ def measure(
     now = START + timedelta(days=60)
     clock: Callable[[], datetime] = lambda: now  # noqa: E731
     processor = Processor(engine, {"shopify": ShopifyConnector()}, clock)
+    policy, calendar = (lambda _s: DEFAULT_POLICY), (lambda _s: DEFAULT_CALENDAR)
     started = time.perf_counter()
     if not detectors:
         handled, evaluated = processor.run_until_idle(), 0
     elif mode == "at-end":
         handled = processor.run_until_idle()
-        evaluated = tick(engine, lambda _s: DEFAULT_POLICY, lambda _s: DEFAULT_CALENDAR, now).orders
+        evaluated = tick(engine, policy, calendar, now, known=processor.folded_order).orders
     else:
         # per-batch: a tick after every batch; interval: every TICK_EVERY_S seconds of
         # processing and once at the end, as the processing worker does.
@@ -105,9 +106,9 @@ def measure(
         while (batch := processor.run_once().deliveries) > 0:
             handled += batch
             if time.perf_counter() - last_tick >= every_s:
-                evaluated += tick(engine, lambda _s: DEFAULT_POLICY, lambda _s: DEFAULT_CALENDAR, now).orders
+                evaluated += tick(engine, policy, calendar, now, known=processor.folded_order).orders
                 last_tick = time.perf_counter()
-        evaluated += tick(engine, lambda _s: DEFAULT_POLICY, lambda _s: DEFAULT_CALENDAR, now).orders
+        evaluated += tick(engine, policy, calendar, now, known=processor.folded_order).orders
     elapsed = time.perf_counter() - started
     engine.dispose()
     database.unlink()

@@ -11,10 +11,14 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 
 from orderline.connectors.shopify import ShopifyConnector
+from orderline.domain.order import Order, order_from_dict
+from orderline.domain.order_exceptions import DEFAULT_CALENDAR, DEFAULT_POLICY
+from orderline.persistence import order_queries
 from orderline.persistence.inbox import GroupCommitWriter, InboxRecord
 from orderline.persistence.tables import facts, orders
 from orderline.services.processing import Processor
 from orderline.services.replay import replay_inbox
+from orderline.services.scheduler import tick
 from orderline.simulation.shopify import ShopifyWebhook, generate_order_history
 
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -134,3 +138,55 @@ def test_a_fact_the_cache_knows_but_the_database_lost_is_stored_again(engine: En
         restored = connection.execute(select(facts.c.fact_key).where(facts.c.order_id == "901")).scalars()
         restored = list(restored)
     assert stored and sorted(restored) == sorted(stored)
+
+
+class _OrdersSeen:
+    """An evaluation listener that keeps the order each evaluation settled on."""
+
+    def __init__(self) -> None:
+        self.orders: list[Order] = []
+
+    def evaluated(self, connection: Any, order: Order, evaluation: Any, now: datetime) -> None:
+        self.orders.append(order)
+
+
+def _tick(engine: Engine, known: Any) -> list[Order]:
+    seen = _OrdersSeen()
+    tick(
+        engine,
+        lambda _s: DEFAULT_POLICY,
+        lambda _s: DEFAULT_CALENDAR,
+        _clock(),
+        listeners=[seen],
+        known=known,
+    )
+    return seen.orders
+
+
+def test_the_tick_evaluates_the_order_processing_folded_only_while_it_is_what_is_stored(
+    engine: Engine,
+) -> None:
+    history = generate_order_history(random.Random(9), order_id=902, start=START)
+    _store(engine, history[:1])
+    first = Processor(engine, {"shopify": ShopifyConnector()}, _clock)
+    first.run_until_idle()
+    with engine.connect() as connection:
+        stored = order_from_dict(order_queries.get_order(connection, "s1", "902") or {})
+
+    [evaluated] = _tick(engine, first.folded_order)
+    assert evaluated == stored
+    assert evaluated is first.folded_order(("s1", "902"), _fact_count(engine))  # not decoded again
+
+    # Another processor (another worker) adds facts: the first one's fold is out of date.
+    _store(engine, history[1:])
+    Processor(engine, {"shopify": ShopifyConnector()}, _clock).run_until_idle()
+    with engine.connect() as connection:
+        now_stored = order_from_dict(order_queries.get_order(connection, "s1", "902") or {})
+
+    [evaluated] = _tick(engine, first.folded_order)
+    assert evaluated == now_stored != stored
+
+
+def _fact_count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return order_queries.projected_fact_counts(connection, [("s1", "902")])[("s1", "902")]

@@ -75,6 +75,7 @@ def run_tick(
         runtime.business_calendar,
         now or runtime.clock(),
         record_facts=runtime.processor.record_facts,
+        known=runtime.processor.folded_order,
         batch_size=batch_size,
         max_batches=max_batches,
         listeners=runtime.outreach.listeners,

@@ -62,6 +62,21 @@ def get_orders(
     return found
 
 
+def projected_fact_counts(
+    connection: Connection, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """How many facts each order's stored projection was folded from (an unknown order is
+    absent): a cached fold of as many facts is the same order (facts are only ever added)."""
+    found: dict[tuple[str, str], int] = {}
+    for start in range(0, len(keys), 400):
+        chunk = keys[start : start + 400]
+        query = select(orders.c.store_id, orders.c.order_id, orders.c.fact_count).where(
+            of_orders(orders, chunk)
+        )
+        found.update(((store_id, order_id), int(n)) for store_id, order_id, n in connection.execute(query))
+    return found
+
+
 def get_timeline(connection: Connection, store_id: str, order_id: str) -> list[dict[str, Any]]:
     """The order's own history, oldest first: kept once, in the projection's state
     (a separate timeline table, rewritten on every change, went in migration 0013)."""

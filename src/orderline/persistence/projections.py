@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -50,6 +50,8 @@ class OrderProjection:
     email: str | None
     state: dict[str, Any]
     fact_count: int
+    order: Any = field(default=None, compare=False)
+    """The folded order itself (not stored; spares a reader that has it decoding `state`)."""
 
 
 def of_orders(table: Table, keys: Sequence[OrderKey]) -> ColumnElement[bool]:

@@ -78,6 +78,10 @@ class EvaluationListener(Protocol):
         ...
 
 
+KnownOrders = Callable[[tuple[str, str], int], Order | None]
+"""The order as a processor last folded it from exactly that many facts, if it still holds
+it (`Processor.folded_order`): spares decoding the stored state."""
+
 RecordFacts = Callable[[Connection, str, str, Sequence[Fact]], None]
 """Stores facts Orderline established and refolds the order in the caller's transaction
 (`Processor.record_facts`)."""
@@ -143,27 +147,30 @@ def evaluate_orders(
     now: datetime,
     record_facts: RecordFacts | None = None,
     listeners: Sequence[EvaluationListener] = (),
+    *,
+    known: KnownOrders | None = None,
 ) -> list[Evaluation]:
     """`evaluate_order` for many orders in one transaction: their projections, stored
     exceptions and timers are read and written a few statements per batch, not per order
     (per-order statements were most of a tick's time). Every order's exceptions are settled
-    and written before the first listener runs, so listeners read them as settled."""
+    and written before the first listener runs, so listeners read them as settled. Orders
+    `known` holds as stored are not decoded again."""
     now = utc(now)
     lock_orders(connection, keys)
-    states = order_queries.get_orders(connection, keys)
+    orders = _orders_of(connection, keys, known)
     exceptions = records.load_exceptions_of(connection, keys)
     writes = records.ExceptionWrites()
     settled: list[tuple[Evaluation, Order | None, tuple[datetime, str] | None]] = []
     for store_id, order_id in keys:
-        state = states.get((store_id, order_id))
+        order = orders.get((store_id, order_id))
         evaluation = Evaluation(store_id, order_id)
-        if state is None:
+        if order is None:
             settled.append((evaluation, None, None))
             continue
         settled_order, due = _evaluate(
             connection,
             writes,
-            order_from_dict(state),
+            order,
             exceptions.get((store_id, order_id), {}),
             policy_for(store_id),
             calendar_for(store_id),
@@ -185,6 +192,26 @@ def evaluate_orders(
             evaluation.next_due_at = due[0]
     timers.write(connection)
     return [evaluation for evaluation, _order, _due in settled]
+
+
+def _orders_of(
+    connection: Connection, keys: Sequence[tuple[str, str]], known: KnownOrders | None
+) -> dict[tuple[str, str], Order]:
+    """The stored orders of `keys`: those `known` holds as stored, the rest decoded."""
+    found: dict[tuple[str, str], Order] = {}
+    missing: Sequence[tuple[str, str]] = keys
+    if known is not None:
+        counts = order_queries.projected_fact_counts(connection, keys)
+        for key, count in counts.items():
+            if (order := known(key, count)) is not None:
+                found[key] = order
+        missing = [key for key in counts if key not in found]
+    if missing:
+        found.update(
+            (key, order_from_dict(state))
+            for key, state in order_queries.get_orders(connection, missing).items()
+        )
+    return found
 
 
 def _evaluate(

@@ -39,6 +39,7 @@ def projection_of(order: Order, fact_count: int) -> OrderProjection:
         email=order.email,
         state=state,
         fact_count=fact_count,
+        order=order,
     )
 
 

@@ -33,6 +33,7 @@ from orderline.connectors.base import (
 from orderline.connectors.retry import RetryPolicy
 from orderline.domain.facts import Fact, fact_from_dict
 from orderline.domain.lifecycle import Ownership
+from orderline.domain.order import Order
 from orderline.logs import fields
 from orderline.persistence import inbox_queue, projections
 from orderline.persistence.inbox_queue import DeliveryOutcome, PendingDelivery
@@ -292,7 +293,10 @@ class Processor:
         except BaseException:
             self._facts.forget(keys)
             raise
-        self._facts.keep({key: stored[key] for key in keys})
+        self._facts.keep(
+            {key: stored[key] for key in keys},
+            {key: folded[key] for key in mine if key in folded},
+        )
 
     def _known_facts(self, keys: Collection[OrderKey]) -> dict[OrderKey, dict[str, Fact]]:
         """Each order's stored facts by key: from this processor's cache, the rest read
@@ -309,6 +313,11 @@ class Processor:
     @staticmethod
     def _decoded(bodies: Mapping[OrderKey, dict[str, dict[str, Any]]]) -> dict[OrderKey, dict[str, Fact]]:
         return {key: {k: fact_from_dict(body) for k, body in found.items()} for key, found in bodies.items()}
+
+    def folded_order(self, key: OrderKey, fact_count: int) -> Order | None:
+        """The order as this processor (or a lane) last folded it from exactly `fact_count`
+        facts, while it is still cached (`exception_evaluation.KnownOrders`)."""
+        return self._facts.folded(key, fact_count)
 
     def record_facts(
         self, connection: Connection, store_id: str, order_id: str, facts: Sequence[Fact]
@@ -332,19 +341,23 @@ class Processor:
 
 
 class FactCache:
-    """The facts of the orders a processor touched lately, decoded, by fact key.
+    """The facts of the orders a processor touched lately, decoded, by fact key, and each
+    order as last folded from them.
 
     Folding an order needs all its facts; reading and decoding them again for every
     batch that touches the order was a third of processing. Facts are only ever added
     and keyed by their content, so a cached set is right as long as the database holds
     as many facts for the order: `Processor._commit` checks the counts inside its
-    transaction and reads again where another writer added some. Bounded: the orders
-    used least recently go first. A processor's lanes (threads) share one.
+    transaction and reads again where another writer added some. The folded order serves
+    the exception tick the same way (`folded`: the projection it reads must have been
+    folded from as many facts). Bounded: the orders used least recently go first. A
+    processor's lanes (threads) share one.
     """
 
     def __init__(self, max_orders: int = 50_000) -> None:
         self._max_orders = max_orders
         self._orders: OrderedDict[OrderKey, dict[str, Fact]] = OrderedDict()
+        self._folded: dict[OrderKey, tuple[int, Order]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: OrderKey) -> dict[str, Fact] | None:
@@ -354,18 +367,34 @@ class FactCache:
                 self._orders.move_to_end(key)
             return found
 
-    def keep(self, stored: Mapping[OrderKey, dict[str, Fact]]) -> None:
+    def folded(self, key: OrderKey, fact_count: int) -> Order | None:
+        """The order folded from `fact_count` of its facts, if that is what is cached."""
+        with self._lock:
+            found = self._folded.get(key)
+            return found[1] if found is not None and found[0] == fact_count else None
+
+    def keep(
+        self,
+        stored: Mapping[OrderKey, dict[str, Fact]],
+        folded: Mapping[OrderKey, OrderProjection] | None = None,
+    ) -> None:
+        """Remember `stored` facts (committed) and the orders just `folded` from them."""
         with self._lock:
             for key, facts in stored.items():
                 self._orders[key] = facts
                 self._orders.move_to_end(key)
+                projection = None if folded is None else folded.get(key)
+                if projection is not None and projection.order is not None:
+                    self._folded[key] = (projection.fact_count, projection.order)
             while len(self._orders) > self._max_orders:
-                self._orders.popitem(last=False)
+                key, _facts = self._orders.popitem(last=False)
+                self._folded.pop(key, None)
 
     def forget(self, keys: Iterable[OrderKey]) -> None:
         with self._lock:
             for key in keys:
                 self._orders.pop(key, None)
+                self._folded.pop(key, None)
 
 
 WRITE_CHUNK = 500

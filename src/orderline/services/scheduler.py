@@ -25,6 +25,7 @@ from orderline.services.exception_evaluation import (
     Evaluation,
     EvaluationListener,
     ExceptionChange,
+    KnownOrders,
     RecordFacts,
     evaluate_orders,
 )
@@ -73,11 +74,13 @@ def tick(
     max_batches: int | None = None,
     listeners: Sequence[EvaluationListener] = (),
     stores: Collection[str] | None = None,
+    known: KnownOrders | None = None,
 ) -> TickResult:
     """Evaluate every order due at `now` (of `stores` only, when given), earliest first,
     one transaction per batch (at most `max_batches` of them; the rest stay due for the
     next tick).
-    Holds are placed and released only when `record_facts` is given."""
+    Holds are placed and released only when `record_facts` is given; `known` (a processor's
+    `folded_order`) spares decoding orders that processing just folded."""
     now = utc(now)
     result = TickResult()
     batches = 0
@@ -86,7 +89,7 @@ def tick(
         with engine.begin() as connection:
             due = records.due_timers(connection, now, batch_size, stores)
             evaluations = evaluate_orders(
-                connection, due, policy_for, calendar_for, now, record_facts, listeners
+                connection, due, policy_for, calendar_for, now, record_facts, listeners, known=known
             )
             for evaluation in evaluations:
                 result.add(evaluation)
