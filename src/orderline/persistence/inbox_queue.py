@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from orderline.persistence.inbox import DeadLetterRecord, write_records
 from orderline.persistence.processing_tables import inbox_actions
+from orderline.persistence.row_encoding import Encoder, placeholder
 from orderline.persistence.tables import dead_letters, inbox
 
 PENDING = "pending"
@@ -121,30 +122,19 @@ def last_id(connection: Connection) -> int:
 
 
 def record_outcomes(connection: Connection, outcomes: Sequence[DeliveryOutcome], now: datetime) -> None:
+    """Each delivery's status, order, error and next attempt, its attempts counted: one
+    statement run for all, its values encoded here (SQLAlchemy's per-row parameter
+    handling cost more than the updates; see row_encoding)."""
     if not outcomes:
         return
-    statement = (
-        update(inbox)
-        .where(inbox.c.id == bindparam("b_id"))
-        .values(
-            status=bindparam("b_status"),
-            order_id=bindparam("b_order_id"),
-            error=bindparam("b_error"),
-            next_attempt_at=bindparam("b_next"),
-            processed_at=now,
-            attempts=inbox.c.attempts + 1,
-        )
-    )
-    connection.execute(
-        statement,
+    encoder = Encoder(connection.dialect.name)
+    mark = placeholder(connection)
+    processed_at = encoder.timestamp(now)
+    connection.exec_driver_sql(
+        f"UPDATE {inbox.name} SET status = {mark}, order_id = {mark}, error = {mark},"
+        f" next_attempt_at = {mark}, processed_at = {mark}, attempts = attempts + 1 WHERE id = {mark}",
         [
-            {
-                "b_id": o.inbox_id,
-                "b_status": o.status,
-                "b_order_id": o.order_id,
-                "b_error": o.error,
-                "b_next": o.next_attempt_at,
-            }
+            (o.status, o.order_id, o.error, encoder.timestamp(o.next_attempt_at), processed_at, o.inbox_id)
             for o in outcomes
         ],
     )
