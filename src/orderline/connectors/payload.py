@@ -37,7 +37,10 @@ def object_list(obj: JsonObject, key: str, where: str) -> list[JsonObject]:
         return []
     if not isinstance(value, list):
         raise PayloadError(f"{where}: {key} must be a list, got {type_name(value)}")
-    return [as_object(item, f"{where}: {key}[{i}]") for i, item in enumerate(value)]
+    for i, item in enumerate(value):
+        if type(item) is not dict:  # parsed JSON: the check (and its message) costs only then
+            as_object(item, f"{where}: {key}[{i}]")
+    return list(value)
 
 
 def required_digits(obj: JsonObject, key: str, where: str) -> str:
