@@ -7,6 +7,7 @@ engine."""
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import json
 import random
 import time
@@ -472,3 +473,91 @@ def test_sqlite_keeps_the_in_process_engine_and_no_job_queue(tmp_path: Path) -> 
     assert shown["engine"] == "in-process"
     readings = {r.name for r in OperationsGauges(deployment.engine).read(deployment.runtime.clock())}
     assert "orderline_jobs" not in readings
+
+
+# --- the job queue's schema across procrastinate releases ------------------------------
+
+
+def _schema_engine(pg_url: str) -> Engine:
+    engine = make_engine(pg_url)
+    migrate(engine)
+    return engine
+
+
+def _record(engine: Engine, version: str | None) -> None:
+    with engine.begin() as connection:
+        connection.execute(text(f"DELETE FROM {job_queue.VERSION_TABLE}"))
+        if version is not None:
+            connection.execute(text(f"INSERT INTO {job_queue.VERSION_TABLE} VALUES (:v)"), {"v": version})
+
+
+def _recorded(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return job_queue.installed_version(connection)
+
+
+def _exists(engine: Engine, table: str) -> bool:
+    with engine.connect() as connection:
+        return bool(connection.execute(text(f"SELECT to_regclass('{table}') IS NOT NULL")).scalar())
+
+
+def test_the_job_queue_records_the_procrastinate_release_it_came_from(pg_url: str) -> None:
+    engine = _schema_engine(pg_url)
+    assert job_queue.install_job_queue(engine) is True
+    assert _recorded(engine) == importlib.metadata.version("procrastinate")
+    # A queue installed before versions were recorded counts as 3.10.0 (all Orderline used).
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE {job_queue.VERSION_TABLE}"))
+    assert job_queue.install_job_queue(engine) is False
+    assert _recorded(engine) == job_queue.UNRECORDED_VERSION
+    engine.dispose()
+
+
+def test_a_job_queue_from_an_older_release_is_refused_at_start_and_migrated_by_db_upgrade(
+    pg_url: str, tmp_path: Path
+) -> None:
+    engine = _schema_engine(pg_url)
+    job_queue.install_job_queue(engine)
+    _record(engine, "3.3.0")
+    with pytest.raises(job_queue.JobQueueSchemaError, match="orderline db upgrade"):
+        job_queue.install_job_queue(engine)  # what every process does at start
+
+    scripts = {
+        "03.03.00_01_pre_applied_already.sql": "CREATE TABLE t_applied_already (x int);",
+        "03.04.00_50_post_second.sql": "INSERT INTO t_migrated VALUES ('post');",
+        "03.04.00_01_pre_first.sql": "CREATE TABLE t_migrated (x text);"
+        " INSERT INTO t_migrated VALUES ('pre');",
+        "03.11.00_01_pre_not_yet.sql": "CREATE TABLE t_not_yet (x int);",
+    }
+    for name, sql in scripts.items():
+        (tmp_path / name).write_text(sql)
+    with engine.begin() as connection:
+        applied = job_queue.install(connection, "", "3.10.0", tmp_path.glob("*.sql"), upgrade=True)
+
+    assert applied is True
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT x FROM t_migrated")).scalars().all() == ["pre", "post"]
+    assert not _exists(engine, "t_applied_already") and not _exists(engine, "t_not_yet")
+    assert _recorded(engine) == "3.10.0"
+    engine.dispose()
+
+
+def test_the_real_migrations_between_releases_are_picked_in_order() -> None:
+    from procrastinate.schema import SchemaManager
+
+    scripts = Path(SchemaManager.get_migrations_path()).glob("*.sql")
+    picked = [path.name for path in job_queue.pending_migrations("3.2.0", "3.10.0", scripts)]
+    assert picked[0].startswith("03.03.00_01_pre") and picked[-1].startswith("03.04.00_50_post")
+    assert picked == sorted(picked) and not any(name.startswith("03.02") for name in picked)
+
+
+def test_a_job_queue_from_a_newer_release_is_refused_even_by_db_upgrade(pg_url: str, tmp_path: Path) -> None:
+    engine = _schema_engine(pg_url)
+    job_queue.install_job_queue(engine)
+    _record(engine, "9.0.0")
+    with pytest.raises(job_queue.JobQueueSchemaError, match="newer"):
+        job_queue.install_job_queue(engine, upgrade=True)
+    config = _config(tmp_path, pg_url)
+    result = runner.invoke(app, ["db", "upgrade", "--config", str(config)])
+    assert result.exit_code == 2 and "newer" in result.output
+    engine.dispose()

@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 
 from orderline.config import OrderlineConfig
 from orderline.persistence.database import current_revision, head_revision, is_sqlite, make_engine, migrate
-from orderline.persistence.job_queue import install_job_queue
+from orderline.persistence.job_queue import JobQueueSchemaError, install_job_queue
 
 
 class SchemaNotReady(RuntimeError):
@@ -25,7 +25,10 @@ def open_engine(config: OrderlineConfig) -> Engine:
             "run `orderline db upgrade` first"
         )
     else:
-        install_job_queue(engine)  # a database upgraded before the job queue existed
+        try:
+            install_job_queue(engine)  # a database upgraded before the job queue existed
+        except JobQueueSchemaError as error:
+            raise SchemaNotReady(str(error)) from error
     return engine
 
 
@@ -34,6 +37,9 @@ def upgrade_database(config: OrderlineConfig) -> None:
     engine = make_engine(config.database_url)
     try:
         migrate(engine)
-        install_job_queue(engine)  # PostgreSQL: procrastinate's own schema, when missing
+        try:
+            install_job_queue(engine, upgrade=True)  # PostgreSQL: procrastinate's own schema
+        except JobQueueSchemaError as error:
+            raise SchemaNotReady(str(error)) from error
     finally:
         engine.dispose()

@@ -252,8 +252,13 @@ def _check_report_json(report: CheckReport) -> dict[str, object]:
 
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = None) -> None:
-    """Migrate the database schema to the latest revision (needed for PostgreSQL)."""
-    upgrade_database(load_or_exit(config))
+    """Migrate the database schema to the latest revision (needed for PostgreSQL), and on
+    PostgreSQL install or migrate the job queue's (procrastinate's) schema."""
+    try:
+        upgrade_database(load_or_exit(config))
+    except SchemaNotReady as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
     out.print("schema is up to date")
 
 

@@ -23,9 +23,12 @@ SQLite has no job queue: every function here is for PostgreSQL only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import metadata
+from pathlib import Path
 
 import orjson
 from sqlalchemy import Connection, Engine, text
@@ -50,20 +53,90 @@ def is_installed(connection: Connection) -> bool:
     return bool(connection.execute(text(f"SELECT to_regclass('{JOBS_TABLE}') IS NOT NULL")).scalar())
 
 
-def install(connection: Connection, schema_sql: str) -> bool:
-    """Apply procrastinate's schema unless its tables exist; returns whether it did.
-    Concurrent callers wait for each other (an advisory lock held to the transaction's end)."""
+VERSION_TABLE = "procrastinate_orderline_version"
+"""One row: the procrastinate release whose schema the job queue has (its schema and
+migrations are procrastinate's; named like its tables, since it belongs with them)."""
+UNRECORDED_VERSION = "3.10.0"
+"""A job queue installed before its version was recorded came from procrastinate 3.10.0,
+the only release Orderline used until then."""
+
+
+class JobQueueSchemaError(RuntimeError):
+    """The job queue's schema and this Orderline's procrastinate do not match."""
+
+
+def release(version: str) -> tuple[int, int, int]:
+    """`3.10.0` (a release) or `03.04.00` (a migration file's prefix) as comparable numbers."""
+    found = re.match(r"(\d+)\.(\d+)\.(\d+)", version)
+    if found is None:
+        raise ValueError(f"not a procrastinate version: {version!r}")
+    major, minor, patch = (int(part) for part in found.groups())
+    return major, minor, patch
+
+
+def pending_migrations(installed: str, wanted: str, migrations: Iterable[Path]) -> list[Path]:
+    """procrastinate's migration scripts that take a schema from release `installed` to
+    `wanted`, in the order they apply (by name: a release's `pre` scripts before its `post`)."""
+    low, high = release(installed), release(wanted)
+    return sorted(
+        (path for path in migrations if low < release(path.name.split("_", 1)[0]) <= high),
+        key=lambda path: path.name,
+    )
+
+
+def installed_version(connection: Connection) -> str | None:
+    """The recorded procrastinate release of the job queue's schema; None before any."""
+    if not connection.execute(text(f"SELECT to_regclass('{VERSION_TABLE}') IS NOT NULL")).scalar():
+        return None
+    return connection.execute(text(f"SELECT version FROM {VERSION_TABLE}")).scalar()
+
+
+def install(
+    connection: Connection, schema_sql: str, version: str, migrations: Iterable[Path], *, upgrade: bool
+) -> bool:
+    """Apply procrastinate's schema (release `version`) unless its tables exist; on a job
+    queue from an older release apply its `migrations` when `upgrade` (`orderline db
+    upgrade`), else refuse to run on it. Returns whether anything was applied. Concurrent
+    callers wait for each other (an advisory lock held to the transaction's end)."""
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
-    if is_installed(connection):
+    connection.execute(text(f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version text NOT NULL)"))
+    if not is_installed(connection):
+        _run_script(connection, schema_sql)
+        _record_version(connection, version)
+        return True
+    recorded = installed_version(connection) or UNRECORDED_VERSION
+    if release(recorded) == release(version):
+        _record_version(connection, recorded)
         return False
+    if release(recorded) > release(version):
+        raise JobQueueSchemaError(
+            f"the job queue's schema is from procrastinate {recorded}, newer than this Orderline's"
+            f" {version}: run the Orderline release that upgraded it"
+        )
+    if not upgrade:
+        raise JobQueueSchemaError(
+            f"the job queue's schema is from procrastinate {recorded}, this Orderline needs {version}:"
+            " stop the workers and run `orderline db upgrade`"
+        )
+    for script in pending_migrations(recorded, version, migrations):
+        _run_script(connection, script.read_text(encoding="utf-8"))
+    _record_version(connection, version)
+    return True
+
+
+def _run_script(connection: Connection, sql: str) -> None:
     # Many statements and no parameters: the driver's own cursor runs them as one script
     # (a `%` in the script is then no placeholder).
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(schema_sql)
+        cursor.execute(sql)
     finally:
         cursor.close()
-    return True
+
+
+def _record_version(connection: Connection, version: str) -> None:
+    connection.execute(text(f"DELETE FROM {VERSION_TABLE}"))
+    connection.execute(text(f"INSERT INTO {VERSION_TABLE} (version) VALUES (:version)"), {"version": version})
 
 
 _DEFER = f"""
@@ -212,12 +285,21 @@ def furthest_scheduled_s(connection: Connection) -> float | None:
     return None if value is None else float(value)
 
 
-def install_job_queue(engine: Engine) -> bool:
-    """Install the job queue's schema on a PostgreSQL database that lacks it (SQLite
-    has no job queue); returns whether it did."""
+def install_job_queue(engine: Engine, *, upgrade: bool = False) -> bool:
+    """Install the job queue's schema on a PostgreSQL database that lacks it (SQLite has
+    no job queue), and with `upgrade` migrate one from an older procrastinate; returns
+    whether anything was applied. Raises `JobQueueSchemaError` on a schema this
+    Orderline's procrastinate cannot use as it is."""
     if engine.dialect.name != "postgresql":
         return False
     from procrastinate.schema import SchemaManager
 
+    migrations = Path(SchemaManager.get_migrations_path()).glob("*.sql")
     with engine.begin() as connection:
-        return install(connection, SchemaManager.get_schema())
+        return install(
+            connection,
+            SchemaManager.get_schema(),
+            metadata.version("procrastinate"),
+            migrations,
+            upgrade=upgrade,
+        )
