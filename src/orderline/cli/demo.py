@@ -119,12 +119,20 @@ async def _serve_and_feed(
     server: uvicorn.Server, traffic: MultiStoreTraffic, port: int, where: _WhereToLook, order_count: int
 ) -> None:
     feeder = asyncio.create_task(_feed(server, traffic, port, where, order_count))
+    feeder.add_done_callback(lambda task: _stop_if_failed(task, server))
     try:
         await server.serve()
     finally:
         feeder.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await feeder
+
+
+def _stop_if_failed(feeder: asyncio.Task[None], server: uvicorn.Server) -> None:
+    """The demo stops, saying why, when its traffic failed (rather than serve on silently)."""
+    if not feeder.cancelled() and (error := feeder.exception()) is not None:
+        out.print(f"[red]the demo's traffic stopped: {error!r}[/red]")
+        server.should_exit = True
 
 
 async def _feed(

@@ -12,6 +12,7 @@ import httpx
 from orderline.simulation.traffic import MultiStoreTraffic, Post
 
 CONCURRENCY = 32
+SEND_ATTEMPTS = 3
 LIVE_LEAD = timedelta(minutes=10)
 """How long before `now` a live order starts: with the traffic cut at now (its `until`),
 its first steps have happened (a BigCommerce order is placed 1 to 10 minutes in)."""
@@ -75,8 +76,22 @@ class TrafficFeeder:
 
     async def _post(self, post: Post) -> None:
         async with self._limit:
-            response = await self._client.post(post.path, content=post.body, headers=post.headers)
+            response = await self._send(post)
         if response.status_code == 200:
             self.counts.posted += 1
         else:
             self.counts.refused[response.status_code] = self.counts.refused.get(response.status_code, 0) + 1
+
+    async def _send(self, post: Post) -> httpx.Response:
+        """POST once more when the connection failed without an answer, as a platform
+        retries a webhook: a kept-alive connection the server closes just as a request goes
+        out on it fails that way. Orderline stores a webhook once by its id, so a retry of
+        one it did store is harmless."""
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                return await self._client.post(post.path, content=post.body, headers=post.headers)
+            except httpx.TransportError:
+                if attempt == SEND_ATTEMPTS:
+                    raise
+                await asyncio.sleep(0.05 * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
